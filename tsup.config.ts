@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+// One entry per public subpath of the `exports` map; ESM (.js + .d.ts) and CJS (.cjs + .d.cts).
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: { compilerOptions: { composite: false } },
+  tsconfig: 'tsconfig.build.json',
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+  external: [/^@tensorflow\//],
+  // Golden fixtures ship inside dist so `impala-rl/testing` works from the published tarball.
+  loader: { '.json': 'json' },
+});
