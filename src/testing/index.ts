@@ -3,6 +3,26 @@
  *
  * @packageDocumentation
  */
-
-/** Placeholder replaced by the V-trace conformance helpers. */
-export const testingVersion = '0.1.0';
+export {
+  assertVTraceConformance,
+  checkVTraceConformance,
+  type CheckVTraceConformanceOptions,
+  type VTraceConformanceIWArgs,
+  type VTraceConformanceIWOutputs,
+  type VTraceConformanceLogitsArgs,
+  type VTraceConformanceLogitsOutputs,
+  type VTraceConformanceMismatch,
+  type VTraceConformanceOptions,
+  type VTraceConformanceReport,
+  type VTraceConformanceResult,
+  type VTraceImplementation,
+} from './vtrace-conformance.js';
+export {
+  loadVTraceGoldenCases,
+  VTRACE_GOLDEN_FILES,
+  type VTraceGoldenCase,
+  type VTraceGoldenExpected,
+  type VTraceGoldenHyperparameters,
+  type VTraceGoldenInputs,
+  type VTraceGoldenKind,
+} from './vtrace-golden.js';

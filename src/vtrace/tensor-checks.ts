@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { formatShape } from '../internal/format.js';
+import { VTraceArgumentError } from './errors.js';
+
+/** Throws unless `x` is a tfjs tensor of one of `dtypes`; returns it typed. */
+export function assertTensor(fn: string, name: string, x: unknown, dtypes: readonly tf.DataType[]): tf.Tensor {
+  if (!(x instanceof tf.Tensor)) {
+    throw new VTraceArgumentError(fn, name, `must be a tf.Tensor, got ${x === null ? 'null' : typeof x}`);
+  }
+  if (x.isDisposed) throw new VTraceArgumentError(fn, name, 'is a disposed tensor');
+  if (!dtypes.includes(x.dtype)) {
+    throw new VTraceArgumentError(fn, name, `must have dtype ${dtypes.join(' or ')}, got ${x.dtype}`);
+  }
+  return x as tf.Tensor;
+}
+
+/** Throws unless `x.shape` equals `shape`, naming both arguments and shapes. */
+export function assertSameShape(fn: string, name: string, x: tf.Tensor, refName: string, shape: readonly number[]): void {
+  if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
+    throw new VTraceArgumentError(
+      fn,
+      name,
+      `has shape ${formatShape(x.shape)} but must have shape ${formatShape(shape)} (from '${refName}')`,
+    );
+  }
+}
+
+/** Throws unless `x` is `[T, B, ...]` with T ≥ 1. */
+export function assertTimeMajor(fn: string, name: string, x: tf.Tensor): void {
+  if (x.rank < 2) {
+    throw new VTraceArgumentError(fn, name, `must have rank >= 2 ([T, B, ...], time-major), got shape ${formatShape(x.shape)}`);
+  }
+  if (x.shape[0] === 0) {
+    throw new VTraceArgumentError(fn, name, `has T = 0 (shape ${formatShape(x.shape)}); V-trace needs at least one step`);
+  }
+}
