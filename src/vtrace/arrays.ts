@@ -128,7 +128,7 @@ function pickDType(explicit: ArrayDType | undefined, floats: readonly unknown[])
   if (explicit !== undefined) {
     const requested: string = explicit; // JS callers can pass anything
     if (requested !== 'float32' && requested !== 'float64') {
-      throw new VTraceArgumentError('vtrace.arrays', 'dtype', `must be 'float32' or 'float64', got ${String(explicit)}`);
+      throw new VTraceArgumentError('vtrace.arrays', 'dtype', `must be 'float32' or 'float64', got ${requested}`);
     }
     return explicit;
   }
