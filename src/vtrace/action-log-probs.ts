@@ -35,7 +35,8 @@ export function checkedActions(
 export function pickLogProbs(logits: tf.Tensor, actions: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const numActions = logits.shape[logits.rank - 1]!;
-    const mask = tf.cast(tf.oneHot(tf.cast(actions, 'int32'), numActions), 'bool');
+    // equal(a, range(A)) is oneHot(a) as a bool mask, and also works for A = 1 (tf.oneHot needs A ≥ 2).
+    const mask = tf.equal(tf.expandDims(tf.cast(actions, 'int32'), -1), tf.range(0, numActions, 1, 'int32'));
     // where() rather than mask·logSoftmax so that −Infinity logits of masked actions do not give NaN.
     return tf.sum(tf.where(mask, tf.logSoftmax(logits), tf.zerosLike(logits)), -1);
   });
