@@ -8,6 +8,7 @@ export default defineConfig({
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
   clean: true,
+  shims: true, // import.meta.url in the CJS build (the testing helpers locate the shipped golden files with it)
   target: 'node20',
   splitting: true,
   treeshake: true,
