@@ -1,7 +1,7 @@
 import { loadVTraceGoldenCases, type VTraceGoldenCase } from './vtrace-golden.js';
 
-/** Array-like of numbers returned by an implementation under test. */
-type Numbers = ArrayLike<number>;
+
+
 
 /** Options every implementation receives (impala-rl's names; `null` = no clipping). */
 export interface VTraceConformanceOptions {
@@ -60,19 +60,19 @@ export interface VTraceConformanceLogitsArgs extends VTraceConformanceOptions {
 /** Outputs checked for `fromImportanceWeights` (flat `[T, B]`). */
 export interface VTraceConformanceIWOutputs {
   /** V-trace targets. */
-  readonly vs: Numbers;
+  readonly vs: ArrayLike<number>;
   /** Policy-gradient advantages. */
-  readonly pgAdvantages: Numbers;
+  readonly pgAdvantages: ArrayLike<number>;
 }
 
 /** Outputs checked for `fromLogits` (flat `[T, B]`); the optional ones are checked when present. */
 export interface VTraceConformanceLogitsOutputs extends VTraceConformanceIWOutputs {
   /** log ρ. */
-  readonly logRhos?: Numbers;
+  readonly logRhos?: ArrayLike<number>;
   /** log μ(a|x), summed over heads. */
-  readonly behaviourActionLogProbs?: Numbers;
+  readonly behaviourActionLogProbs?: ArrayLike<number>;
   /** log π(a|x), summed over heads. */
-  readonly targetActionLogProbs?: Numbers;
+  readonly targetActionLogProbs?: ArrayLike<number>;
 }
 
 /**
@@ -159,7 +159,7 @@ function convert(a: Float64Array, dtype: 'float32' | 'float64'): Float64Array | 
 
 function compare(
   output: string,
-  actual: Numbers | undefined,
+  actual: ArrayLike<number> | undefined,
   expected: Float64Array,
   atol: number,
   rtol: number,
@@ -216,7 +216,7 @@ async function runCase(
   } catch (error) {
     return { ...base, status: 'failed', worst: null, message: `threw ${error instanceof Error ? error.message : String(error)}` };
   }
-  const checks: [string, Numbers | undefined, Float64Array | undefined, boolean][] = [
+  const checks: [string, ArrayLike<number> | undefined, Float64Array | undefined, boolean][] = [
     ['vs', outputs.vs, c.expected.vs, true],
     ['pgAdvantages', outputs.pgAdvantages, c.expected.pgAdvantages, true],
     ['logRhos', outputs.logRhos, c.expected.logRhos, false],

@@ -48,6 +48,9 @@ export function vtraceKernel(
   const nextValue = Float64Array.from(bootstrapValue);
   const nextVs = Float64Array.from(bootstrapValue);
   const acc = new Float64Array(N);
+  // When log ρ ≥ log(max threshold), every min(threshold, ρ) is its threshold: skip Math.exp, the
+  // dominant cost (thresholds default to 1, so this skips it for about half of typical log-rhos).
+  const logMaxThreshold = Math.log(Math.max(clipRho, clipC, clipPgRho));
   let finite = true;
   for (let n = 0; n < N; n++) finite &&= Number.isFinite(nextValue[n]!);
   for (let t = T - 1; t >= 0; t--) {
@@ -59,7 +62,7 @@ export function vtraceKernel(
       const r = rewards[i]!;
       const v = values[i]!;
       finite &&= Number.isFinite(d + r + v) && logRho === logRho;
-      const rho = Math.exp(logRho);
+      const rho = logRho >= logMaxThreshold ? Infinity : Math.exp(logRho);
       const clippedRho = rho < clipRho ? rho : clipRho;
       const c = lambda * (rho < clipC ? rho : clipC);
       const a = clippedRho * (r + d * nextValue[n]! - v) + d * c * acc[n]!;

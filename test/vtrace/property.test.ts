@@ -172,7 +172,7 @@ describe('vtrace against the paper-notation oracle (property-based)', () => {
         };
         const logRhos = c.actions.map((_, i) => logProb(c.target, i) - logProb(c.behaviour, i));
         const opts = { clipRhoThreshold: c.clipRhoThreshold, clipPgRhoThreshold: c.clipPgRhoThreshold };
-        const viaIw = vtrace.arrays.fromImportanceWeights({ T, B, ...c, ...opts, logRhos });
+        const viaIw = vtrace.arrays.fromImportanceWeights({ ...c, ...opts, logRhos });
         const arr = vtrace.arrays.fromLogits({
           ...c,
           ...opts,
