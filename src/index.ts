@@ -8,3 +8,5 @@
 export const version = '0.1.0';
 
 export * as vtrace from './vtrace/index.js';
+export * from './losses/index.js';
+export * from './optim/index.js';
