@@ -6,3 +6,7 @@
 
 /** The package version, kept equal to `package.json`'s by a test. */
 export const version = '0.1.0';
+
+// Environments (issue 5): the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
+export * from './env/index.js';
+export * from './envs/index.js';
