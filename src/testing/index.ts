@@ -4,5 +4,5 @@
  * @packageDocumentation
  */
 
-/** Placeholder replaced by the V-trace conformance helpers. */
-export const testingVersion = '0.1.0';
+export { checkEnv, assertEnv, EnvCheckError } from './check-env.js';
+export type { CheckEnvOptions, CheckEnvReport } from './check-env.js';
