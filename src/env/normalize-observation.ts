@@ -3,7 +3,7 @@
  */
 import { mapMaybe } from '../internal/maybe.js';
 import { Box } from './spaces.js';
-import type { BoxArray } from './spaces.js';
+import type { BoxArray, BoxDtype } from './spaces.js';
 import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
 import { Wrapper } from './wrapper.js';
 
@@ -65,7 +65,7 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, BoxArr
     if (inner.kind !== 'box') {
       throw new TypeError(`NormalizeObservation: observation space must be a Box, got ${inner.toString()}`);
     }
-    const box = inner as unknown as Box;
+    const box = inner as unknown as Box<BoxDtype>;
     const clip = options.clip ?? Infinity;
     if (!(clip > 0)) throw new RangeError(`NormalizeObservation: clip must be positive, got ${clip}`);
     super(env, { observationSpace: new Box({ low: -clip, high: clip, shape: box.shape, dtype: 'float32' }) });

@@ -74,7 +74,7 @@ export interface Space<T> {
 }
 
 /** Any of the three built-in spaces. */
-export type AnySpace = Discrete | MultiDiscrete | Box;
+export type AnySpace = Discrete | MultiDiscrete | Box<BoxDtype>;
 
 const ARRAY_CLASSES = {
   float32: Float32Array,
@@ -261,7 +261,7 @@ export interface BoxOptions<D extends BoxDtype> {
  * pixels.contains(new Uint8Array(72 * 96 * 3)); // true
  * ```
  */
-export class Box<D extends BoxDtype = BoxDtype> implements Space<BoxValue<D>> {
+export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
   /** Always `'box'`. */
   readonly kind = 'box' as const;
   /** The shape of one element. */

@@ -61,7 +61,7 @@ export interface CartPoleOptions extends ClassicControlOptions {
  */
 export class CartPoleEnv extends ClassicControlEnv {
   /** `Box(float32, [4])` with bounds ±[4.8, ∞, 0.419, ∞] (or `[2]`, ±[4.8, 0.419], with `maskVelocity`). */
-  readonly observationSpace: Box<'float32'>;
+  readonly observationSpace: Box;
   /** `Discrete(2)`: 0 pushes left, 1 pushes right. */
   readonly actionSpace = new Discrete(2);
   /** `{ id: 'CartPole-v1' (or 'CartPoleStateless-v1'), maxEpisodeSteps: 500, rewardThreshold: 475 }`. */

@@ -53,7 +53,7 @@ export function resetBounds(
  */
 export abstract class ClassicControlEnv implements Env<Float32Array, number> {
   /** The observation space (a float32 `Box`). */
-  abstract readonly observationSpace: Box<'float32'>;
+  abstract readonly observationSpace: Box;
   /** The action space. */
   abstract readonly actionSpace: Discrete;
   /** The registry id, time limit and reward threshold. */

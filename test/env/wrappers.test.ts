@@ -126,7 +126,7 @@ for (const [mode, isAsync] of modes) {
 }
 
 describe('FrameStack', () => {
-  test("axis 'last' concatenates channels of [H, W, C] images and keeps the dtype", () => {
+  test("axis 'last' concatenates channels of [H, W, C] images and keeps the dtype", async () => {
     // A 1×2×2 uint8 "image" whose pixel values encode (step, pixel, channel).
     class ImageEnv implements Env<Uint8Array, number> {
       readonly observationSpace = new Box({ low: 0, high: 255, shape: [1, 2, 2], dtype: 'uint8' });
@@ -147,8 +147,8 @@ describe('FrameStack', () => {
     const env = new FrameStack(new ImageEnv(), 2, { axis: 'last' });
     assert.deepEqual(env.observationSpace.shape, [1, 2, 4]);
     assert.equal(env.observationSpace.dtype, 'uint8');
-    env.reset();
-    const r = env.step(0) as StepResult<Uint8Array>;
+    await env.reset();
+    const r = await env.step(0);
     // Pixel 0: channels of frame 0 (0, 1) then frame 1 (10, 11); pixel 1: (2, 3) then (12, 13).
     assert.deepEqual(Array.from(r.observation), [0, 1, 10, 11, 2, 3, 12, 13]);
     assert.ok(r.observation instanceof Uint8Array);
@@ -156,7 +156,7 @@ describe('FrameStack', () => {
 
   test('needs a Box observation space and a positive numStack', () => {
     class DiscreteObsEnv extends CountingEnv {
-      override readonly observationSpace = new Discrete(2) as unknown as Box<'float32'>;
+      override readonly observationSpace = new Discrete(2) as unknown as Box;
     }
     assert.throws(() => new FrameStack(new DiscreteObsEnv(), 2), /FrameStack: observation space must be a Box, got Discrete\(2\)/);
     assert.throws(() => new FrameStack(new CountingEnv(), 0), /numStack must be a positive integer/);
@@ -195,26 +195,27 @@ describe('NormalizeObservation', () => {
     assert.ok(env.observationSpace.contains(outputs[4]));
   });
 
-  test('frozen statistics, clipping, and restoring statistics', () => {
+  test('frozen statistics, clipping, and restoring statistics', async () => {
     const env = new NormalizeObservation(new CountingEnv(), { update: false, clip: 0.5 });
     env.setStatistics({ mean: Float64Array.of(0, 1, 0), variance: Float64Array.of(1, 4, 1), count: 10 });
-    env.reset({ seed: 0 });
-    const r = env.step(1) as StepResult<Float32Array>; // observation [0, 1, 0]
+    await env.reset({ seed: 0 });
+    const r = await env.step(1); // observation [0, 1, 0]
     assert.deepEqual(Array.from(r.observation), [0, 0, 0]);
-    const r2 = env.step(1) as StepResult<Float32Array>; // [0, 2, 0] → (2 − 1) / 2 = 0.5
+    const r2 = await env.step(1); // [0, 2, 0] → (2 − 1) / 2 = 0.5
     assert.equal(r2.observation[1], 0.5);
-    const r4 = (env.step(1), env.step(1)) as StepResult<Float32Array>; // [0, 4, 0] → 1.5, clipped to 0.5
+    await env.step(1);
+    const r4 = await env.step(1); // [0, 4, 0] → 1.5, clipped to 0.5
     assert.equal(r4.observation[1], 0.5);
     assert.equal(env.getStatistics().count, 10, 'update: false leaves the statistics alone');
     assert.throws(
-      () => env.setStatistics({ mean: new Float64Array(2), variance: new Float64Array(3), count: 1 }),
+      () => { env.setStatistics({ mean: new Float64Array(2), variance: new Float64Array(3), count: 1 }); },
       /expected 3 elements, got mean 2, variance 3/,
     );
   });
 });
 
 describe('Wrapper', () => {
-  test('forwards everything and exposes the innermost env as unwrapped', () => {
+  test('forwards everything and exposes the innermost env as unwrapped', async () => {
     const cartpole = makeEnv('CartPole-v1');
     const env = new ClipReward(new RecordEpisodeStatistics(cartpole));
     assert.equal(env.unwrapped, cartpole);
@@ -222,9 +223,9 @@ describe('Wrapper', () => {
     assert.equal(env.observationSpace, cartpole.observationSpace);
     const inner = new CountingEnv();
     const plain = new Wrapper(inner);
-    plain.reset();
-    plain.step(2);
-    plain.close();
+    await plain.reset();
+    await plain.step(2);
+    await plain.close();
     assert.deepEqual(inner.calls, ['reset()', 'step(2)']);
     assert.equal(inner.closed, 1);
   });

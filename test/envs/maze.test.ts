@@ -11,8 +11,8 @@ function distances(layout: MazeLayout, start: number): Int32Array {
   const d = new Int32Array(layout.walls.length).fill(-1);
   d[start] = 0;
   const queue = [start];
-  for (let q = 0; q < queue.length; q++) {
-    const i = queue[q]!;
+  // Iterating an array that grows while it is read visits the appended tiles too (a FIFO queue).
+  for (const i of queue) {
     for (const j of [i - layout.tileCols, i + 1, i + layout.tileCols, i - 1]) {
       if (layout.walls[j] === 0 && d[j] === -1) {
         d[j] = d[i]! + 1;

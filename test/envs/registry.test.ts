@@ -13,7 +13,6 @@ import {
   makeEnv,
   registerEnv,
 } from '../../src/index.js';
-import type { Env } from '../../src/index.js';
 import { CountingEnv } from '../helpers/envs.js';
 
 const BUILTIN_IDS = [
@@ -64,8 +63,8 @@ describe('registerEnv', () => {
     await env.reset();
     await env.step(1);
     assert.equal((await env.step(1)).truncated, true);
-    assert.equal((makeEnv('Counting-test-v0', { maxEpisodeSteps: Infinity }) as Env) instanceof CountingEnv, true);
-    assert.throws(() => registerEnv('Counting-test-v0', () => new CountingEnv()), /already registered/);
+    assert.ok(makeEnv('Counting-test-v0', { maxEpisodeSteps: Infinity }) instanceof CountingEnv);
+    assert.throws(() => { registerEnv('Counting-test-v0', () => new CountingEnv()); }, /already registered/);
     registerEnv('Counting-test-v0', () => new CountingEnv({ terminateAt: 1 }), { override: true });
     await makeEnv('Counting-test-v0').reset();
   });
@@ -81,7 +80,7 @@ describe('registerEnv', () => {
   });
 
   test('cannot replace built-in ids', () => {
-    assert.throws(() => registerEnv('CartPole-v1', () => new CountingEnv(), { override: true }), /'CartPole-v1' is a built-in env id/);
+    assert.throws(() => { registerEnv('CartPole-v1', () => new CountingEnv(), { override: true }); }, /'CartPole-v1' is a built-in env id/);
   });
 });
 

@@ -31,7 +31,7 @@ export class CountingEnv implements Env<Float32Array, number> {
   }
 
   private answer<T>(value: T): MaybePromise<T> {
-    return this.isAsync ? new Promise((resolve) => setTimeout(() => resolve(value), 0)) : value;
+    return this.isAsync ? new Promise((resolve) => setTimeout(() => { resolve(value); }, 0)) : value;
   }
 
   reset(args: ResetArgs = {}): MaybePromise<ResetResult<Float32Array>> {
