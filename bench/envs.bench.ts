@@ -1,8 +1,11 @@
 // Environment throughput: maze rendering (the issue's bar: >= 5,000 frames/s at 72×96 on one core), maze and
 // classic-control steps, and a vectorised CartPole. Single-threaded; numbers depend on the machine's load.
 // Usage: npm run bench:envs [-- --seconds S]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MazeEnv, Rng, VectorEnv, makeEnv } from '../src/index.js';
+import { GymnasiumEnv, MazeEnv, Rng, VectorEnv, makeEnv } from '../src/index.js';
 import type { Env } from '../src/index.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' } } });
@@ -74,6 +77,26 @@ for (const id of ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0'] as const) {
     void envs.step(actions);
   });
   rows.push(['VectorEnv of 16 CartPole-v1 (env steps)', perSecond * 16, 'steps/s']);
+}
+
+// The Python bridge, when a Python with gymnasium is around (one round trip per step).
+const venvPython = fileURLToPath(new URL('./.venv/bin/python', import.meta.url));
+const python = [process.env.IMPALA_RL_PYTHON, existsSync(venvPython) ? venvPython : undefined, 'python3'].find(
+  (p) => p !== undefined && spawnSync(p, ['-c', 'import gymnasium'], { stdio: 'ignore' }).status === 0,
+);
+if (python === undefined) {
+  console.log('(GymnasiumEnv bridge not measured: no Python with gymnasium found)');
+} else {
+  const env = await GymnasiumEnv.make('CartPole-v1', { python });
+  await env.reset({ seed: 0 });
+  const n = 3000;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await env.step(i % 2);
+    if (r.terminated || r.truncated) await env.reset();
+  }
+  rows.push(['GymnasiumEnv bridge, CartPole-v1 in Python (one env)', n / ((performance.now() - start) / 1000), 'steps/s']);
+  await env.close();
 }
 
 console.log(`bench:envs (node ${process.version}, ${seconds}s per row, one thread)`);

@@ -25,3 +25,5 @@ export type {
   MakeEnvOptions,
   RegisterEnvOptions,
 } from './registry.js';
+export { GymnasiumEnv } from './gymnasium-env.js';
+export type { GymnasiumEnvOptions } from './gymnasium-env.js';
