@@ -278,7 +278,26 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
   /**
    * @param options - bounds, shape and dtype.
    */
-  constructor(options: BoxOptions<D>) {
+  constructor(options: BoxOptions<D>);
+  /**
+   * Gymnasium's positional form, `Box(low, high, shape, dtype)`.
+   *
+   * @param low - lower bounds (one number, or one per element).
+   * @param high - upper bounds (one number, or one per element).
+   * @param shape - the shape; defaults to `[n]` when a bound is an array of `n` numbers.
+   * @param dtype - the element type (default `'float32'`).
+   */
+  constructor(low: number | ArrayLike<number>, high: number | ArrayLike<number>, shape?: readonly number[], dtype?: D);
+  constructor(
+    first: BoxOptions<D> | number | ArrayLike<number>,
+    high?: number | ArrayLike<number>,
+    shapeArg?: readonly number[],
+    dtypeArg?: D,
+  ) {
+    const options: BoxOptions<D> =
+      typeof first === 'number' || Array.isArray(first) || ArrayBuffer.isView(first)
+        ? Box.positional(first as number | ArrayLike<number>, high, shapeArg, dtypeArg)
+        : (first as BoxOptions<D>);
     const dtype = options.dtype ?? ('float32' as D);
     if (!(dtype in ARRAY_CLASSES)) throw new TypeError(`Box: unknown dtype ${dtype}`);
     const shape = [...options.shape];
@@ -298,6 +317,19 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
         throw new RangeError(`Box: low[${i}] = ${this.low[i]} > high[${i}] = ${this.high[i]}`);
       }
     }
+  }
+
+  private static positional<D extends BoxDtype>(
+    low: number | ArrayLike<number>,
+    high: number | ArrayLike<number> | undefined,
+    shape: readonly number[] | undefined,
+    dtype: D | undefined,
+  ): BoxOptions<D> {
+    if (high === undefined) throw new TypeError('Box: high is missing');
+    const inferred =
+      shape ?? (typeof low !== 'number' ? [low.length] : typeof high !== 'number' ? [high.length] : undefined);
+    if (inferred === undefined) throw new TypeError('Box: shape is needed when low and high are both numbers');
+    return { low, high, shape: inferred, ...(dtype !== undefined ? { dtype } : {}) };
   }
 
   private bound(value: number | ArrayLike<number>, name: string): Float64Array {

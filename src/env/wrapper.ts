@@ -46,7 +46,8 @@ export class Wrapper<Obs, Act, InnerObs = Obs, InnerAct = Act> implements Env<Ob
   get unwrapped(): Env {
     let env = this.env as Env;
     while (env instanceof Wrapper) env = env.env;
-    return env;
+    const inner = (env as { unwrapped?: unknown }).unwrapped;
+    return typeof inner === 'object' && inner !== null ? (inner as Env) : env;
   }
 
   /** {@inheritDoc Env.reset} */

@@ -99,6 +99,11 @@ export abstract class ClassicControlEnv implements Env<Float32Array, number> {
     this.ready = true;
   }
 
+  /** The env itself (there is no wrapper below it), like Gymnasium's `env.unwrapped`. */
+  get unwrapped(): this {
+    return this;
+  }
+
   /** Steps taken since the last reset. */
   get elapsedSteps(): number {
     return this.elapsed;

@@ -299,6 +299,11 @@ export class MazeEnv implements Env<Uint8Array, number> {
     );
   }
 
+  /** The env itself (there is no wrapper below it), like Gymnasium's `env.unwrapped`. */
+  get unwrapped(): this {
+    return this;
+  }
+
   /** The agent's tile as `[row, col]` on the tile grid (`-1, -1` before the first reset). */
   get agentPosition(): [number, number] {
     return this.position(this.agent);

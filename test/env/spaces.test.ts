@@ -118,6 +118,18 @@ describe('Box', () => {
     assert.equal(s.isBounded, false);
   });
 
+  test("accepts Gymnasium's positional form Box(low, high, shape, dtype)", () => {
+    const a = new Box(-1, 1, [2, 3]);
+    assert.deepEqual([a.shape, a.dtype, a.size], [[2, 3], 'float32', 6]);
+    const b = new Box([0, -1], [1, 1]);
+    assert.deepEqual(b.shape, [2]);
+    assert.deepEqual(Array.from(b.low), [0, -1]);
+    const c = new Box(0, 255, [4], 'uint8');
+    assert.equal(c.dtype, 'uint8');
+    assert.equal(c.toString(), new Box({ low: 0, high: 255, shape: [4], dtype: 'uint8' }).toString());
+    assert.throws(() => new Box(0, 1), /shape is needed when low and high are both numbers/);
+  });
+
   test('rejects bad parameters', () => {
     assert.throws(() => new Box({ low: 0, high: 1, shape: [0] }), /shape must hold positive integers/);
     assert.throws(() => new Box({ low: [0, 0], high: 1, shape: [3] }), /low has 2 values, shape \[3\] needs 3/);

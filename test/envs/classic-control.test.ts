@@ -77,6 +77,7 @@ describe('classic control', () => {
     view[0] = 2.5; // outside ±2.4: the next step terminates
     assert.equal(env.step(0).terminated, true);
     assert.throws(() => (env.state = [1, 2]), /CartPoleEnv.state: expected 4 values, got 2/);
+    assert.equal(env.unwrapped.state, env.state, "Gymnasium's env.unwrapped.state works too");
   });
 
   test('setting state makes a fresh env steppable; otherwise step before reset throws', () => {
