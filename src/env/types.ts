@@ -72,7 +72,8 @@ export interface EnvSpec {
  * An environment with observations of type `Obs` and actions of type `Act` (Gymnasium's `Env[ObsType, ActType]`).
  *
  * The rules, stated once:
- * 1. Call `reset` first. `step` before any `reset` throws.
+ * 1. Call `reset` first. `step` before any `reset` throws (an env with a settable `state`, like the classic-control
+ *    ones, may also be stepped once its state is set).
  * 2. `step(action)` takes an element of `actionSpace`; the observations it returns are elements of
  *    `observationSpace`, each a new object (an env never mutates an observation it already returned).
  * 3. When `step` returns `terminated` or `truncated`, the episode is over: call `reset` to start the next one.
