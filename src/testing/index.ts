@@ -26,3 +26,6 @@ export {
   type VTraceGoldenInputs,
   type VTraceGoldenKind,
 } from './vtrace-golden.js';
+
+export { checkEnv, assertEnv, EnvCheckError } from './check-env.js';
+export type { CheckEnvOptions, CheckEnvReport } from './check-env.js';
