@@ -6,3 +6,14 @@
 
 /** The package version, kept equal to `package.json`'s by a test. */
 export const version = '0.1.0';
+
+// Dynamic batching and the learner's batching queue (src/batching).
+export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError } from './batching/index.js';
+export type {
+  BatchFunction,
+  DynamicBatcherOptions,
+  BatchingQueueOptions,
+  BatchFnOptions,
+  BatchedFunction,
+  TensorNest,
+} from './batching/index.js';
