@@ -149,6 +149,10 @@ function stackCalls(calls: readonly unknown[]): tf.Tensor[] {
       columns[j]!.push(leaf);
     });
   }
+  columns.forEach((column, j) => {
+    const i = column.findIndex((leaf) => leaf.isDisposed);
+    if (i >= 0) throw new Error(`batchFn: ${paths[j]!} of call ${i} was disposed before its batch ran; keep inputs alive until the call settles`);
+  });
   const stacked: tf.Tensor[] = [];
   try {
     for (const column of columns) stacked.push(tf.concat(column, 0));
