@@ -22,13 +22,17 @@ async function noLeak(body: () => Promise<void>): Promise<void> {
 }
 
 describe('batchFn: stacking and splitting', () => {
-  test('three calls become one [3, 2] batch and each gets its own [1, 2] slice', async () => {
-    await noLeak(async () => {
-      const seen: number[][] = [];
-      const f = batchFn((x: tf.Tensor2D) => {
-        seen.push(x.shape);
-        return tf.tidy(() => tf.mul(x, 2));
-      });
+  for (const splitting of ['auto', 'host', 'ops'] as const) {
+    test(`three calls become one [3, 2] batch and each gets its own [1, 2] slice (splitting '${splitting}')`, async () => {
+      await noLeak(async () => {
+        const seen: number[][] = [];
+        const f = batchFn(
+          (x: tf.Tensor2D) => {
+            seen.push(x.shape);
+            return tf.tidy(() => tf.mul(x, 2));
+          },
+          { splitting },
+        );
       const xs = [tf.tensor2d([[1, 2]]), tf.tensor2d([[3, 4]]), tf.tensor2d([[5, 6]])];
       const outs = await Promise.all(xs.map((x) => f(x)));
       assert.deepEqual(seen, [[3, 2]]);
@@ -41,6 +45,11 @@ describe('batchFn: stacking and splitting', () => {
       tf.dispose([...xs, ...outs]);
       f.close();
     });
+  });
+  }
+
+  test("an unknown 'splitting' is rejected", () => {
+    assert.throws(() => batchFn((x: tf.Tensor) => x, { splitting: 'gpu' as 'ops' }), /batchFn: option 'splitting' must be 'auto', 'host' or 'ops', got gpu/);
   });
 
   test('nested arguments and results (policy with recurrent state)', async () => {
@@ -113,9 +122,10 @@ describe('batchFn: stacking and splitting', () => {
     });
   });
 
-  test('int32 and bool tensors keep their dtypes', async () => {
+  for (const splitting of ['host', 'ops'] as const) {
+  test(`int32 and bool tensors keep their dtypes (splitting '${splitting}')`, async () => {
     await noLeak(async () => {
-      const f = batchFn((i: tf.Tensor, m: tf.Tensor) => tf.tidy(() => ({ i: tf.add(i, tf.scalar(1, 'int32')), m: tf.logicalNot(m) })));
+      const f = batchFn((i: tf.Tensor, m: tf.Tensor) => tf.tidy(() => ({ i: tf.add(i, tf.scalar(1, 'int32')), m: tf.logicalNot(m) })), { splitting });
       const args = [
         [tf.tensor1d([1], 'int32'), tf.tensor1d([true], 'bool')],
         [tf.tensor1d([2], 'int32'), tf.tensor1d([false], 'bool')],
@@ -132,6 +142,21 @@ describe('batchFn: stacking and splitting', () => {
       );
       tf.dispose(args.flat());
       for (const o of outs) tf.dispose([o.i, o.m]);
+    });
+  });
+  }
+
+  test("string tensors are split with ops even with splitting 'host'", async () => {
+    await noLeak(async () => {
+      const f = batchFn((s: tf.Tensor) => tf.clone(s), { splitting: 'host' });
+      const a = tf.tensor1d(['a'], 'string');
+      const b = tf.tensor1d(['b'], 'string');
+      const outs = await Promise.all([f(a), f(b)]);
+      assert.deepEqual(
+        outs.map((o) => o.arraySync()),
+        [['a'], ['b']],
+      );
+      tf.dispose([a, b, ...outs]);
     });
   });
 });
