@@ -173,14 +173,14 @@ describe('DynamicBatcher: batches in flight', () => {
   test('maximumConcurrentBatches bounds the batches in flight', async () => {
     const { batcher, calls } = manual({ maximumBatchSize: 1, maximumConcurrentBatches: 2 });
     const results = [0, 1, 2, 3].map((x) => batcher.compute(x));
-    await sleep(20);
+    await nextTurn();
     assert.equal(calls.length, 2);
     calls[1]!.resolve([11]);
-    await sleep(20);
+    await nextTurn();
     assert.equal(calls.length, 3);
     assert.deepEqual(calls[2]!.inputs, [2]);
     calls[0]!.resolve([10]);
-    await sleep(20);
+    await nextTurn();
     calls[2]!.resolve([12]);
     calls[3]!.resolve([13]);
     assert.deepEqual(await Promise.all(results), [10, 11, 12, 13]);
