@@ -13,3 +13,13 @@ export * from './optim/index.js';
 // Environments (issue 5): the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
 export * from './env/index.js';
 export * from './envs/index.js';
+// Dynamic batching and the learner's batching queue (src/batching).
+export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError } from './batching/index.js';
+export type {
+  BatchFunction,
+  DynamicBatcherOptions,
+  BatchingQueueOptions,
+  BatchFnOptions,
+  BatchedFunction,
+  TensorNest,
+} from './batching/index.js';

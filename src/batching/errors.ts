@@ -1,0 +1,51 @@
+/**
+ * Typed errors of the batching module.
+ *
+ * @module
+ */
+
+/**
+ * Rejection reason of every call to a closed {@link DynamicBatcher} or {@link BatchingQueue}.
+ *
+ * It is used for the requests that were still waiting when `close()` was called, when the `signal`
+ * aborted, or when a failed batch closed the batcher (`closeOnError`), and for every later call.
+ * `cause` holds what closed it: the argument of `close(reason)`, the signal's `reason`, or the error
+ * thrown by the batch function.
+ */
+export class BatcherClosedError extends Error {
+  /**
+   * @param message - Names the class that was closed and why, e.g. "DynamicBatcher: closed".
+   * @param options - `cause`: what closed it (the batch function's error, the abort reason, ...).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BatcherClosedError';
+  }
+}
+
+/**
+ * A batch could not be assembled or split: inputs with different shapes, an input whose leading dim
+ * is not 1, or a batch function whose outputs do not match its inputs in number or batch dim.
+ *
+ * The message names the function, the argument and the shapes, e.g.
+ * "batchFn: output batch dim 4 != 3 inputs (output 'logits', shape [4,18])".
+ */
+export class BatchShapeError extends Error {
+  /**
+   * @param message - What did not match, with the shapes or counts involved.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = 'BatchShapeError';
+  }
+}
+
+/**
+ * Short text for an error or an abort reason, for messages.
+ *
+ * @internal
+ */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  return String(reason);
+}
