@@ -6,3 +6,6 @@
 
 /** The package version, kept equal to `package.json`'s by a test. */
 export const version = '0.1.0';
+
+// networks (issue 4)
+export * from './networks/index.js';
