@@ -57,7 +57,11 @@ export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?
     let offset = r * width;
     sizes.forEach((size, head) => {
       let max = -Infinity;
-      for (let a = 0; a < size; a++) max = Math.max(max, values[offset + a]!);
+      for (let a = 0; a < size; a++) {
+        const v = values[offset + a]!;
+        if (Number.isNaN(v)) throw new Error(`sampleActions: row ${r}, head ${head} has a NaN logit`);
+        max = Math.max(max, v);
+      }
       if (!Number.isFinite(max)) {
         throw new Error(`sampleActions: row ${r}, head ${head} has no finite logit (max ${max})`);
       }
@@ -65,7 +69,6 @@ export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?
       let sum = 0;
       for (let a = 0; a < size; a++) {
         const p = Math.exp(values[offset + a]! - max);
-        if (Number.isNaN(p)) throw new Error(`sampleActions: row ${r}, head ${head} has a NaN logit`);
         probs[a] = p;
         sum += p;
       }

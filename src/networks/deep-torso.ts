@@ -81,7 +81,7 @@ export function deepTorso(options: DeepTorsoOptions = {}): TorsoDefinition {
             }
           }
           const features = tf.reshape(tf.relu(x), [n, flat]);
-          return tf.fused.matMul({ a: features, b: linear.kernel, bias: linear.bias, activation: 'relu' }) as tf.Tensor2D;
+          return tf.fused.matMul({ a: features, b: linear.kernel, bias: linear.bias, activation: 'relu' });
         },
       };
     },

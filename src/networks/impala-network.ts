@@ -10,6 +10,7 @@ import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } fr
 import type { LstmState, LstmWeights } from './lstm.js';
 import { builtInTorso } from './network-options.js';
 import type { ImpalaNetworkOptions } from './network-options.js';
+import { oneHotFloat } from './one-hot.js';
 import { ParameterStore } from './parameter-store.js';
 import type { WeightSpec } from './parameter-store.js';
 import { buildPolicyValueHeads } from './policy-value-heads.js';
@@ -334,7 +335,15 @@ export class ImpalaNetwork {
     if (logits.shape[logits.rank - 1] !== width) {
       throw new Error(`ImpalaNetwork.splitPolicyLogits: logits last dimension must be ${width}, got shape ${shapeString(logits.shape)}`);
     }
-    return tf.split(logits, [...this.actionSizes], logits.rank - 1);
+    // Slices rather than tf.split: tfjs's SplitV gradient fails when there is a single output.
+    // Fresh begin/size arrays per call: the Slice gradient keeps references to them.
+    const lead = logits.rank - 1;
+    let offset = 0;
+    return this.actionSizes.map((a) => {
+      const begin = [...new Array<number>(lead).fill(0), offset];
+      offset += a;
+      return tf.slice(logits, begin, [...new Array<number>(lead).fill(-1), a]);
+    });
   }
 
   /**
@@ -590,11 +599,11 @@ export class ImpalaNetwork {
         `ImpalaNetwork: torso '${this.torsoKind}' returned shape ${shapeString(features.shape)}, expected [${n}, ${this.#torso.outputSize}]`,
       );
     }
-    const parts: tf.Tensor2D[] = [features, tf.reshape(tf.clipByValue(tf.cast(lastReward, 'float32'), -1, 1), [n, 1])];
+    const parts: tf.Tensor2D[] = [features as tf.Tensor2D, tf.reshape(tf.clipByValue(tf.cast(lastReward, 'float32'), -1, 1), [n, 1])];
     const actions = tf.reshape(lastAction, [n, this.actionSizes.length]);
     this.actionSizes.forEach((size, head) => {
       const column = this.actionSizes.length === 1 ? tf.reshape(actions, [n]) : tf.reshape(tf.slice(actions, [0, head], [n, 1]), [n]);
-      parts.push(tf.oneHot(column, size, 1, 0, 'float32') as tf.Tensor2D);
+      parts.push(oneHotFloat(column, size) as tf.Tensor2D);
     });
     if (this.#instruction !== null && instruction !== undefined) {
       const steps = instruction.tokens.shape[instruction.tokens.rank - 1]!;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
 import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } from './lstm.js';
 import type { LstmState } from './lstm.js';
+import { oneHotFloat } from './one-hot.js';
 import type { WeightFactory } from './torso.js';
 import { truncatedNormalInitializer } from './weight-initializers.js';
 
@@ -50,7 +51,7 @@ export function buildInstructionEncoder(weights: WeightFactory): InstructionEnco
       const [inputKernel, recurrentKernel] = splitLstmKernel(lstm);
       const projected = tf.reshape(lstmInputProjection(lstm, inputKernel, embedded), [n, steps, 4 * INSTRUCTION_LSTM_SIZE]);
       // lastMask[r, t] = 1 where t == lengths[r] - 1 (all zero when lengths[r] == 0).
-      const lastMask = tf.oneHot(tf.sub(lengths, 1), steps, 1, 0, 'float32');
+      const lastMask = oneHotFloat(tf.sub(lengths, tf.scalar(1, 'int32')), steps);
       let state: LstmState = { c: tf.zeros([n, INSTRUCTION_LSTM_SIZE]), h: tf.zeros([n, INSTRUCTION_LSTM_SIZE]) };
       let last: tf.Tensor2D = tf.zeros([n, INSTRUCTION_LSTM_SIZE]);
       for (let t = 0; t < steps; t++) {

@@ -89,7 +89,7 @@ export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition
           for (const { conv, stride } of layers) {
             x = tf.fused.conv2d({ x, filter: conv.kernel as tf.Tensor4D, strides: stride, pad: 'valid', bias: conv.bias, activation: 'relu' });
           }
-          return tf.fused.matMul({ a: tf.reshape(x, [n, flat]), b: linear.kernel, bias: linear.bias, activation: 'relu' }) as tf.Tensor2D;
+          return tf.fused.matMul({ a: tf.reshape(x, [n, flat]), b: linear.kernel, bias: linear.bias, activation: 'relu' });
         },
       };
     },

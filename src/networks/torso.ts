@@ -50,9 +50,9 @@ export interface Torso {
    * Computes features.
    *
    * @param observations - `[N, ...observationShape]` observations.
-   * @returns `[N, F]` float32 features.
+   * @returns `[N, F]` float32 features (the network checks the shape).
    */
-  apply(observations: tf.Tensor): tf.Tensor2D;
+  apply(observations: tf.Tensor): tf.Tensor;
 }
 
 /**
