@@ -23,3 +23,5 @@ export type {
   BatchedFunction,
   TensorNest,
 } from './batching/index.js';
+// networks (issue 4)
+export * from './networks/index.js';

@@ -1,0 +1,637 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { sampleActions } from './action-sampling.js';
+import type { RandomSource } from './action-sampling.js';
+import { checkIndexRange, checkTensor, shapeString } from './input-checks.js';
+import { buildInstructionEncoder } from './instruction-encoder.js';
+import type { InstructionEncoder } from './instruction-encoder.js';
+import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
+import type { InstructionInput } from './instruction-tokenizer.js';
+import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } from './lstm.js';
+import type { LstmState, LstmWeights } from './lstm.js';
+import { builtInTorso } from './network-options.js';
+import type { ImpalaNetworkOptions } from './network-options.js';
+import { oneHotFloat } from './one-hot.js';
+import { ParameterStore } from './parameter-store.js';
+import type { WeightSpec } from './parameter-store.js';
+import { buildPolicyValueHeads } from './policy-value-heads.js';
+import type { PolicyValueHeads } from './policy-value-heads.js';
+import type { Torso, TorsoDefinition } from './torso.js';
+import { readWeightsDirectory, writeWeightsDirectory } from './weights-file.js';
+
+/** Recurrent state of the core: an LSTM state, or `null` for a feed-forward network. */
+export type CoreState = LstmState | null;
+
+/** Inputs of one acting step for a batch of B environments (`[B, ...]` tensors). */
+export interface NetworkStepInputs {
+  /** `[B, ...observationShape]` observations (int32 or float32 pixel values 0–255 for the pixel torsos). */
+  readonly observation: tf.Tensor;
+  /** `[B]` int32 previous actions (`[B, H]` for a multi-discrete action space); 0 at the start is fine. */
+  readonly lastAction: tf.Tensor;
+  /** `[B]` float32 (or int32) previous rewards; the network clips them to [−1, 1]. */
+  readonly lastReward: tf.Tensor;
+  /**
+   * `[B]` bool (or 0/1 int32/float32): rows whose observation is the first of a new episode; their state is
+   * reset to zeros before the step, exactly as `unroll` does at `dones[t]`. Omit when no row starts an episode.
+   */
+  readonly done?: tf.Tensor;
+  /** `[B, L]` tokens and `[B]` lengths; required when the network uses instructions (see `encodeInstructions`). */
+  readonly instruction?: InstructionInput;
+}
+
+/** Inputs of a whole unroll of T steps for B environments (time-major `[T, B, ...]` tensors). */
+export interface NetworkUnrollInputs {
+  /** `[T, B, ...observationShape]` observations. */
+  readonly observation: tf.Tensor;
+  /** `[T, B]` int32 previous actions (`[T, B, H]` for a multi-discrete action space). */
+  readonly lastAction: tf.Tensor;
+  /** `[T, B]` previous rewards (clipped to [−1, 1] inside). */
+  readonly lastReward: tf.Tensor;
+  /** `[T, B, L]` tokens and `[T, B]` lengths; required when the network uses instructions. */
+  readonly instruction?: InstructionInput;
+}
+
+/** Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor. */
+export interface NetworkStepOutputs {
+  /** `[B, A]` policy logits (`[B, ΣA]`: the heads' logits concatenated, for a multi-discrete space). */
+  readonly policyLogits: tf.Tensor2D;
+  /** `[B]` state-value estimates. */
+  readonly baseline: tf.Tensor1D;
+  /** Core state after the step (`null` for a feed-forward network). */
+  readonly state: CoreState;
+}
+
+/** Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor. */
+export interface NetworkUnrollOutputs {
+  /** `[T, B, A]` policy logits (`[T, B, ΣA]` for a multi-discrete space). */
+  readonly policyLogits: tf.Tensor3D;
+  /** `[T, B]` state-value estimates. */
+  readonly baseline: tf.Tensor2D;
+  /** Core state after the last step (`null` for a feed-forward network). */
+  readonly finalState: CoreState;
+}
+
+/** The settings a saved network directory records in `model.json` (`userDefinedMetadata.impalaNetwork`). */
+export interface SavedNetworkMetadata {
+  /** `TorsoDefinition.kind`. */
+  readonly torso: string;
+  /** `TorsoDefinition.config`, or null. */
+  readonly torsoConfig: Readonly<Record<string, unknown>> | null;
+  /** Observation shape. */
+  readonly observationShape: readonly number[];
+  /** Number of actions (a list for a multi-discrete space). */
+  readonly numActions: number | readonly number[];
+  /** LSTM units (0 for feed-forward). */
+  readonly lstmSize: number;
+  /** Whether the instruction encoder is present. */
+  readonly useInstruction: boolean;
+  /** Total number of parameters. */
+  readonly numParameters: number;
+}
+
+/** `Array.isArray` that keeps element types for readonly arrays. */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
+const DONE_DTYPES: readonly tf.DataType[] = ['bool', 'int32', 'float32'];
+const REWARD_DTYPES: readonly tf.DataType[] = ['float32', 'int32'];
+
+/**
+ * The IMPALA agent network (Espeholt et al. 2018): torso → core → heads, usable both for acting
+ * (`step`, batch B) and for learning (`unroll` over `[T, B]`).
+ *
+ * - **Torso** per frame: deep residual, shallow A3C, MLP, or custom (see {@link TorsoDefinition}).
+ * - **Core input**: `concat(torso features, clip(lastReward, −1, 1), oneHot(lastAction), instruction embedding?)`.
+ * - **Core**: LSTM (TensorFlow `LSTMBlockCell` layout, forget bias 1) whose state is reset to zeros, per
+ *   batch row, at every step whose `done` flag marks the first observation of a new episode; or none.
+ * - **Heads**: linear policy logits (one head per action dimension) and a linear scalar baseline.
+ *
+ * All computations run inside `tf.tidy`; returned tensors belong to the caller. Variables belong to the
+ * network: `dispose()` frees them. Weight names are deterministic (see `weightSpecs`). For training,
+ * gradients must be registered with tfjs: import `@tensorflow/tfjs-layers` or `@tensorflow/tfjs` once
+ * (`@tensorflow/tfjs-core` alone registers none).
+ *
+ * @example
+ * ```ts
+ * const net = new ImpalaNetwork({ torso: 'shallow', observationShape: [84, 84, 4], numActions: 18 });
+ * let state = net.initialState(1);
+ * const rng = createActionRng(1);
+ * const out = net.step({ observation: frame, lastAction: tf.tensor1d([0], 'int32'), lastReward: tf.tensor1d([0]) }, state);
+ * const [action] = net.sample(out.policyLogits, rng);
+ * ```
+ * @see https://arxiv.org/abs/1802.01561
+ */
+export class ImpalaNetwork {
+  /** Shape of one observation. */
+  readonly observationShape: readonly number[];
+  /** Number of actions per policy head (one entry for a single discrete action space). */
+  readonly actionSizes: readonly number[];
+  /** Whether `numActions` was given as a list (then `lastAction` has a trailing head dimension). */
+  readonly multiDiscrete: boolean;
+  /** LSTM units; 0 for a feed-forward core. */
+  readonly lstmSize: number;
+  /** Whether the network reads an instruction. */
+  readonly useInstruction: boolean;
+  /** The torso definition's `kind`. */
+  readonly torsoKind: string;
+  /** Size of the core's input vector (torso + 1 + ΣA + 64 when instructions are used). */
+  readonly coreInputSize: number;
+
+  readonly #torsoDefinition: TorsoDefinition;
+  readonly #store: ParameterStore;
+  readonly #torso: Torso;
+  readonly #instruction: InstructionEncoder | null;
+  readonly #lstm: LstmWeights | null;
+  readonly #heads: PolicyValueHeads;
+  readonly #checkValues: boolean;
+  #disposed = false;
+
+  /**
+   * Builds the network and creates its variables (seeded, deterministic).
+   *
+   * @param options - See {@link ImpalaNetworkOptions}.
+   */
+  constructor(options: ImpalaNetworkOptions) {
+    const caller = 'ImpalaNetwork';
+    const o = options as Partial<ImpalaNetworkOptions> | undefined;
+    if (o === undefined || typeof o !== 'object') throw new TypeError(`${caller}: options must be an object`);
+    const definition = typeof o.torso === 'string' ? builtInTorso(o.torso) : o.torso;
+    if (definition === undefined || typeof definition !== 'object' || typeof definition.build !== 'function') {
+      throw new Error(`${caller}: options.torso must be 'deep', 'shallow', 'mlp' or a TorsoDefinition, got ${typeof o.torso === 'string' ? `'${o.torso}'` : typeof o.torso}`);
+    }
+    const observationShape: unknown = o.observationShape;
+    if (!isList(observationShape) || observationShape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
+      throw new Error(`${caller}: options.observationShape must be a list of positive integers, got ${JSON.stringify(observationShape)}`);
+    }
+    const numActions = o.numActions;
+    const actionSizes = (typeof numActions === 'number' ? [numActions] : isList(numActions) ? Array.from(numActions) : []);
+    if (actionSizes.length === 0 || actionSizes.some((a) => typeof a !== 'number' || !Number.isInteger(a) || a <= 0)) {
+      throw new Error(`${caller}: options.numActions must be a positive integer or a non-empty list of them, got ${JSON.stringify(numActions)}`);
+    }
+    const lstmSize = o.lstmSize ?? (o.lstmSize === null ? 0 : 256);
+    if (!Number.isInteger(lstmSize) || lstmSize < 0) {
+      throw new Error(`${caller}: options.lstmSize must be an integer >= 0 (0 or null: no LSTM), got ${o.lstmSize}`);
+    }
+    const seed = o.seed ?? 0;
+    if (!Number.isFinite(seed)) throw new Error(`${caller}: options.seed must be a finite number, got ${seed}`);
+
+    this.observationShape = Array.from(observationShape) as number[];
+    this.actionSizes = actionSizes;
+    this.multiDiscrete = typeof numActions !== 'number';
+    this.lstmSize = lstmSize;
+    this.useInstruction = o.useInstruction ?? false;
+    this.torsoKind = definition.kind;
+    this.#torsoDefinition = definition;
+    this.#checkValues = o.checkInputValues ?? true;
+    this.#store = new ParameterStore(o.name ?? 'impala_network', seed);
+    try {
+      this.#torso = definition.build({ observationShape: this.observationShape, weights: this.#store.scope('torso/') });
+      if (!Number.isInteger(this.#torso.outputSize) || this.#torso.outputSize <= 0) {
+        throw new Error(`${caller}: torso '${definition.kind}' reports outputSize ${this.#torso.outputSize}, expected a positive integer`);
+      }
+      this.#instruction = this.useInstruction ? buildInstructionEncoder(this.#store.scope('instruction/')) : null;
+      this.coreInputSize =
+        this.#torso.outputSize + 1 + actionSizes.reduce((a, b) => a + b, 0) + (this.#instruction?.outputSize ?? 0);
+      this.#lstm = lstmSize > 0 ? addLstmWeights(this.#store.scope('core/'), 'lstm', this.coreInputSize, lstmSize) : null;
+      this.#heads = buildPolicyValueHeads(this.#store.scope(''), lstmSize > 0 ? lstmSize : this.coreInputSize, actionSizes, this.multiDiscrete);
+    } catch (error) {
+      this.#store.dispose();
+      throw error;
+    }
+  }
+
+  /** Names and shapes of all trainable variables, in a fixed order (torso, instruction, core, heads). */
+  get weightSpecs(): readonly WeightSpec[] {
+    return this.#store.specs;
+  }
+
+  /** The trainable variables, in `weightSpecs` order (pass them as `varList` to `optimizer.minimize`). */
+  get trainableVariables(): tf.Variable[] {
+    return [...this.#store.variables];
+  }
+
+  /** Total number of trainable parameters. */
+  get numParameters(): number {
+    return this.#store.specs.reduce((a, s) => a + s.size, 0);
+  }
+
+  /** Whether the core is an LSTM (otherwise the state is always `null`). */
+  get isRecurrent(): boolean {
+    return this.#lstm !== null;
+  }
+
+  /**
+   * The zero core state for `batchSize` rows (what the original agent starts every actor with).
+   *
+   * @param batchSize - B.
+   * @returns `{ c, h }` of zeros `[B, lstmSize]` each, or `null` for a feed-forward network.
+   */
+  initialState(batchSize: number): CoreState {
+    this.#checkAlive('initialState');
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new RangeError(`ImpalaNetwork.initialState: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    if (this.#lstm === null) return null;
+    return { c: tf.zeros([batchSize, this.lstmSize]), h: tf.zeros([batchSize, this.lstmSize]) };
+  }
+
+  /**
+   * One acting step for a batch of B environments.
+   *
+   * Equivalent to `unroll` with T = 1 (and `dones = inputs.done`, or all false).
+   *
+   * @param inputs - `[B, ...]` observation, last action, last reward, optional `done` and instruction.
+   * @param state - Core state from `initialState(B)` or a previous step (`null` when feed-forward).
+   * @returns `policyLogits [B, A]`, `baseline [B]` and the new state; the inputs are not disposed.
+   */
+  step(inputs: NetworkStepInputs, state: CoreState): NetworkStepOutputs {
+    const caller = 'ImpalaNetwork.step';
+    this.#checkAlive('step');
+    const batch = this.#checkInputs(caller, inputs, 1);
+    const lead = [batch];
+    if (inputs.done !== undefined) checkTensor(caller, 'inputs.done', inputs.done, lead, DONE_DTYPES, '[B]');
+    this.#checkState(caller, 'state', state, batch);
+    const [logits, baseline, c, h] = tf.tidy(() => {
+      const expand = (t: tf.Tensor): tf.Tensor => tf.expandDims(t, 0);
+      const instruction = inputs.instruction === undefined ? undefined : { tokens: expand(inputs.instruction.tokens), lengths: expand(inputs.instruction.lengths) };
+      return this.#forward(
+        expand(inputs.observation),
+        expand(inputs.lastAction),
+        expand(inputs.lastReward),
+        instruction,
+        inputs.done === undefined ? undefined : expand(inputs.done),
+        state,
+        1,
+        batch,
+      );
+    });
+    return {
+      policyLogits: logits as tf.Tensor2D,
+      baseline: baseline as tf.Tensor1D,
+      state: c === undefined || h === undefined ? null : { c: c as tf.Tensor2D, h: h as tf.Tensor2D },
+    };
+  }
+
+  /**
+   * Runs the network over a whole unroll, as the learner does.
+   *
+   * The torso (and instruction encoder) run on all T·B frames at once; the LSTM runs step by step, and
+   * before step t the state of every row b with `dones[t, b]` is reset to zeros (`dones[t]` marks the first
+   * observation of a new episode, as environments auto-reset inside `step`). Outputs at and after a reset
+   * therefore do not depend on anything before it.
+   *
+   * @param inputs - Time-major `[T, B, ...]` observation, last action, last reward and optional instruction.
+   * @param dones - `[T, B]` bool (or 0/1 int32/float32) episode-start flags.
+   * @param initialState - Core state at the start of the unroll (`null` when feed-forward).
+   * @returns `policyLogits [T, B, A]`, `baseline [T, B]` and `finalState`; the inputs are not disposed.
+   */
+  unroll(inputs: NetworkUnrollInputs, dones: tf.Tensor, initialState: CoreState): NetworkUnrollOutputs {
+    const caller = 'ImpalaNetwork.unroll';
+    this.#checkAlive('unroll');
+    const batch = this.#checkInputs(caller, inputs, 2);
+    const time = inputs.observation.shape[0];
+    checkTensor(caller, 'dones', dones, [time, batch], DONE_DTYPES, '[T, B]');
+    this.#checkState(caller, 'initialState', initialState, batch);
+    const [policyLogits, baseline, c, h] = tf.tidy(() => {
+      const [logits, values, ...finalState] = this.#forward(
+        inputs.observation,
+        inputs.lastAction,
+        inputs.lastReward,
+        inputs.instruction,
+        dones,
+        initialState,
+        time,
+        batch,
+      );
+      return [tf.reshape(logits!, [time, batch, logits!.shape[1]!]), tf.reshape(values!, [time, batch]), ...finalState];
+    });
+    return {
+      policyLogits: policyLogits as tf.Tensor3D,
+      baseline: baseline as tf.Tensor2D,
+      finalState: c === undefined || h === undefined ? null : { c: c as tf.Tensor2D, h: h as tf.Tensor2D },
+    };
+  }
+
+  /**
+   * Samples actions from policy logits with a seeded random source (see `sampleActions`), handling
+   * multi-discrete heads.
+   *
+   * @param logits - `[B, ΣA]` (or `[T, B, ΣA]`) policy logits.
+   * @param rng - Uniform random source, e.g. `createActionRng(seed)`.
+   * @returns Int32 actions `[B]` (row-major `[B, H]` for a multi-discrete space).
+   */
+  sample(logits: tf.Tensor, rng: RandomSource): Int32Array {
+    return sampleActions(logits, rng, this.actionSizes);
+  }
+
+  /**
+   * Splits concatenated multi-discrete logits into one tensor per head.
+   *
+   * @param logits - `[..., ΣA]`.
+   * @returns One `[..., A_h]` tensor per head (a single-element list for one head).
+   */
+  splitPolicyLogits(logits: tf.Tensor): tf.Tensor[] {
+    const width = this.actionSizes.reduce((a, b) => a + b, 0);
+    if (logits.shape[logits.rank - 1] !== width) {
+      throw new Error(`ImpalaNetwork.splitPolicyLogits: logits last dimension must be ${width}, got shape ${shapeString(logits.shape)}`);
+    }
+    // Slices rather than tf.split: tfjs's SplitV gradient fails when there is a single output.
+    // Fresh begin/size arrays per call: the Slice gradient keeps references to them.
+    const lead = logits.rank - 1;
+    let offset = 0;
+    return this.actionSizes.map((a) => {
+      const begin = [...new Array<number>(lead).fill(0), offset];
+      offset += a;
+      return tf.slice(logits, begin, [...new Array<number>(lead).fill(-1), a]);
+    });
+  }
+
+  /**
+   * Copies the weights to the host, one flat float32 array per variable in `weightSpecs` order
+   * (row-major, tfjs layout). Suitable for shipping to actors (`postMessage` with transfer).
+   *
+   * @returns New arrays, owned by the caller.
+   */
+  getWeights(): Float32Array[] {
+    this.#checkAlive('getWeights');
+    return this.#store.variables.map((v) => (v.dataSync() as Float32Array).slice());
+  }
+
+  /**
+   * Copies all weights into one flat float32 array, the variables concatenated in `weightSpecs` order.
+   *
+   * @returns A new array of length `numParameters`.
+   */
+  getFlatWeights(): Float32Array {
+    const out = new Float32Array(this.numParameters);
+    let offset = 0;
+    for (const w of this.getWeights()) {
+      out.set(w, offset);
+      offset += w.length;
+    }
+    return out;
+  }
+
+  /**
+   * Sets every weight from host arrays: either one array per variable in `weightSpecs` order (as
+   * `getWeights` returns) or one flat array of length `numParameters` (as `getFlatWeights` returns).
+   * All sizes are checked before anything is assigned; errors name the variable. The values are copied.
+   *
+   * @param weights - The new values.
+   */
+  setWeights(weights: readonly Float32Array[] | Float32Array): void {
+    const caller = 'ImpalaNetwork.setWeights';
+    this.#checkAlive('setWeights');
+    const specs = this.#store.specs;
+    let parts: Float32Array[];
+    if (weights instanceof Float32Array) {
+      if (weights.length !== this.numParameters) {
+        throw new Error(`${caller}: flat weights have ${weights.length} values, the network has ${this.numParameters} parameters`);
+      }
+      let offset = 0;
+      parts = specs.map((s) => weights.subarray(offset, (offset += s.size)));
+    } else {
+      const list: readonly unknown[] | undefined = isList(weights) ? weights : undefined;
+      if (list?.length !== specs.length) {
+        const got = list === undefined ? typeof weights : `${list.length} arrays`;
+        throw new Error(`${caller}: expected ${specs.length} arrays (one per variable) or one flat Float32Array, got ${got}`);
+      }
+      parts = specs.map((s, i) => {
+        const w = list[i];
+        if (!(w instanceof Float32Array)) throw new TypeError(`${caller}: weights[${i}] for '${s.name}' must be a Float32Array`);
+        if (w.length !== s.size) {
+          throw new Error(`${caller}: weights[${i}] for '${s.name}' (shape ${shapeString(s.shape)}) must have ${s.size} values, got ${w.length}`);
+        }
+        return w;
+      });
+    }
+    this.#assign(parts);
+  }
+
+  /**
+   * Writes the weights to `dir` in the TensorFlow.js weights-manifest format: `dir/model.json` (a
+   * `weightsManifest` with one group listing every variable's name, shape and dtype `float32`, plus the
+   * network settings under `userDefinedMetadata.impalaNetwork`) and `dir/group1-shard1of1.bin` (the
+   * values, little-endian float32, concatenated in manifest order). Node only; tfjs-node is not needed.
+   *
+   * @param dir - Directory, created if missing; existing files of the same names are replaced.
+   * @returns Resolves when both files are written.
+   */
+  async save(dir: string): Promise<void> {
+    this.#checkAlive('save');
+    await writeWeightsDirectory(dir, this.#store.specs, this.getWeights(), { impalaNetwork: this.savedMetadata() });
+  }
+
+  /**
+   * Loads weights written by `save` (or any tfjs weights manifest with the same float32 variables).
+   * Every variable must be present with the same shape, and no other may be; otherwise nothing is
+   * assigned and the error names the variable. Values are restored bit for bit.
+   *
+   * @param dir - Directory holding `model.json`.
+   * @returns Resolves when the weights are assigned.
+   */
+  async load(dir: string): Promise<void> {
+    const caller = 'ImpalaNetwork.load';
+    this.#checkAlive('load');
+    const contents = await readWeightsDirectory(dir, caller);
+    const byName = new Map(contents.weights.map((w) => [w.name, w]));
+    const specs = this.#store.specs;
+    const parts = specs.map((s) => {
+      const w = byName.get(s.name);
+      if (w === undefined) throw new Error(`${caller}: variable '${s.name}' (shape ${shapeString(s.shape)}) is missing from ${contents.modelJsonPath}`);
+      if (w.shape.length !== s.shape.length || w.shape.some((d, i) => d !== s.shape[i])) {
+        throw new Error(`${caller}: variable '${s.name}' has shape ${shapeString(w.shape)} in ${contents.modelJsonPath} but the network expects ${shapeString(s.shape)}`);
+      }
+      return w.values;
+    });
+    const known = new Set(specs.map((s) => s.name));
+    const extra = contents.weights.filter((w) => !known.has(w.name)).map((w) => w.name);
+    if (extra.length > 0) throw new Error(`${caller}: ${contents.modelJsonPath} holds variables the network does not have: ${extra.join(', ')}`);
+    this.#assign(parts);
+  }
+
+  /**
+   * Creates a network from a directory written by `save`, using the settings stored in it. Built-in
+   * torsos are rebuilt from their stored `kind` and `config`; for a custom torso pass it in `overrides`.
+   *
+   * @param dir - Directory holding `model.json`.
+   * @param overrides - Options replacing the stored ones (e.g. `torso`, `name`, `checkInputValues`).
+   * @returns The network with the saved weights.
+   */
+  static async fromDirectory(dir: string, overrides: Partial<ImpalaNetworkOptions> = {}): Promise<ImpalaNetwork> {
+    const caller = 'ImpalaNetwork.fromDirectory';
+    const contents = await readWeightsDirectory(dir, caller);
+    const meta = contents.metadata.impalaNetwork as SavedNetworkMetadata | undefined;
+    if (meta === undefined) throw new Error(`${caller}: ${contents.modelJsonPath} has no userDefinedMetadata.impalaNetwork settings`);
+    const torso = overrides.torso ?? builtInTorso(meta.torso, meta.torsoConfig ?? {});
+    if (torso === undefined) throw new Error(`${caller}: the saved torso '${meta.torso}' is custom; pass it as overrides.torso`);
+    const network = new ImpalaNetwork({
+      observationShape: meta.observationShape,
+      numActions: meta.numActions,
+      lstmSize: meta.lstmSize,
+      useInstruction: meta.useInstruction,
+      ...overrides,
+      torso,
+    });
+    try {
+      await network.load(dir);
+    } catch (error) {
+      network.dispose();
+      throw error;
+    }
+    return network;
+  }
+
+  /**
+   * The settings `save` records, enough for `fromDirectory` to rebuild the network.
+   *
+   * @returns Plain JSON-serialisable settings.
+   */
+  savedMetadata(): SavedNetworkMetadata {
+    return {
+      torso: this.torsoKind,
+      torsoConfig: this.#torsoDefinition.config ?? null,
+      observationShape: [...this.observationShape],
+      numActions: this.multiDiscrete ? [...this.actionSizes] : this.actionSizes[0]!,
+      lstmSize: this.lstmSize,
+      useInstruction: this.useInstruction,
+      numParameters: this.numParameters,
+    };
+  }
+
+  /** Frees the network's variables; the network cannot be used afterwards. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#store.dispose();
+  }
+
+  #checkAlive(method: string): void {
+    if (this.#disposed) throw new Error(`ImpalaNetwork.${method}: the network was disposed`);
+  }
+
+  #assign(parts: readonly Float32Array[]): void {
+    const variables = this.#store.variables;
+    const specs = this.#store.specs;
+    tf.tidy(() => {
+      variables.forEach((v, i) => {
+        v.assign(tf.tensor(parts[i]!.slice(), [...specs[i]!.shape], 'float32'));
+      });
+    });
+  }
+
+  /**
+   * Checks shapes/dtypes (and, if enabled, value ranges) of step or unroll inputs.
+   *
+   * @returns B.
+   */
+  #checkInputs(caller: string, inputs: NetworkStepInputs | NetworkUnrollInputs, leadRank: 1 | 2): number {
+    const meaning = leadRank === 1 ? '[B' : '[T, B';
+    if (typeof inputs !== 'object') throw new TypeError(`${caller}: inputs must be an object with observation, lastAction and lastReward`);
+    const obs = inputs.observation as tf.Tensor | undefined;
+    const obsMeaning = `${meaning}, ...observationShape]`;
+    if (obs === undefined || !Array.isArray(obs.shape)) throw new TypeError(`${caller}: inputs.observation must be a tf.Tensor of shape ${obsMeaning}`);
+    const lead = obs.shape.slice(0, leadRank);
+    const expectedObs = [...lead, ...this.observationShape];
+    if (obs.rank !== expectedObs.length || obs.shape.slice(leadRank).some((d, i) => d !== this.observationShape[i]) || lead.some((d) => d <= 0)) {
+      throw new Error(
+        `${caller}: inputs.observation must have shape ${obsMeaning} with observationShape ${shapeString(this.observationShape)}, got ${shapeString(obs.shape)}`,
+      );
+    }
+    checkTensor(caller, 'inputs.observation', obs, expectedObs, this.#torso.observationDtypes ?? ['float32', 'int32'], obsMeaning);
+    const leadMeaning = `${meaning}]`;
+    const actionShape = this.multiDiscrete ? [...lead, this.actionSizes.length] : lead;
+    checkTensor(caller, 'inputs.lastAction', inputs.lastAction, actionShape, ['int32'], this.multiDiscrete ? `${meaning}, H]` : leadMeaning);
+    checkTensor(caller, 'inputs.lastReward', inputs.lastReward, lead, REWARD_DTYPES, leadMeaning);
+    if (this.#checkValues) {
+      checkIndexRange(caller, 'inputs.lastAction', inputs.lastAction, this.actionSizes, 'number of actions');
+    }
+    const instruction = inputs.instruction;
+    if (this.#instruction === null) {
+      if (instruction !== undefined) throw new Error(`${caller}: inputs.instruction was given but the network was built with useInstruction: false`);
+    } else {
+      if (instruction === undefined) {
+        throw new Error(`${caller}: the network was built with useInstruction: true; pass inputs.instruction (see encodeInstructions)`);
+      }
+      const tokens = instruction.tokens as tf.Tensor | undefined;
+      const steps = tokens?.shape[leadRank] ?? 0;
+      checkTensor(caller, 'inputs.instruction.tokens', tokens, [...lead, Math.max(steps, 1)], ['int32'], `${meaning}, L]`);
+      checkTensor(caller, 'inputs.instruction.lengths', instruction.lengths, lead, ['int32'], leadMeaning);
+      if (this.#checkValues) {
+        checkIndexRange(caller, 'inputs.instruction.tokens', tokens, [INSTRUCTION_HASH_BUCKETS], 'number of hash buckets');
+        checkIndexRange(caller, 'inputs.instruction.lengths', instruction.lengths, [steps + 1], 'token dimension L + 1');
+      }
+    }
+    return lead[leadRank - 1]!;
+  }
+
+  #checkState(caller: string, argument: string, state: CoreState, batch: number): void {
+    if (this.#lstm === null) {
+      if ((state as CoreState | undefined) != null) throw new Error(`${caller}: ${argument} must be null for a feed-forward network (lstmSize 0)`);
+      return;
+    }
+    if (state === null || typeof state !== 'object') {
+      throw new TypeError(`${caller}: ${argument} must be { c, h } with shapes [B, ${this.lstmSize}] (see initialState(B)), got ${String(state)}`);
+    }
+    checkTensor(caller, `${argument}.c`, state.c, [batch, this.lstmSize], ['float32'], '[B, lstmSize]');
+    checkTensor(caller, `${argument}.h`, state.h, [batch, this.lstmSize], ['float32'], '[B, lstmSize]');
+  }
+
+  /**
+   * The whole network on `[T, B, ...]` inputs; must run inside `tf.tidy`.
+   *
+   * @returns `[logits [T·B, ΣA], baseline [T·B], c?, h?]` with rows in time-major order.
+   */
+  #forward(
+    observation: tf.Tensor,
+    lastAction: tf.Tensor,
+    lastReward: tf.Tensor,
+    instruction: InstructionInput | undefined,
+    dones: tf.Tensor | undefined,
+    state: CoreState,
+    time: number,
+    batch: number,
+  ): tf.Tensor[] {
+    const n = time * batch;
+    const features = this.#torso.apply(tf.reshape(observation, [n, ...this.observationShape]));
+    if (features.rank !== 2 || features.shape[0] !== n || features.shape[1] !== this.#torso.outputSize) {
+      throw new Error(
+        `ImpalaNetwork: torso '${this.torsoKind}' returned shape ${shapeString(features.shape)}, expected [${n}, ${this.#torso.outputSize}]`,
+      );
+    }
+    const parts: tf.Tensor2D[] = [features as tf.Tensor2D, tf.reshape(tf.clipByValue(tf.cast(lastReward, 'float32'), -1, 1), [n, 1])];
+    const actions = tf.reshape(lastAction, [n, this.actionSizes.length]);
+    this.actionSizes.forEach((size, head) => {
+      const column = this.actionSizes.length === 1 ? tf.reshape(actions, [n]) : tf.reshape(tf.slice(actions, [0, head], [n, 1]), [n]);
+      parts.push(oneHotFloat(column, size) as tf.Tensor2D);
+    });
+    if (this.#instruction !== null && instruction !== undefined) {
+      const steps = instruction.tokens.shape[instruction.tokens.rank - 1]!;
+      parts.push(this.#instruction.apply(tf.reshape(instruction.tokens, [n, steps]), tf.reshape(instruction.lengths, [n])));
+    }
+    const coreInput = tf.concat(parts, 1);
+    let core: tf.Tensor2D = coreInput;
+    let finalState: tf.Tensor[] = [];
+    if (this.#lstm !== null && state !== null) {
+      const [inputKernel, recurrentKernel] = splitLstmKernel(this.#lstm);
+      const projected = lstmInputProjection(this.#lstm, inputKernel, coreInput);
+      const notDone = dones === undefined ? undefined : tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32');
+      let s: LstmState = state;
+      const outputs: tf.Tensor2D[] = [];
+      for (let t = 0; t < time; t++) {
+        if (notDone !== undefined) {
+          // Reset rows that start a new episode: multiplying by 0 gives exact zeros (the zero state).
+          const keep = tf.reshape(tf.slice(notDone, [t, 0], [1, batch]), [batch, 1]);
+          s = { c: tf.mul(s.c, keep), h: tf.mul(s.h, keep) };
+        }
+        const input = time === 1 ? projected : tf.slice(projected, [t * batch, 0], [batch, -1]);
+        s = lstmCellStep(recurrentKernel, input, s);
+        outputs.push(s.h);
+      }
+      core = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);
+      finalState = [s.c, s.h];
+    }
+    const { logits, baseline } = this.#heads.apply(core);
+    return [logits, baseline, ...finalState];
+  }
+}

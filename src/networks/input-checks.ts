@@ -1,0 +1,68 @@
+// Argument checks shared by ImpalaNetwork.step and .unroll (not exported from the package).
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** Formats a shape as `[a, b, c]`. */
+export function shapeString(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Throws unless `tensor` is a tfjs tensor of the given shape and one of the given dtypes.
+ *
+ * @param caller - e.g. `ImpalaNetwork.step`.
+ * @param argument - e.g. `inputs.lastAction`.
+ * @param tensor - Value to check.
+ * @param shape - Expected shape.
+ * @param dtypes - Accepted dtypes.
+ * @param meaning - Shape meaning for the message, e.g. `[T, B]`.
+ */
+export function checkTensor(
+  caller: string,
+  argument: string,
+  tensor: unknown,
+  shape: readonly number[],
+  dtypes: readonly tf.DataType[],
+  meaning: string,
+): asserts tensor is tf.Tensor {
+  const t = tensor as Partial<tf.Tensor> | null | undefined;
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
+    throw new TypeError(`${caller}: ${argument} must be a tf.Tensor of shape ${meaning} = ${shapeString(shape)}, got ${String(tensor)}`);
+  }
+  if (t.isDisposed === true) throw new Error(`${caller}: ${argument} is a disposed tensor`);
+  const actual = t.shape;
+  if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
+    throw new Error(`${caller}: ${argument} must have shape ${meaning} = ${shapeString(shape)}, got ${shapeString(actual)}`);
+  }
+  if (!dtypes.includes(t.dtype)) {
+    throw new TypeError(`${caller}: ${argument} must have dtype ${dtypes.join(' or ')}, got ${t.dtype}`);
+  }
+}
+
+/**
+ * Throws unless every value of an int32 tensor lies in `[0, limit)`, reporting the first offender with its
+ * index. `limits` holds one limit per position of the last dimension (one per action head), or one overall.
+ *
+ * @param caller - Function name.
+ * @param argument - Argument name.
+ * @param tensor - Int32 tensor (its data is read synchronously).
+ * @param limits - Exclusive upper bounds, cycled over the flat index.
+ * @param what - What the bound means, e.g. `number of actions`.
+ */
+export function checkIndexRange(caller: string, argument: string, tensor: tf.Tensor, limits: readonly number[], what: string): void {
+  const values = tensor.dataSync();
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]!;
+    const limit = limits[k % limits.length]!;
+    if (!(v >= 0 && v < limit)) {
+      const index: number[] = [];
+      let rest = k;
+      for (let d = tensor.rank - 1; d >= 0; d--) {
+        const size = tensor.shape[d]!;
+        index.unshift(rest % size);
+        rest = Math.floor(rest / size);
+      }
+      const head = limits.length > 1 ? ` (head ${k % limits.length})` : '';
+      throw new RangeError(`${caller}: ${argument}${shapeString(index)} = ${v} is outside [0, ${limit})${head}, the ${what}`);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { WeightFactory } from './torso.js';
+import { glorotUniformInitializer, zerosInitializer } from './weight-initializers.js';
+
+/**
+ * Recurrent state of an LSTM for a batch of B rows: cell `c` and output `h`, each `[B, units]` float32.
+ * The state is a pair of plain tensors so that actors can store, stack and ship it freely.
+ */
+export interface LstmState {
+  /** Cell state `[B, units]`. */
+  readonly c: tf.Tensor2D;
+  /** Hidden state (last output) `[B, units]`. */
+  readonly h: tf.Tensor2D;
+}
+
+/**
+ * Weights of one LSTM in TensorFlow's `LSTMBlockCell` layout: a single kernel `[inputSize + units, 4·units]`
+ * applied to `concat([x, h])`, and a bias `[4·units]`; the four gate blocks are ordered input `i`,
+ * candidate `j`, forget `f`, output `o`. The forget gate also gets a constant +1 (`forget_bias=1.0`),
+ * which is not part of the bias variable.
+ */
+export interface LstmWeights {
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly inputSize: number;
+  readonly units: number;
+}
+
+/** `LSTMBlockCell`'s default forget bias. */
+const FORGET_BIAS = 1;
+
+/**
+ * Creates LSTM weights: kernel Glorot-uniform (TF's default initialiser, as `LSTMBlockCell` had), bias zeros.
+ *
+ * @param weights - Factory of the enclosing scope.
+ * @param name - Layer name (`<name>/kernel`, `<name>/bias`).
+ * @param inputSize - Input features per step.
+ * @param units - LSTM size.
+ */
+export function addLstmWeights(weights: WeightFactory, name: string, inputSize: number, units: number): LstmWeights {
+  return {
+    kernel: weights.addWeight(`${name}/kernel`, [inputSize + units, 4 * units], glorotUniformInitializer()),
+    bias: weights.addWeight(`${name}/bias`, [4 * units], zerosInitializer()),
+    inputSize,
+    units,
+  };
+}
+
+/**
+ * Splits the fused kernel into its input part `[inputSize, 4u]` and recurrent part `[units, 4u]`, so that the
+ * input projection of a whole sequence is one matmul; `x·Wx + h·Wh` equals `concat([x, h])·W`.
+ *
+ * @param w - LSTM weights.
+ * @returns `[Wx, Wh]`.
+ */
+export function splitLstmKernel(w: LstmWeights): [tf.Tensor2D, tf.Tensor2D] {
+  const kernel = w.kernel as tf.Tensor2D;
+  return [tf.slice(kernel, [0, 0], [w.inputSize, -1]), tf.slice(kernel, [w.inputSize, 0], [w.units, -1])];
+}
+
+/**
+ * Input projection `x·Wx + b` for many rows at once.
+ *
+ * @param w - LSTM weights.
+ * @param inputKernel - `Wx` from {@link splitLstmKernel}.
+ * @param x - `[N, inputSize]`.
+ * @returns `[N, 4·units]`.
+ */
+export function lstmInputProjection(w: LstmWeights, inputKernel: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: inputKernel, bias: w.bias }) as tf.Tensor2D;
+}
+
+/**
+ * One LSTM step from an already projected input: gates = projected + h·Wh (one matmul for all four gates).
+ *
+ * @param recurrentKernel - `Wh` from {@link splitLstmKernel}.
+ * @param projected - `[B, 4·units]` from {@link lstmInputProjection}.
+ * @param state - Previous state `[B, units]` each.
+ * @returns The new state; its `h` is the step's output.
+ */
+export function lstmCellStep(recurrentKernel: tf.Tensor2D, projected: tf.Tensor2D, state: LstmState): LstmState {
+  const gates: tf.Tensor2D = tf.add(projected, tf.matMul(state.h, recurrentKernel));
+  const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const c: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(tf.add(f, FORGET_BIAS)), state.c), tf.mul(tf.sigmoid(i), tf.tanh(j)));
+  const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));
+  return { c, h };
+}
