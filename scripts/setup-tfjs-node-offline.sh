@@ -29,9 +29,13 @@ for tool in g++ make python3 unzip; do
 done
 
 # 1. The JS package, without its install script (which would try to download libtensorflow).
-if [ ! -f "$PKG/package.json" ]; then
+#    --save-peer: where tfjs-node is an optional peer dependency of the project (as in impala-rl),
+#    a plain `npm install --no-save` reports "up to date" and installs nothing.
+installed() { [ -f "$PKG/package.json" ] && { [ -d "$PROJ/node_modules/@mapbox/node-pre-gyp" ] || [ -d "$PKG/node_modules/@mapbox/node-pre-gyp" ]; }; }
+if ! installed; then
   log "installing @tensorflow/tfjs-node@$TFJS_NODE_VERSION (--no-save --ignore-scripts)"
-  (cd "$PROJ" && npm install --no-save --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" >&2)
+  (cd "$PROJ" && npm install --no-save --save-peer --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" >&2)
+  installed || { log "FAILED: npm did not install @tensorflow/tfjs-node@$TFJS_NODE_VERSION into $PROJ/node_modules"; exit 1; }
 fi
 
 # 2. The TensorFlow C library and headers, from the wheel (cached after the first run).
