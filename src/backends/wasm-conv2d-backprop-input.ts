@@ -28,10 +28,13 @@ export function conv2DBackpropInputWasm({ inputs, backend, attrs }: KernelArgs):
   return tf.tidy(() => {
     let d = wrapInput(wasm, dy) as tf.Tensor4D;
     if (sh > 1 || sw > 1) {
-      // Interleave zeros: [B, OH, 1, OW, 1, O] padded to [B, OH, sh, OW, sw, O], then drop the trailing zeros.
+      // Interleave zeros: [B, OH, 1, OW, 1, O] padded to [B, OH, sh, OW, sw, O]. This leaves s − 1
+      // trailing zero rows (columns), which the bottom (right) padding below accounts for, so they
+      // are only cropped (a slow JS copy on wasm) when that padding would be negative.
       const spread = tf.pad(tf.reshape(d, [b, oh, 1, ow, 1, o]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      d = tf.slice(tf.reshape<tf.Rank.R4>(spread, [b, oh * sh, ow * sw, o]), [0, 0, 0, 0], [b, (oh - 1) * sh + 1, (ow - 1) * sw + 1, o]);
+      d = tf.reshape<tf.Rank.R4>(spread, [b, oh * sh, ow * sw, o]);
     }
+    // The 'valid' conv below needs H + fh − 1 rows: pt = fh − 1 − padTop above, the rest below.
     const pt = fh - 1 - info.padInfo.top;
     const pl = fw - 1 - info.padInfo.left;
     d = padOrCrop4D(d, pt, h + fh - 1 - pt - d.shape[1], pl, w + fw - 1 - pl - d.shape[2]);
