@@ -1,6 +1,6 @@
 /**
  * Fast transposed paths for tfjs-backend-wasm's `BatchMatMul` and `_FusedMatMul`. The stock kernels
- * (tfjs 4.22) run 15–25× slower when `transposeA` or `transposeB` is set, and every matMul gradient
+ * (tfjs 4.22) run 14–25× slower when `transposeA` or `transposeB` is set, and every matMul gradient
  * sets one of them; transposing explicitly and calling the untransposed kernel is much faster.
  */
 import * as tf from '@tensorflow/tfjs-core';

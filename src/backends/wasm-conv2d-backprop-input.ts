@@ -1,6 +1,6 @@
 /**
  * `Conv2DBackpropInput` for tfjs-backend-wasm as one forward convolution: the stock kernel is a
- * scalar loop, about 4× slower than this on the IMPALA nets' 3×3 convolutions.
+ * scalar loop, 2–11× slower than this on the IMPALA nets' convolutions.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, TensorInfo } from '@tensorflow/tfjs-core';

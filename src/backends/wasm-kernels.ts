@@ -16,8 +16,8 @@ import { unsortedSegmentSumWasm } from './wasm-unsorted-segment-sum.js';
  * The kernels {@link registerWasmTrainingKernels} adds to or replaces in tfjs-backend-wasm 4.22:
  * - `Conv2DBackpropFilter`: missing from the package; needed by every conv2d gradient.
  * - `MaxPoolGrad`: the stock kernel is wrong when a window's maximum is negative.
- * - `Conv2DBackpropInput`: the stock kernel is correct but about 4× slower.
- * - `BatchMatMul`, `_FusedMatMul`: the stock transposed paths are 15–25× slower than the plain one.
+ * - `Conv2DBackpropInput`: the stock kernel is correct but 2–11× slower.
+ * - `BatchMatMul`, `_FusedMatMul`: the stock transposed paths are 14–25× slower than the plain one.
  * - `UnsortedSegmentSum`: missing; it is the gradient of `tf.gather`.
  * - `Conv2D`, `FusedConv2D`: the stock kernels return zeros for `pad: 'same'` when the last stride
  *   overshoots the input (e.g. 8 rows, 3×3 filter, stride 4); given explicit padding they are right.
