@@ -35,8 +35,8 @@ function exportsOf(namespace: unknown): BackendModule {
 }
 
 /** The default {@link BackendLoader}: a dynamic `import()` of the package. */
-export const defaultBackendLoader: BackendLoader = {
-  async load(packageName) {
+export const defaultBackendLoader: BackendLoader = Object.freeze({
+  async load(packageName: BackendPackageName): Promise<BackendModule | undefined> {
     try {
       const namespace: unknown = await import(packageName);
       return exportsOf(namespace);
@@ -45,4 +45,4 @@ export const defaultBackendLoader: BackendLoader = {
       throw error;
     }
   },
-};
+});

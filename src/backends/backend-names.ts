@@ -16,10 +16,10 @@ export type BackendName = 'cuda' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 /** Every accepted backend request, `auto` first, then in `auto`'s order of preference. */
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'cuda', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_REQUESTS: readonly BackendRequest[] = Object.freeze(['auto', 'cuda', 'tensorflow', 'wasm', 'cpu']);
 
 /** The npm package that provides each backend. */
-export const BACKEND_PACKAGES = {
+export const BACKEND_PACKAGES = Object.freeze({
   /** libtensorflow with CUDA (Linux, Windows). */
   cuda: '@tensorflow/tfjs-node-gpu',
   /** libtensorflow on the CPU. */
@@ -28,7 +28,7 @@ export const BACKEND_PACKAGES = {
   wasm: '@tensorflow/tfjs-backend-wasm',
   /** Plain JavaScript. */
   cpu: '@tensorflow/tfjs-backend-cpu',
-} as const satisfies Record<BackendName, string>;
+} as const satisfies Record<BackendName, string>);
 
 /** One of the npm packages in {@link BACKEND_PACKAGES}. */
 export type BackendPackageName = (typeof BACKEND_PACKAGES)[BackendName];

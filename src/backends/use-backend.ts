@@ -81,7 +81,7 @@ export interface BackendInfo {
 }
 
 /** The order `auto` tries backends in: fastest first. */
-const AUTO_ORDER: readonly BackendName[] = ['cuda', 'tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: readonly BackendName[] = Object.freeze(['cuda', 'tensorflow', 'wasm', 'cpu']);
 
 const CUDA_REQUIREMENTS = 'tfjs-node-gpu 4.22 needs an NVIDIA driver > 450, CUDA 11.2 and cuDNN 8.1 (libtensorflow 2.9.1)';
 

@@ -23,7 +23,7 @@ import { unsortedSegmentSumWasm } from './wasm-unsorted-segment-sum.js';
  *   overshoots the input (e.g. 8 rows, 3×3 filter, stride 4); given explicit padding they are right.
  * - `Identity`: shares the buffer instead of copying it (as the cpu backend does).
  */
-export const WASM_TRAINING_KERNELS = [
+export const WASM_TRAINING_KERNELS = Object.freeze([
   'Conv2DBackpropFilter',
   'MaxPoolGrad',
   'Conv2DBackpropInput',
@@ -33,7 +33,7 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2D',
   'FusedConv2D',
   'Identity',
-] as const;
+] as const);
 
 /** The name of one kernel in {@link WASM_TRAINING_KERNELS}. */
 export type WasmTrainingKernelName = (typeof WASM_TRAINING_KERNELS)[number];
