@@ -5,6 +5,7 @@
 // cell differs; measured ≤ 1.1e-7).
 import { describe, test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs-backend-wasm';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 import {
@@ -49,6 +50,13 @@ describe('registerWasmTrainingKernels', () => {
     assert.deepEqual(registerWasmTrainingKernels(), []);
     for (const name of WASM_TRAINING_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), name);
     assert.equal(tf.getKernel('Conv2DBackpropFilter', 'cpu'), cpuFilter);
+  });
+
+  test('throws a named error when tfjs-backend-wasm has not been imported (fresh process)', () => {
+    const code = "import { registerWasmTrainingKernels } from './src/backends/index.ts';" +
+      'try { registerWasmTrainingKernels(); } catch (e) { console.log(e.message); }';
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    assert.match(r.stdout, /registerWasmTrainingKernels: no 'wasm' kernels are registered; import '@tensorflow\/tfjs-backend-wasm' first/);
   });
 
   test('unregister restores the stock kernels; only= registers a subset', () => {
