@@ -25,3 +25,4 @@ export type {
 } from './batching/index.js';
 // networks (issue 4)
 export * from './networks/index.js';
+export * from './backends/index.js';

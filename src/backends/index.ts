@@ -1,0 +1,31 @@
+/**
+ * Backend selection (`useBackend`) and the training kernels impala-rl adds to the wasm backend.
+ *
+ * @packageDocumentation
+ */
+export {
+  BACKEND_PACKAGES,
+  BACKEND_REQUESTS,
+  OFFLINE_TFJS_NODE_SCRIPT,
+  backendInstallCommand,
+  parseBackendName,
+  type BackendName,
+  type BackendPackageName,
+  type BackendRequest,
+} from './backend-names.js';
+export { defaultBackendLoader, type BackendLoader, type BackendModule } from './backend-loader.js';
+export { BackendUnavailableError, type BackendUnavailableReason } from './backend-unavailable-error.js';
+export {
+  describeBackend,
+  useBackend,
+  type BackendInfo,
+  type SkippedBackend,
+  type UseBackendOptions,
+} from './use-backend.js';
+export {
+  WASM_TRAINING_KERNELS,
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  type RegisterWasmTrainingKernelsOptions,
+  type WasmTrainingKernelName,
+} from './wasm-kernels.js';
