@@ -1,0 +1,401 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../env/rng.js';
+import type { Env } from '../env/types.js';
+import type { AgentModel, ModelState, ParameterSource } from './core.js';
+import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
+
+/** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
+export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
+
+/** Options of {@link Actor}. */
+export interface ActorOptions {
+  /** N environments stepped in lockstep, one batched inference per step (N ≥ 1). */
+  readonly envs: readonly ActorEnv[];
+  /** The behaviour policy (a copy of the learner's network). */
+  readonly model: AgentModel;
+  /** T, new steps per unroll (each trajectory has T + 1 entries). */
+  readonly unrollLength: number;
+  /** Seeds action sampling and the environments' first resets (env i gets `seed·1000 + i`). */
+  readonly seed: number;
+  /**
+   * Identifies the actor in trajectories and episode statistics.
+   * @defaultValue 0
+   */
+  readonly actorId?: number;
+  /** Where to get fresh parameters before each unroll; without it the model's weights stay as they are. */
+  readonly parameterSource?: ParameterSource;
+}
+
+/** Serialisable actor state for checkpoints: the sampling RNG and the parameter version in use. */
+export interface ActorState {
+  /** {@link Rng.getState} of the sampling RNG. */
+  readonly rng: readonly number[];
+  /** Unrolls produced. */
+  readonly unrolls: number;
+}
+
+interface EnvSlot {
+  readonly env: ActorEnv;
+  observation: ArrayLike<number>;
+  reward: number;
+  done: boolean;
+  terminated: boolean;
+  truncated: boolean;
+  truncationValue: number;
+  lastAction: Int32Array;
+  episodeReturn: number;
+  episodeLength: number;
+}
+
+const FN = 'Actor';
+
+/** The per-entry arrays of a trajectory under construction. */
+type EntryArrays = Pick<
+  Trajectory,
+  'observations' | 'rewards' | 'dones' | 'terminated' | 'truncated' | 'truncationValues' | 'lastActions' | 'actions' | 'behaviourLogits'
+>;
+
+/**
+ * An IMPALA actor (Espeholt et al. 2018, §3): runs N environments with a local copy of the policy and
+ * emits, every T steps, one {@link Trajectory} per environment with T + 1 entries (the last entry of the
+ * previous unroll is repeated first), the recurrent state at the start of the unroll, the behaviour
+ * logits and actions, rewards, `terminated`/`truncated` flags, and for truncated steps the value of the
+ * final observation, so the learner can bootstrap from it. Environments are reset automatically.
+ *
+ * Inference is batched over the N environments (one `model.step` per time step). Parameters are
+ * refreshed from the `parameterSource` between unrolls, never inside one, so each trajectory carries the
+ * single `policyVersion` that produced it.
+ */
+export class Actor {
+  /** Actor id carried in trajectories. */
+  readonly actorId: number;
+  readonly #model: AgentModel;
+  readonly #unrollLength: number;
+  readonly #slots: EnvSlot[];
+  readonly #source: ParameterSource | undefined;
+  readonly #seed: number;
+  readonly #headCount: number;
+  readonly #logitsWidth: number;
+  readonly #obsSize: number;
+  #rng: Rng;
+  #state: ModelState = null;
+  #started = false;
+  #policyVersion = -1;
+  #unrolls = 0;
+  // The carried last entry: its action/logits and the state before it.
+  #carriedActions: Int32Array = new Int32Array(0);
+  #carriedLogits: Float32Array = new Float32Array(0);
+  #carriedStateBefore: ArrayCoreState[] | null = null;
+
+  /** @param options - see {@link ActorOptions}. */
+  constructor(options: ActorOptions) {
+    if (options.envs.length === 0) throw new Error(`${FN}: 'envs' must hold at least one environment`);
+    if (!Number.isInteger(options.unrollLength) || options.unrollLength < 1) {
+      throw new Error(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);
+    }
+    this.actorId = options.actorId ?? 0;
+    this.#model = options.model;
+    this.#unrollLength = options.unrollLength;
+    this.#source = options.parameterSource;
+    this.#seed = options.seed;
+    this.#rng = new Rng(options.seed);
+    this.#headCount = options.model.actionSizes.length;
+    this.#logitsWidth = options.model.actionSizes.reduce((a, b) => a + b, 0);
+    this.#obsSize = options.model.observationShape.reduce((a, b) => a * b, 1);
+    this.#slots = options.envs.map((env) => ({
+      env,
+      observation: new Float32Array(0),
+      reward: 0,
+      done: true,
+      terminated: false,
+      truncated: false,
+      truncationValue: 0,
+      lastAction: new Int32Array(this.#headCount),
+      episodeReturn: 0,
+      episodeLength: 0,
+    }));
+  }
+
+  /** Version of the parameters in use (−1 before the first refresh). */
+  get policyVersion(): number {
+    return this.#policyVersion;
+  }
+
+  /** Number of environments. */
+  get numEnvs(): number {
+    return this.#slots.length;
+  }
+
+  /** The actor's RNG state and counters, for checkpoints. */
+  getState(): ActorState {
+    return { rng: Array.from(this.#rng.getState()), unrolls: this.#unrolls };
+  }
+
+  /** Restores {@link Actor.getState} (call before the first unroll; environments restart from a reset). */
+  setState(state: ActorState): void {
+    this.#rng = Rng.fromState(state.rng);
+    this.#unrolls = state.unrolls;
+  }
+
+  /** Refreshes the model's weights when the source has a newer version. */
+  async refreshParameters(): Promise<void> {
+    if (!this.#source) return;
+    const snapshot = await this.#source.latest();
+    if (snapshot.version !== this.#policyVersion) {
+      this.#model.setWeights(snapshot.weights);
+      this.#policyVersion = snapshot.version;
+    }
+  }
+
+  /**
+   * Runs T steps of every environment and returns one trajectory per environment.
+   *
+   * @returns N trajectories of T + 1 entries.
+   */
+  async unroll(): Promise<Trajectory[]> {
+    await this.refreshParameters();
+    const T = this.#unrollLength;
+    const out = this.#slots.map(() => this.#allocate());
+    const episodes: EpisodeStats[][] = this.#slots.map(() => []);
+    if (!this.#started) await this.#start();
+    const initialState = this.#carriedStateBefore;
+    // Entry 0: the carried last entry of the previous unroll (or the first observation).
+    this.#record(out, 0, this.#carriedActions, this.#carriedLogits);
+    let actions = this.#carriedActions;
+    for (let t = 1; t <= T; t++) {
+      await this.#stepEnvs(actions, episodes);
+      const stateBefore = this.#stateToArrays();
+      const acted = this.#act();
+      actions = acted.actions;
+      this.#record(out, t, acted.actions, acted.logits);
+      if (t === T) {
+        this.#carriedActions = acted.actions;
+        this.#carriedLogits = acted.logits;
+        this.#carriedStateBefore = stateBefore;
+      }
+    }
+    this.#unrolls++;
+    return out.map((arrays, i) => ({
+      ...arrays,
+      unrollLength: T,
+      observationShape: this.#model.observationShape,
+      initialState: initialState?.[i] ?? null,
+      policyVersion: this.#policyVersion,
+      episodes: episodes[i]!,
+      actorId: this.actorId,
+    }));
+  }
+
+  /** Disposes the recurrent state tensors (the model and environments belong to the caller). */
+  dispose(): void {
+    if (this.#state) tf.dispose([this.#state.c, this.#state.h]);
+    this.#state = null;
+  }
+
+  #allocate(): EntryArrays {
+    const T1 = this.#unrollLength + 1;
+    const obs = this.#slots[0]!.observation;
+    return {
+      observations: obs instanceof Uint8Array ? new Uint8Array(T1 * this.#obsSize) : new Float32Array(T1 * this.#obsSize),
+      rewards: new Float32Array(T1),
+      dones: new Uint8Array(T1),
+      terminated: new Uint8Array(T1),
+      truncated: new Uint8Array(T1),
+      truncationValues: new Float32Array(T1),
+      lastActions: new Int32Array(T1 * this.#headCount),
+      actions: new Int32Array(T1 * this.#headCount),
+      behaviourLogits: new Float32Array(T1 * this.#logitsWidth),
+    };
+  }
+
+  async #start(): Promise<void> {
+    await Promise.all(
+      this.#slots.map(async (slot, i) => {
+        const r = await slot.env.reset({ seed: this.#seed * 1000 + i + this.actorId * 100003 });
+        this.#setObservation(slot, r.observation);
+      }),
+    );
+    this.#state = this.#model.initialState(this.#slots.length);
+    this.#carriedStateBefore = this.#stateToArrays();
+    const acted = this.#act();
+    this.#carriedActions = acted.actions;
+    this.#carriedLogits = acted.logits;
+    this.#started = true;
+  }
+
+  #setObservation(slot: EnvSlot, observation: ArrayLike<number>): void {
+    if (observation.length !== this.#obsSize) {
+      throw new Error(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
+    }
+    slot.observation = observation;
+  }
+
+  #stateToArrays(): ArrayCoreState[] | null {
+    if (this.#state === null) return null;
+    const c = this.#state.c.dataSync() as Float32Array;
+    const h = this.#state.h.dataSync() as Float32Array;
+    const u = this.#model.lstmSize;
+    return this.#slots.map((_, i) => ({ c: c.slice(i * u, (i + 1) * u), h: h.slice(i * u, (i + 1) * u) }));
+  }
+
+  /** Observation, last action, last reward and done tensors of the current entries. */
+  #inputs(rows: readonly number[]) {
+    const n = rows.length;
+    const first = this.#slots[rows[0]!]!.observation;
+    const obs = first instanceof Uint8Array ? new Int32Array(n * this.#obsSize) : new Float32Array(n * this.#obsSize);
+    const lastAction = new Int32Array(n * this.#headCount);
+    const lastReward = new Float32Array(n);
+    const done = new Uint8Array(n);
+    rows.forEach((r, i) => {
+      const slot = this.#slots[r]!;
+      obs.set(slot.observation, i * this.#obsSize);
+      lastAction.set(slot.lastAction, i * this.#headCount);
+      lastReward[i] = slot.done ? 0 : slot.reward;
+      done[i] = slot.done ? 1 : 0;
+    });
+    const shape = [n, ...this.#model.observationShape];
+    return {
+      observation: tf.tensor(obs, shape, obs instanceof Int32Array ? 'int32' : 'float32'),
+      lastAction: this.#headCount === 1 ? tf.tensor1d(lastAction, 'int32') : tf.tensor2d(lastAction, [n, this.#headCount], 'int32'),
+      lastReward: tf.tensor1d(lastReward, 'float32'),
+      done: tf.tensor1d(done, 'bool'),
+    };
+  }
+
+  /** One batched inference step on the current entries: samples actions, advances the state. */
+  #act(): { actions: Int32Array; logits: Float32Array } {
+    const inputs = this.#inputs(this.#slots.map((_, i) => i));
+    const out = this.#model.step(inputs, this.#state);
+    const actions = sampleCategorical(out.policyLogits.dataSync(), this.#model.actionSizes, this.#rng);
+    const logits = Float32Array.from(out.policyLogits.dataSync());
+    tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
+    if (this.#state) tf.dispose([this.#state.c, this.#state.h]);
+    this.#state = out.state;
+    return { actions, logits };
+  }
+
+  /** Value estimates of final observations of truncated episodes, with the current (pre-reset) state. */
+  #truncationValues(rows: readonly number[], finals: readonly ArrayLike<number>[]): Float32Array {
+    const saved = rows.map((r) => this.#slots[r]!.observation);
+    rows.forEach((r, i) => {
+      this.#slots[r]!.observation = finals[i]!;
+    });
+    const inputs = this.#inputs(rows);
+    rows.forEach((r, i) => {
+      this.#slots[r]!.observation = saved[i]!;
+    });
+    const current = this.#state;
+    const state =
+      current &&
+      tf.tidy(() => {
+        const index = tf.tensor1d([...rows], 'int32');
+        return { c: tf.gather<tf.Tensor2D>(current.c, index), h: tf.gather<tf.Tensor2D>(current.h, index) };
+      });
+    const out = this.#model.step({ ...inputs, done: tf.zeros([rows.length], 'bool') }, state);
+    const values = Float32Array.from(out.baseline.dataSync());
+    tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline, ...(state ? [state.c, state.h] : []), ...(out.state ? [out.state.c, out.state.h] : [])]);
+    return values;
+  }
+
+  async #stepEnvs(actions: Int32Array, episodes: EpisodeStats[][]): Promise<void> {
+    const H = this.#headCount;
+    const results = await Promise.all(
+      this.#slots.map(async (slot, i) => {
+        const a = actions.subarray(i * H, (i + 1) * H);
+        return H === 1 ? (slot.env as Env<ArrayLike<number>, number>).step(a[0]!) : (slot.env as Env<ArrayLike<number>, Int32Array>).step(Int32Array.from(a));
+      }),
+    );
+    const truncatedRows: number[] = [];
+    const finals: ArrayLike<number>[] = [];
+    results.forEach((r, i) => {
+      const slot = this.#slots[i]!;
+      slot.reward = r.reward;
+      slot.terminated = r.terminated;
+      slot.truncated = r.truncated && !r.terminated;
+      slot.truncationValue = 0;
+      slot.lastAction = Int32Array.from(actions.subarray(i * H, (i + 1) * H));
+      slot.episodeReturn += r.reward;
+      slot.episodeLength += 1;
+      this.#setObservation(slot, r.observation);
+      slot.done = false;
+      if (slot.truncated) {
+        truncatedRows.push(i);
+        finals.push(r.observation);
+      }
+    });
+    if (truncatedRows.length > 0) {
+      // Set observation/lastAction/reward first: the value is of the final observation, reached with them.
+      const values = this.#truncationValues(truncatedRows, finals);
+      truncatedRows.forEach((row, k) => {
+        this.#slots[row]!.truncationValue = values[k]!;
+      });
+    }
+    await Promise.all(
+      this.#slots.map(async (slot, i) => {
+        if (!slot.terminated && !slot.truncated) return;
+        episodes[i]!.push({
+          episodeReturn: slot.episodeReturn,
+          episodeLength: slot.episodeLength,
+          truncated: slot.truncated,
+          actorId: this.actorId,
+          envIndex: i,
+          task: slot.env.spec?.id,
+        });
+        slot.episodeReturn = 0;
+        slot.episodeLength = 0;
+        const reset = await slot.env.reset();
+        this.#setObservation(slot, reset.observation);
+        slot.done = true;
+        slot.lastAction = new Int32Array(H);
+      }),
+    );
+  }
+
+  #record(out: EntryArrays[], t: number, actions: Int32Array, logits: Float32Array): void {
+    const H = this.#headCount;
+    const A = this.#logitsWidth;
+    this.#slots.forEach((slot, i) => {
+      const o = out[i]!;
+      o.observations.set(slot.observation, t * this.#obsSize);
+      o.rewards[t] = slot.reward;
+      o.dones[t] = slot.done ? 1 : 0;
+      o.terminated[t] = slot.terminated ? 1 : 0;
+      o.truncated[t] = slot.truncated ? 1 : 0;
+      o.truncationValues[t] = slot.truncationValue;
+      o.lastActions.set(slot.done ? new Int32Array(H) : slot.lastAction, t * H);
+      o.actions.set(actions.subarray(i * H, (i + 1) * H), t * H);
+      o.behaviourLogits.set(logits.subarray(i * A, (i + 1) * A), t * A);
+    });
+  }
+}
+
+/**
+ * Samples one action per row and head from flat `[N, ΣA]` logits with inverse-CDF sampling over the
+ * softmax (computed in float64 with the max subtracted).
+ */
+export function sampleCategorical(logits: ArrayLike<number>, actionSizes: readonly number[], rng: Rng): Int32Array {
+  const width = actionSizes.reduce((a, b) => a + b, 0);
+  const rows = logits.length / width;
+  const out = new Int32Array(rows * actionSizes.length);
+  for (let r = 0; r < rows; r++) {
+    let offset = r * width;
+    actionSizes.forEach((size, h) => {
+      let max = -Infinity;
+      for (let a = 0; a < size; a++) max = Math.max(max, logits[offset + a]!);
+      let total = 0;
+      for (let a = 0; a < size; a++) total += Math.exp(logits[offset + a]! - max);
+      let u = rng.random() * total;
+      let choice = size - 1;
+      for (let a = 0; a < size; a++) {
+        u -= Math.exp(logits[offset + a]! - max);
+        if (u < 0) {
+          choice = a;
+          break;
+        }
+      }
+      out[r * actionSizes.length + h] = choice;
+      offset += size;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,359 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { baselineLoss, policyEntropy, policyGradientLoss } from '../losses/impala-loss.js';
+import { clipReward, type RewardClipping } from '../losses/reward-clipping.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { RMSProp, type RMSPropOptions } from '../optim/rmsprop.js';
+import { clipByGlobalNorm, linearDecay } from '../optim/schedules.js';
+import { fromLogits } from '../vtrace/from-logits.js';
+import type { VTraceOptions } from '../vtrace/options.js';
+import type { AgentModel, ParameterSnapshot, ParameterSource } from './core.js';
+import type { EpisodeStats, Trajectory } from './trajectory.js';
+
+/** Options of {@link Learner}; defaults are the original IMPALA's (`experiment.py`) unless noted. */
+export interface LearnerOptions extends VTraceOptions {
+  /** The network being trained (its variables are updated in place). */
+  readonly model: AgentModel;
+  /**
+   * γ.
+   * @defaultValue 0.99
+   */
+  readonly discount?: number;
+  /**
+   * Weight of the baseline loss `0.5·Σ(vs − V)²`.
+   * @defaultValue 0.5
+   */
+  readonly baselineCost?: number;
+  /**
+   * Weight of the entropy bonus.
+   * @defaultValue 0.00025
+   */
+  readonly entropyCost?: number;
+  /**
+   * Reward clipping applied to the V-trace rewards.
+   * @defaultValue 'abs_one'
+   */
+  readonly rewardClipping?: RewardClipping;
+  /**
+   * Initial learning rate, decayed linearly to 0 over `totalFrames`.
+   * @defaultValue 0.00048
+   */
+  readonly learningRate?: number;
+  /**
+   * Frames over which the learning rate decays to 0; `Infinity` keeps it constant.
+   * @defaultValue Infinity
+   */
+  readonly totalFrames?: number;
+  /**
+   * Environment frames per agent step (for the frame counter: `B·T·actionRepeats` per update).
+   * @defaultValue 1
+   */
+  readonly actionRepeats?: number;
+  /**
+   * Global-norm gradient clipping threshold; `null` disables it (the original code has none; torchbeast
+   * and the paper's Atari runs use 40).
+   * @defaultValue null
+   */
+  readonly maxGradNorm?: number | null;
+  /**
+   * `'rmsprop'` (TensorFlow 1 semantics, the original), `'adam'`, or an {@link Optimizer} instance.
+   * @defaultValue 'rmsprop'
+   */
+  readonly optimizer?: 'rmsprop' | 'adam' | Optimizer;
+  /** RMSProp settings when `optimizer` is `'rmsprop'` (decay 0.99, momentum 0, ε 0.1). */
+  readonly rmsprop?: RMSPropOptions;
+}
+
+/** What one learner update measured. */
+export interface LearnerStepMetrics {
+  /** Total loss (policy gradient + baseline·cost − entropy·cost). */
+  readonly totalLoss: number;
+  /** `−Σ log π(a)·A`. */
+  readonly policyLoss: number;
+  /** `baselineCost · 0.5·Σ(vs − V)²`. */
+  readonly baselineLoss: number;
+  /** `−entropyCost · Σ H`. */
+  readonly entropyLoss: number;
+  /** Mean policy entropy per step (nats). */
+  readonly entropy: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** Learning rate used for this update. */
+  readonly learningRate: number;
+  /** Mean of (learner version − behaviour version) over the batch. */
+  readonly policyLag: number;
+  /** Frames consumed after this update. */
+  readonly frames: number;
+  /** Updates done after this update. */
+  readonly updates: number;
+  /** Episodes that finished in the batch's trajectories. */
+  readonly episodes: readonly EpisodeStats[];
+}
+
+/** Serialisable learner state (besides the model weights), for checkpoints. */
+export interface LearnerState {
+  /** Frames consumed. */
+  readonly frames: number;
+  /** Updates done. */
+  readonly updates: number;
+  /** Optimizer slots and iterations. */
+  readonly optimizer: OptimizerState;
+}
+
+const FN = 'Learner';
+
+/**
+ * The IMPALA learner (Espeholt et al. 2018, §3, and `build_learner` of the original code): for a batch
+ * of B trajectories it re-runs the network over the `[T+1, B]` entries from the stored initial states,
+ * computes V-trace targets (`vtrace.fromLogits`) with `bootstrapValue = baseline[T]`, and minimises
+ * `−Σ log π(a)·A + baselineCost·0.5·Σ(vs − V)² − entropyCost·Σ H(π)` summed over time and batch.
+ *
+ * Discounts are γ except 0 where an episode ended. At a truncation (time limit) the trace is cut the same
+ * way, but the actor's value estimate of the final observation is added to the reward as
+ * `r + γ·V(x_final)`, so the target bootstraps from the state the episode was cut at rather than from
+ * the next episode's first state (which the reference systems use) or from nothing.
+ *
+ * It is also the actors' {@link ParameterSource}: `latest()` returns the current version and flat weights.
+ */
+export class Learner implements ParameterSource {
+  readonly #model: AgentModel;
+  readonly #optimizer: Optimizer;
+  readonly #options: Required<Omit<LearnerOptions, 'model' | 'optimizer' | 'rmsprop' | keyof VTraceOptions>>;
+  readonly #vtrace: VTraceOptions;
+  readonly #variables: Record<string, tf.Variable>;
+  readonly #engineToPublic: Map<string, string>;
+  #frames = 0;
+  #updates = 0;
+  #snapshot: ParameterSnapshot | null = null;
+
+  /** @param options - see {@link LearnerOptions}. */
+  constructor(options: LearnerOptions) {
+    this.#model = options.model;
+    this.#options = {
+      discount: options.discount ?? 0.99,
+      baselineCost: options.baselineCost ?? 0.5,
+      entropyCost: options.entropyCost ?? 0.00025,
+      rewardClipping: options.rewardClipping ?? 'abs_one',
+      learningRate: options.learningRate ?? 0.00048,
+      totalFrames: options.totalFrames ?? Infinity,
+      actionRepeats: options.actionRepeats ?? 1,
+      maxGradNorm: options.maxGradNorm ?? null,
+    };
+    const { discount, learningRate, actionRepeats } = this.#options;
+    if (!(discount >= 0 && discount <= 1)) throw new Error(`${FN}: 'discount' must be in [0, 1], got ${discount}`);
+    if (!(learningRate >= 0)) throw new Error(`${FN}: 'learningRate' must be >= 0, got ${learningRate}`);
+    if (!Number.isInteger(actionRepeats) || actionRepeats < 1) throw new Error(`${FN}: 'actionRepeats' must be an integer >= 1, got ${actionRepeats}`);
+    this.#vtrace = {
+      clipRhoThreshold: options.clipRhoThreshold,
+      clipCThreshold: options.clipCThreshold,
+      clipPgRhoThreshold: options.clipPgRhoThreshold,
+      lambda: options.lambda,
+    };
+    const opt = options.optimizer ?? 'rmsprop';
+    this.#optimizer = opt === 'rmsprop' ? new RMSProp(options.rmsprop) : opt === 'adam' ? new Adam() : opt;
+    const variables = options.model.trainableVariables;
+    const specs = options.model.weightSpecs;
+    if (variables.length !== specs.length) throw new Error(`${FN}: the model has ${variables.length} variables but ${specs.length} weight specs`);
+    this.#variables = {};
+    this.#engineToPublic = new Map();
+    variables.forEach((v, i) => {
+      const name = specs[i]!.name;
+      this.#variables[name] = v;
+      this.#engineToPublic.set(v.name, name);
+    });
+  }
+
+  /** Frames consumed so far (`B·T·actionRepeats` per update). */
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /** Updates done so far; also the parameter version. */
+  get updates(): number {
+    return this.#updates;
+  }
+
+  /** The learning rate the next update will use. */
+  get learningRate(): number {
+    return linearDecay(this.#options.learningRate, this.#frames, this.#options.totalFrames);
+  }
+
+  /** {@inheritDoc ParameterSource.latest} */
+  latest(): ParameterSnapshot {
+    if (this.#snapshot?.version !== this.#updates) {
+      this.#snapshot = { version: this.#updates, weights: this.#model.getFlatWeights() };
+    }
+    return this.#snapshot;
+  }
+
+  /**
+   * One update from a batch of trajectories (all with the same T).
+   *
+   * @param batch - B ≥ 1 trajectories.
+   * @returns the update's metrics.
+   */
+  step(batch: readonly Trajectory[]): LearnerStepMetrics {
+    const inputs = this.#stack(batch);
+    const lr = this.learningRate;
+    const { baselineCost, entropyCost, maxGradNorm } = this.#options;
+    const T = batch[0]!.unrollLength;
+    const B = batch.length;
+    let parts: number[] = [];
+    let gradNorm = 0;
+    tf.tidy(() => {
+      const varList = Object.values(this.#variables);
+      let pieces: tf.Scalar[] = [];
+      const { grads } = tf.variableGrads(() => {
+        const out = this.#model.unroll(
+          { observation: inputs.observation, lastAction: inputs.lastAction, lastReward: inputs.lastReward },
+          inputs.dones,
+          inputs.initialState,
+        );
+        const width = out.policyLogits.shape[2];
+        const targetLogits = tf.slice(out.policyLogits, [0, 0, 0], [T, B, width]);
+        const values = tf.slice(out.baseline, [0, 0], [T, B]);
+        const bootstrapValue = tf.reshape(tf.slice(out.baseline, [T, 0], [1, B]), [B]);
+        const heads = (x: tf.Tensor) => (this.#model.actionSizes.length === 1 ? x : this.#model.splitPolicyLogits(x));
+        const actionHeads = this.#model.actionSizes.length === 1 ? inputs.actions : tf.unstack(inputs.actions, 2);
+        const vt = fromLogits({
+          ...this.#vtrace,
+          behaviourPolicyLogits: heads(inputs.behaviourLogits),
+          targetPolicyLogits: heads(targetLogits),
+          actions: actionHeads,
+          discounts: inputs.discounts,
+          rewards: inputs.rewards,
+          values,
+          bootstrapValue,
+        });
+        const pg = policyGradientLoss(vt.targetActionLogProbs, vt.pgAdvantages);
+        const bl = tf.mul(baselineCost, baselineLoss(vt.vs, values));
+        const entropy = policyEntropy(heads(targetLogits));
+        const ent = tf.mul(-entropyCost, entropy);
+        // keep(): variableGrads disposes everything but the loss; the parts are read (and freed) below.
+        pieces = [pg, bl as tf.Scalar, ent as tf.Scalar, entropy].map((x) => tf.keep(x));
+        return tf.addN([pg, bl, ent]) as tf.Scalar;
+      }, varList);
+      const named: Record<string, tf.Tensor> = {};
+      for (const [engineName, g] of Object.entries(grads)) named[this.#engineToPublic.get(engineName)!] = g;
+      const clipped = clipByGlobalNorm(named, maxGradNorm);
+      gradNorm = clipped.norm;
+      this.#optimizer.applyGradients(this.#variables, clipped.grads, lr);
+      parts = pieces.map((p) => p.dataSync()[0]!);
+      tf.dispose(pieces);
+    });
+    tf.dispose(Object.values(inputs).filter((x): x is tf.Tensor => x instanceof tf.Tensor));
+    if (inputs.initialState) tf.dispose([inputs.initialState.c, inputs.initialState.h]);
+    const [policyLoss, baselineLossValue, entropyLoss, entropySum] = parts as [number, number, number, number];
+    if (![policyLoss, baselineLossValue, entropyLoss, gradNorm].every(Number.isFinite)) {
+      throw new Error(
+        `${FN}.step: non-finite loss or gradient (policy ${policyLoss}, baseline ${baselineLossValue}, entropy ${entropyLoss}, grad norm ${gradNorm}); lower the learning rate or enable maxGradNorm`,
+      );
+    }
+    const lag = batch.reduce((s, t) => s + (this.#updates - t.policyVersion), 0) / B;
+    this.#frames += B * T * this.#options.actionRepeats;
+    this.#updates += 1;
+    return {
+      totalLoss: policyLoss + baselineLossValue + entropyLoss,
+      policyLoss,
+      baselineLoss: baselineLossValue,
+      entropyLoss,
+      entropy: entropySum / (T * B),
+      gradNorm,
+      learningRate: lr,
+      policyLag: lag,
+      frames: this.#frames,
+      updates: this.#updates,
+      episodes: batch.flatMap((t) => t.episodes),
+    };
+  }
+
+  /** Counters and optimizer state, for checkpoints (the weights are saved with the model). */
+  getState(): LearnerState {
+    return { frames: this.#frames, updates: this.#updates, optimizer: this.#optimizer.getState() };
+  }
+
+  /** Restores {@link Learner.getState}. */
+  setState(state: LearnerState): void {
+    this.#optimizer.setState(state.optimizer, this.#variables);
+    this.#frames = state.frames;
+    this.#updates = state.updates;
+    this.#snapshot = null;
+  }
+
+  /** Frees the optimizer's slots (the model belongs to the caller). */
+  dispose(): void {
+    this.#optimizer.dispose();
+  }
+
+  /** Stacks B trajectories into time-major learner inputs. */
+  #stack(batch: readonly Trajectory[]) {
+    if (batch.length === 0) throw new Error(`${FN}.step: the batch is empty`);
+    const first = batch[0]!;
+    const T = first.unrollLength;
+    const T1 = T + 1;
+    const B = batch.length;
+    const H = this.#model.actionSizes.length;
+    const A = this.#model.actionSizes.reduce((a, b) => a + b, 0);
+    const obsShape = this.#model.observationShape;
+    const obsSize = obsShape.reduce((a, b) => a * b, 1);
+    batch.forEach((t, b) => {
+      if (t.unrollLength !== T) throw new Error(`${FN}.step: trajectory ${b} has T = ${t.unrollLength}, trajectory 0 has T = ${T}`);
+      if (t.observations.length !== T1 * obsSize) {
+        throw new Error(`${FN}.step: trajectory ${b} has ${t.observations.length} observation values, expected ${T1}·${obsSize} for shape [${obsShape.join(',')}]`);
+      }
+    });
+    const pixels = first.observations instanceof Uint8Array;
+    const observation = pixels ? new Int32Array(T1 * B * obsSize) : new Float32Array(T1 * B * obsSize);
+    const lastAction = new Int32Array(T1 * B * H);
+    const lastReward = new Float32Array(T1 * B);
+    const dones = new Uint8Array(T1 * B);
+    const actions = new Int32Array(T * B * H);
+    const behaviourLogits = new Float32Array(T * B * A);
+    const rewards = new Float32Array(T * B);
+    const discounts = new Float32Array(T * B);
+    const { discount, rewardClipping } = this.#options;
+    batch.forEach((traj, b) => {
+      for (let t = 0; t < T1; t++) {
+        const row = t * B + b;
+        observation.set(traj.observations.subarray(t * obsSize, (t + 1) * obsSize), row * obsSize);
+        lastAction.set(traj.lastActions.subarray(t * H, (t + 1) * H), row * H);
+        dones[row] = traj.dones[t]!;
+        lastReward[row] = traj.dones[t] ? 0 : traj.rewards[t]!;
+        if (t < T) {
+          actions.set(traj.actions.subarray(t * H, (t + 1) * H), row * H);
+          behaviourLogits.set(traj.behaviourLogits.subarray(t * A, (t + 1) * A), row * A);
+          // Transition t → t+1: its reward and whether an episode ended there.
+          const next = t + 1;
+          const ended = traj.dones[next] === 1;
+          const bootstrap = traj.truncated[next] ? discount * traj.truncationValues[next]! : 0;
+          rewards[row] = clipReward(traj.rewards[next]!, rewardClipping) + bootstrap;
+          discounts[row] = ended ? 0 : discount;
+        }
+      }
+    });
+    const u = this.#model.lstmSize;
+    let initialState: { c: tf.Tensor2D; h: tf.Tensor2D } | null = null;
+    if (u > 0) {
+      const c = new Float32Array(B * u);
+      const h = new Float32Array(B * u);
+      batch.forEach((t, b) => {
+        if (!t.initialState) throw new Error(`${FN}.step: trajectory ${b} has no initial state but the model is recurrent`);
+        c.set(t.initialState.c, b * u);
+        h.set(t.initialState.h, b * u);
+      });
+      initialState = { c: tf.tensor2d(c, [B, u]), h: tf.tensor2d(h, [B, u]) };
+    }
+    const actionShape = H === 1 ? [T, B] : [T, B, H];
+    return {
+      observation: tf.tensor(observation, [T1, B, ...obsShape], pixels ? 'int32' : 'float32'),
+      lastAction: tf.tensor(lastAction, H === 1 ? [T1, B] : [T1, B, H], 'int32'),
+      lastReward: tf.tensor2d(lastReward, [T1, B]),
+      dones: tf.tensor2d(dones, [T1, B], 'bool'),
+      actions: tf.tensor(actions, actionShape, 'int32'),
+      behaviourLogits: tf.tensor3d(behaviourLogits, [T, B, A]),
+      rewards: tf.tensor2d(rewards, [T, B]),
+      discounts: tf.tensor2d(discounts, [T, B]),
+      initialState,
+    };
+  }
+}

@@ -1,0 +1,368 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatchingQueue } from '../batching/batching-queue.js';
+import { BatcherClosedError } from '../batching/errors.js';
+import type { Space } from '../env/spaces.js';
+import { makeEnv } from '../envs/registry.js';
+import type { RewardClipping } from '../losses/reward-clipping.js';
+import { ImpalaNetwork } from '../networks/impala-network.js';
+import type { BuiltInTorso } from '../networks/network-options.js';
+import { Actor, type ActorEnv } from './actor.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { Learner, type LearnerStepMetrics } from './learner.js';
+import type { EpisodeStats, Trajectory } from './trajectory.js';
+
+/** Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). */
+export interface TrainConfig {
+  /** Environment id for `makeEnv` (e.g. `'CartPole-v1'`), or a list of ids for multi-task training (round-robin over environments). */
+  readonly env: string | readonly string[];
+  /** Options passed to `makeEnv`. */
+  readonly envOptions?: Readonly<Record<string, unknown>>;
+  /** Environment frames to train for (`B·T·actionRepeats` per update). */
+  readonly totalFrames: number;
+  /**
+   * Seed of network initialisation, action sampling and environment resets.
+   * @defaultValue 1
+   */
+  readonly seed?: number;
+  /**
+   * Actors (each with its own network copy, refreshed between unrolls).
+   * @defaultValue 1
+   */
+  readonly numActors?: number;
+  /**
+   * Environments per actor, stepped together with batched inference.
+   * @defaultValue 8
+   */
+  readonly envsPerActor?: number;
+  /**
+   * Unroll length T.
+   * @defaultValue 20
+   */
+  readonly unrollLength?: number;
+  /**
+   * Trajectories per learner update (B).
+   * @defaultValue 8
+   */
+  readonly batchSize?: number;
+  /**
+   * Network torso.
+   * @defaultValue 'mlp' for vector observations, 'deep' for images
+   */
+  readonly torso?: BuiltInTorso;
+  /**
+   * LSTM units; 0 for a feed-forward core.
+   * @defaultValue 0 for vector observations, 256 for images
+   */
+  readonly lstmSize?: number;
+  /** Hidden layer sizes of the MLP torso. */
+  readonly mlpHiddenSizes?: readonly number[];
+  /** γ. @defaultValue 0.99 */
+  readonly discount?: number;
+  /** Baseline loss weight. @defaultValue 0.5 */
+  readonly baselineCost?: number;
+  /** Entropy bonus weight. @defaultValue 0.00025 */
+  readonly entropyCost?: number;
+  /** Reward clipping. @defaultValue 'abs_one' */
+  readonly rewardClipping?: RewardClipping;
+  /** Initial learning rate (linear decay to 0 over `totalFrames`). @defaultValue 0.00048 */
+  readonly learningRate?: number;
+  /** `'rmsprop'` (TF semantics) or `'adam'`. @defaultValue 'rmsprop' */
+  readonly optimizer?: 'rmsprop' | 'adam';
+  /** RMSProp ε. @defaultValue 0.1 */
+  readonly rmspropEpsilon?: number;
+  /** RMSProp decay. @defaultValue 0.99 */
+  readonly rmspropDecay?: number;
+  /** Global-norm gradient clipping (null: none). @defaultValue null */
+  readonly maxGradNorm?: number | null;
+  /** Frames per agent step, for the frame counter. @defaultValue 1 */
+  readonly actionRepeats?: number;
+  /** Run directory for metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), checkpoints and plots; none when omitted. */
+  readonly runDir?: string;
+  /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
+  readonly checkpointIntervalSeconds?: number;
+  /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
+  readonly resume?: boolean;
+}
+
+/** Progress reported after every learner update. */
+export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
+  /** Mean return of the last 100 finished episodes (NaN before the first). */
+  readonly meanReturn100: number;
+  /** Episodes finished so far (this session and before a resume). */
+  readonly episodes: number;
+  /** Episodes that finished in this update's batch. */
+  readonly newEpisodes: readonly EpisodeStats[];
+  /** Environment frames per second over the session. */
+  readonly framesPerSecond: number;
+  /** Updates per second over the session. */
+  readonly updatesPerSecond: number;
+  /** Trajectories waiting in the learner queue. */
+  readonly queueSize: number;
+  /** Seconds since the start (including before a resume). */
+  readonly elapsedSeconds: number;
+}
+
+/** Options of {@link train} that are not part of the saved configuration. */
+export interface TrainHooks {
+  /** Called after every update. */
+  readonly onProgress?: (progress: TrainProgress) => void;
+  /** Stops training cleanly (a final checkpoint is written when `runDir` is set). */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  /** Frames consumed in total. */
+  readonly frames: number;
+  /** Updates done in total. */
+  readonly updates: number;
+  /** Episodes finished (this session and before a resume). */
+  readonly episodes: number;
+  /** Mean return of the last 100 episodes. */
+  readonly meanReturn100: number;
+  /** All episode returns of this session, in order. */
+  readonly returns: readonly number[];
+  /** Whether the run stopped before `totalFrames` (abort). */
+  readonly stopped: boolean;
+  /** The checkpoint folder, when `runDir` was set. */
+  readonly checkpoint: string | null;
+  /** Seconds of training (including before a resume). */
+  readonly elapsedSeconds: number;
+  /** The trained network (the caller disposes it). */
+  readonly network: ImpalaNetwork;
+}
+
+/** Observation shape and action sizes of an environment's spaces. */
+export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): { observationShape: number[]; numActions: number | number[]; pixels: boolean } {
+  const obs = observationSpace as unknown as { kind?: string; shape?: readonly number[]; dtype?: string };
+  const act = actionSpace as unknown as { kind?: string; n?: number; nvec?: Int32Array };
+  if (obs.kind !== 'box' || !obs.shape) throw new Error(`train: the observation space must be a Box, got ${observationSpace.toString()}`);
+  let numActions: number | number[];
+  if (act.kind === 'discrete' && act.n !== undefined) numActions = act.n;
+  else if (act.kind === 'multi-discrete' && act.nvec) numActions = Array.from(act.nvec);
+  else throw new Error(`train: the action space must be Discrete or MultiDiscrete, got ${actionSpace.toString()}`);
+  return { observationShape: [...obs.shape], numActions, pixels: obs.dtype === 'uint8' };
+}
+
+/** Builds the network that {@link train} uses for a configuration. */
+export function buildNetwork(config: TrainConfig, env: ActorEnv, seed: number): ImpalaNetwork {
+  const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);
+  const torso = config.torso ?? (pixels ? 'deep' : 'mlp');
+  return new ImpalaNetwork({
+    torso:
+      torso === 'mlp' && config.mlpHiddenSizes
+        ? { kind: 'mlp', config: { hiddenSizes: [...config.mlpHiddenSizes] } } as never
+        : torso,
+    observationShape,
+    numActions,
+    lstmSize: config.lstmSize ?? (pixels ? 256 : 0),
+    seed,
+    checkInputValues: false,
+  });
+}
+
+function envIds(config: TrainConfig): readonly string[] {
+  return typeof config.env === 'string' ? [config.env] : config.env;
+}
+
+/**
+ * Trains an IMPALA agent on one machine: `numActors` actors (each stepping `envsPerActor` environments with
+ * batched inference and its own copy of the network) feed a `BatchingQueue`; the learner takes batches of
+ * `batchSize` trajectories, updates, and publishes new parameters that actors pick up between unrolls.
+ * Actors and learner share one event loop (the embedded default).
+ *
+ * @param config - see {@link TrainConfig}; saved with checkpoints.
+ * @param hooks - progress callback and abort signal.
+ * @returns the final counters and the trained network.
+ */
+export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const seed = config.seed ?? 1;
+  const numActors = config.numActors ?? 1;
+  const envsPerActor = config.envsPerActor ?? 8;
+  const unrollLength = config.unrollLength ?? 20;
+  const batchSize = config.batchSize ?? 8;
+  for (const [k, v] of Object.entries({ numActors, envsPerActor, unrollLength, batchSize })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`train: '${k}' must be an integer >= 1, got ${v}`);
+  }
+  if (!(config.totalFrames > 0)) throw new Error(`train: 'totalFrames' must be > 0, got ${config.totalFrames}`);
+  const ids = envIds(config);
+  let envCount = 0;
+  const newEnv = (): ActorEnv => makeEnv(ids[envCount++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;
+
+  const envs = Array.from({ length: numActors }, () => Array.from({ length: envsPerActor }, newEnv));
+  const network = buildNetwork(config, envs[0]![0]!, seed);
+  const learner = new Learner({
+    model: network,
+    discount: config.discount,
+    baselineCost: config.baselineCost,
+    entropyCost: config.entropyCost,
+    rewardClipping: config.rewardClipping,
+    learningRate: config.learningRate,
+    totalFrames: config.totalFrames,
+    actionRepeats: config.actionRepeats,
+    maxGradNorm: config.maxGradNorm ?? null,
+    optimizer: config.optimizer ?? 'rmsprop',
+    rmsprop: { epsilon: config.rmspropEpsilon ?? 0.1, decay: config.rmspropDecay ?? 0.99 },
+  } as ConstructorParameters<typeof Learner>[0]);
+  const actorNetworks = envs.map(() => buildNetwork(config, envs[0]![0]!, seed));
+  const actors = envs.map(
+    (list, i) => new Actor({ envs: list, model: actorNetworks[i]!, unrollLength, seed: seed + 7919 * (i + 1), actorId: i, parameterSource: learner }),
+  );
+
+  let recentReturns: number[] = [];
+  let priorSeconds = 0;
+  let episodesBefore = 0;
+  if (config.resume && config.runDir) {
+    const checkpoint = await loadCheckpoint(config.runDir).catch(() => null);
+    if (checkpoint) {
+      network.setWeights(checkpoint.weights);
+      learner.setState(checkpoint.learner);
+      checkpoint.actors.forEach((s, i) => actors[i]?.setState(s));
+      recentReturns = [...checkpoint.recentReturns];
+      priorSeconds = checkpoint.elapsedSeconds;
+      episodesBefore = (checkpoint.config as { episodes?: number }).episodes ?? 0;
+    }
+  }
+
+  const writer = config.runDir ? await MetricsWriter.open(config.runDir) : null;
+  const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
+  const started = performance.now();
+  const startFrames = learner.frames;
+  const startUpdates = learner.updates;
+  const returns: number[] = [];
+  let lastCheckpoint = performance.now();
+  const checkpointEvery = (config.checkpointIntervalSeconds ?? 600) * 1000;
+  let stopped = false;
+  let checkpointPath: string | null = null;
+
+  const writeCheckpoint = async (): Promise<void> => {
+    if (!config.runDir) return;
+    checkpointPath = await saveCheckpoint(config.runDir, {
+      config: { ...config, episodes: episodesBefore + returns.length },
+      weights: network.getFlatWeights(),
+      weightSpecs: network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
+      learner: learner.getState(),
+      actors: actors.map((a) => a.getState()),
+      recentReturns,
+      elapsedSeconds: priorSeconds + (performance.now() - started) / 1000,
+      savedAt: new Date().toISOString(),
+    });
+    lastCheckpoint = performance.now();
+  };
+
+  const actorLoops = actors.map(async (actor) => {
+    try {
+      while (!queue.closed) {
+        const trajectories = await actor.unroll();
+        for (const t of trajectories) await queue.put(t);
+      }
+    } catch (error) {
+      if (!(error instanceof BatcherClosedError)) throw error;
+    }
+  });
+  // Surface an actor crash immediately instead of waiting on an empty queue.
+  const actorFailure = Promise.all(actorLoops).then(() => undefined);
+  const failure: { error: Error | null } = { error: null };
+  actorFailure.catch((e: unknown) => {
+    failure.error = e instanceof Error ? e : new Error(String(e));
+    queue.close(failure.error);
+  });
+
+  try {
+    while (learner.frames < config.totalFrames) {
+      if (hooks.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      let batch: Trajectory[];
+      try {
+        batch = await queue.get();
+      } catch (error) {
+        throw failure.error ?? error;
+      }
+      const m = learner.step(batch);
+      for (const e of m.episodes) {
+        returns.push(e.episodeReturn);
+        recentReturns.push(e.episodeReturn);
+      }
+      if (recentReturns.length > 100) recentReturns = recentReturns.slice(-100);
+      const seconds = (performance.now() - started) / 1000;
+      const { episodes: newEpisodes, ...rest } = m;
+      const progress: TrainProgress = {
+        ...rest,
+        newEpisodes,
+        meanReturn100: recentReturns.length ? recentReturns.reduce((a, b) => a + b, 0) / recentReturns.length : NaN,
+        episodes: episodesBefore + returns.length,
+        framesPerSecond: (learner.frames - startFrames) / seconds,
+        updatesPerSecond: (learner.updates - startUpdates) / seconds,
+        queueSize: queue.size,
+        elapsedSeconds: priorSeconds + seconds,
+      };
+      await writer?.write(progress);
+      hooks.onProgress?.(progress);
+      if (config.runDir && performance.now() - lastCheckpoint > checkpointEvery) await writeCheckpoint();
+    }
+  } finally {
+    queue.close();
+    await Promise.allSettled(actorLoops);
+    await writeCheckpoint();
+    await writer?.close();
+    actors.forEach((a) => {
+      a.dispose();
+    });
+    actorNetworks.forEach((n) => {
+      n.dispose();
+    });
+    learner.dispose();
+    await Promise.all(envs.flat().map(async (e) => e.close?.()));
+  }
+  return {
+    frames: learner.frames,
+    updates: learner.updates,
+    episodes: episodesBefore + returns.length,
+    meanReturn100: recentReturns.length ? recentReturns.reduce((a, b) => a + b, 0) / recentReturns.length : NaN,
+    returns,
+    stopped,
+    checkpoint: checkpointPath,
+    elapsedSeconds: priorSeconds + (performance.now() - started) / 1000,
+    network,
+  };
+}
+
+/** Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, and finished episodes to `episodes.csv`. */
+class MetricsWriter {
+  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize'] as const;
+
+  private constructor(private readonly dir: string) {}
+
+  static async open(dir: string): Promise<MetricsWriter> {
+    await mkdir(dir, { recursive: true });
+    const w = new MetricsWriter(dir);
+    await appendFile(join(dir, 'metrics.csv'), '');
+    await appendFile(join(dir, 'episodes.csv'), '');
+    return w;
+  }
+
+  #csvHeaderWritten = false;
+  #episodesHeaderWritten = false;
+
+  async write(p: TrainProgress): Promise<void> {
+    const row = MetricsWriter.COLUMNS.map((c) => p[c]);
+    const jsonl = JSON.stringify(Object.fromEntries(MetricsWriter.COLUMNS.map((c) => [c, p[c]])));
+    const csv = `${this.#csvHeaderWritten ? '' : `${MetricsWriter.COLUMNS.join(',')}\n`}${row.join(',')}\n`;
+    this.#csvHeaderWritten = true;
+    await appendFile(join(this.dir, 'metrics.jsonl'), `${jsonl}\n`);
+    await appendFile(join(this.dir, 'metrics.csv'), csv);
+    if (p.newEpisodes.length > 0) {
+      const header = this.#episodesHeaderWritten ? '' : 'frames,actor,env,task,return,length,truncated\n';
+      this.#episodesHeaderWritten = true;
+      const lines = p.newEpisodes.map((e) => `${p.frames},${e.actorId},${e.envIndex},${e.task ?? ''},${e.episodeReturn},${e.episodeLength},${e.truncated}`);
+      await appendFile(join(this.dir, 'episodes.csv'), `${header}${lines.join('\n')}\n`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await writeFile(join(this.dir, '.complete'), new Date().toISOString());
+  }
+}
