@@ -6,7 +6,7 @@ import { buildInstructionEncoder } from './instruction-encoder.js';
 import type { InstructionEncoder } from './instruction-encoder.js';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
 import type { InstructionInput } from './instruction-tokenizer.js';
-import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } from './lstm.js';
+import { addLstmWeights, lstmCellStep } from './lstm.js';
 import type { LstmState, LstmWeights } from './lstm.js';
 import { builtInTorso } from './network-options.js';
 import type { ImpalaNetworkOptions } from './network-options.js';
@@ -613,8 +613,6 @@ export class ImpalaNetwork {
     let core: tf.Tensor2D = coreInput;
     let finalState: tf.Tensor[] = [];
     if (this.#lstm !== null && state !== null) {
-      const [inputKernel, recurrentKernel] = splitLstmKernel(this.#lstm);
-      const projected = lstmInputProjection(this.#lstm, inputKernel, coreInput);
       const notDone = dones === undefined ? undefined : tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32');
       let s: LstmState = state;
       const outputs: tf.Tensor2D[] = [];
@@ -624,8 +622,8 @@ export class ImpalaNetwork {
           const keep = tf.reshape(tf.slice(notDone, [t, 0], [1, batch]), [batch, 1]);
           s = { c: tf.mul(s.c, keep), h: tf.mul(s.h, keep) };
         }
-        const input = time === 1 ? projected : tf.slice(projected, [t * batch, 0], [batch, -1]);
-        s = lstmCellStep(recurrentKernel, input, s);
+        const input = time === 1 ? coreInput : tf.slice(coreInput, [t * batch, 0], [batch, -1]);
+        s = lstmCellStep(this.#lstm, input, s);
         outputs.push(s.h);
       }
       core = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);
