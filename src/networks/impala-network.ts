@@ -6,7 +6,7 @@ import { buildInstructionEncoder } from './instruction-encoder.js';
 import type { InstructionEncoder } from './instruction-encoder.js';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
 import type { InstructionInput } from './instruction-tokenizer.js';
-import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } from './lstm.js';
+import { addLstmWeights, lstmCellStep } from './lstm.js';
 import type { LstmState, LstmWeights } from './lstm.js';
 import { builtInTorso } from './network-options.js';
 import type { ImpalaNetworkOptions } from './network-options.js';
@@ -25,7 +25,10 @@ export type CoreState = LstmState | null;
 export interface NetworkStepInputs {
   /** `[B, ...observationShape]` observations (int32 or float32 pixel values 0–255 for the pixel torsos). */
   readonly observation: tf.Tensor;
-  /** `[B]` int32 previous actions (`[B, H]` for a multi-discrete action space); 0 at the start is fine. */
+  /**
+   * `[B]` previous actions (`[B, H]` for a multi-discrete action space); int32, or float32 holding whole
+   * numbers. 0 at the start of an episode is fine.
+   */
   readonly lastAction: tf.Tensor;
   /** `[B]` float32 (or int32) previous rewards; the network clips them to [−1, 1]. */
   readonly lastReward: tf.Tensor;
@@ -42,7 +45,7 @@ export interface NetworkStepInputs {
 export interface NetworkUnrollInputs {
   /** `[T, B, ...observationShape]` observations. */
   readonly observation: tf.Tensor;
-  /** `[T, B]` int32 previous actions (`[T, B, H]` for a multi-discrete action space). */
+  /** `[T, B]` previous actions (`[T, B, H]` for a multi-discrete action space); int32 or whole-number float32. */
   readonly lastAction: tf.Tensor;
   /** `[T, B]` previous rewards (clipped to [−1, 1] inside). */
   readonly lastReward: tf.Tensor;
@@ -541,7 +544,7 @@ export class ImpalaNetwork {
     checkTensor(caller, 'inputs.observation', obs, expectedObs, this.#torso.observationDtypes ?? ['float32', 'int32'], obsMeaning);
     const leadMeaning = `${meaning}]`;
     const actionShape = this.multiDiscrete ? [...lead, this.actionSizes.length] : lead;
-    checkTensor(caller, 'inputs.lastAction', inputs.lastAction, actionShape, ['int32'], this.multiDiscrete ? `${meaning}, H]` : leadMeaning);
+    checkTensor(caller, 'inputs.lastAction', inputs.lastAction, actionShape, ['int32', 'float32'], this.multiDiscrete ? `${meaning}, H]` : leadMeaning);
     checkTensor(caller, 'inputs.lastReward', inputs.lastReward, lead, REWARD_DTYPES, leadMeaning);
     if (this.#checkValues) {
       checkIndexRange(caller, 'inputs.lastAction', inputs.lastAction, this.actionSizes, 'number of actions');
@@ -600,7 +603,7 @@ export class ImpalaNetwork {
       );
     }
     const parts: tf.Tensor2D[] = [features as tf.Tensor2D, tf.reshape(tf.clipByValue(tf.cast(lastReward, 'float32'), -1, 1), [n, 1])];
-    const actions = tf.reshape(lastAction, [n, this.actionSizes.length]);
+    const actions = tf.reshape(tf.cast(lastAction, 'int32'), [n, this.actionSizes.length]);
     this.actionSizes.forEach((size, head) => {
       const column = this.actionSizes.length === 1 ? tf.reshape(actions, [n]) : tf.reshape(tf.slice(actions, [0, head], [n, 1]), [n]);
       parts.push(oneHotFloat(column, size) as tf.Tensor2D);
@@ -613,8 +616,6 @@ export class ImpalaNetwork {
     let core: tf.Tensor2D = coreInput;
     let finalState: tf.Tensor[] = [];
     if (this.#lstm !== null && state !== null) {
-      const [inputKernel, recurrentKernel] = splitLstmKernel(this.#lstm);
-      const projected = lstmInputProjection(this.#lstm, inputKernel, coreInput);
       const notDone = dones === undefined ? undefined : tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32');
       let s: LstmState = state;
       const outputs: tf.Tensor2D[] = [];
@@ -624,8 +625,8 @@ export class ImpalaNetwork {
           const keep = tf.reshape(tf.slice(notDone, [t, 0], [1, batch]), [batch, 1]);
           s = { c: tf.mul(s.c, keep), h: tf.mul(s.h, keep) };
         }
-        const input = time === 1 ? projected : tf.slice(projected, [t * batch, 0], [batch, -1]);
-        s = lstmCellStep(recurrentKernel, input, s);
+        const input = time === 1 ? coreInput : tf.slice(coreInput, [t * batch, 0], [batch, -1]);
+        s = lstmCellStep(this.#lstm, input, s);
         outputs.push(s.h);
       }
       core = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);

@@ -39,7 +39,7 @@ export function checkTensor(
 }
 
 /**
- * Throws unless every value of an int32 tensor lies in `[0, limit)`, reporting the first offender with its
+ * Throws unless every value of a tensor is a whole number in `[0, limit)`, reporting the first offender with its
  * index. `limits` holds one limit per position of the last dimension (one per action head), or one overall.
  *
  * @param caller - Function name.
@@ -53,7 +53,7 @@ export function checkIndexRange(caller: string, argument: string, tensor: tf.Ten
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     const limit = limits[k % limits.length]!;
-    if (!(v >= 0 && v < limit)) {
+    if (!(v >= 0 && v < limit && Number.isInteger(v))) {
       const index: number[] = [];
       let rest = k;
       for (let d = tensor.rank - 1; d >= 0; d--) {
@@ -62,7 +62,8 @@ export function checkIndexRange(caller: string, argument: string, tensor: tf.Ten
         rest = Math.floor(rest / size);
       }
       const head = limits.length > 1 ? ` (head ${k % limits.length})` : '';
-      throw new RangeError(`${caller}: ${argument}${shapeString(index)} = ${v} is outside [0, ${limit})${head}, the ${what}`);
+      const problem = Number.isInteger(v) ? `is outside [0, ${limit})${head}, the ${what}` : 'is not a whole number';
+      throw new RangeError(`${caller}: ${argument}${shapeString(index)} = ${v} ${problem}`);
     }
   }
 }

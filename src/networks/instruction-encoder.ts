@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
-import { addLstmWeights, lstmCellStep, lstmInputProjection, splitLstmKernel } from './lstm.js';
+import { addLstmWeights, lstmCellStep } from './lstm.js';
 import type { LstmState } from './lstm.js';
 import { oneHotFloat } from './one-hot.js';
 import type { WeightFactory } from './torso.js';
@@ -47,16 +47,17 @@ export function buildInstructionEncoder(weights: WeightFactory): InstructionEnco
     apply: (tokens, lengths) => {
       const [n, steps] = tokens.shape;
       const flatTokens = tf.reshape(tokens, [n * steps]);
-      const embedded: tf.Tensor2D = tf.matMul(tf.oneHot(flatTokens, INSTRUCTION_HASH_BUCKETS, 1, 0, 'float32'), embedding);
-      const [inputKernel, recurrentKernel] = splitLstmKernel(lstm);
-      const projected = tf.reshape(lstmInputProjection(lstm, inputKernel, embedded), [n, steps, 4 * INSTRUCTION_LSTM_SIZE]);
+      const embedded = tf.reshape(
+        tf.matMul(tf.oneHot(flatTokens, INSTRUCTION_HASH_BUCKETS, 1, 0, 'float32'), embedding),
+        [n, steps, INSTRUCTION_EMBEDDING_SIZE],
+      );
       // lastMask[r, t] = 1 where t == lengths[r] - 1 (all zero when lengths[r] == 0).
       const lastMask = oneHotFloat(tf.sub(lengths, tf.scalar(1, 'int32')), steps);
       let state: LstmState = { c: tf.zeros([n, INSTRUCTION_LSTM_SIZE]), h: tf.zeros([n, INSTRUCTION_LSTM_SIZE]) };
       let last: tf.Tensor2D = tf.zeros([n, INSTRUCTION_LSTM_SIZE]);
       for (let t = 0; t < steps; t++) {
-        const input: tf.Tensor2D = tf.reshape(tf.slice(projected, [0, t, 0], [n, 1, -1]), [n, 4 * INSTRUCTION_LSTM_SIZE]);
-        state = lstmCellStep(recurrentKernel, input, state);
+        const input: tf.Tensor2D = tf.reshape(tf.slice(embedded, [0, t, 0], [n, 1, -1]), [n, INSTRUCTION_EMBEDDING_SIZE]);
+        state = lstmCellStep(lstm, input, state);
         last = tf.add(last, tf.mul(tf.slice(lastMask, [0, t], [n, 1]), state.h));
       }
       return last;

@@ -47,39 +47,19 @@ export function addLstmWeights(weights: WeightFactory, name: string, inputSize: 
 }
 
 /**
- * Splits the fused kernel into its input part `[inputSize, 4u]` and recurrent part `[units, 4u]`, so that the
- * input projection of a whole sequence is one matmul; `x·Wx + h·Wh` equals `concat([x, h])·W`.
+ * One LSTM step, exactly `LSTMBlockCell`: gates = concat([x, h]) · kernel + bias (one matmul for all four
+ * gates), c' = σ(f + 1)·c + σ(i)·tanh(j), h' = σ(o)·tanh(c').
+ *
+ * The kernel is used whole rather than split into input and recurrent parts: slicing a large kernel on
+ * every call is slow on some backends (WASM), and the total work is the same.
  *
  * @param w - LSTM weights.
- * @returns `[Wx, Wh]`.
- */
-export function splitLstmKernel(w: LstmWeights): [tf.Tensor2D, tf.Tensor2D] {
-  const kernel = w.kernel as tf.Tensor2D;
-  return [tf.slice(kernel, [0, 0], [w.inputSize, -1]), tf.slice(kernel, [w.inputSize, 0], [w.units, -1])];
-}
-
-/**
- * Input projection `x·Wx + b` for many rows at once.
- *
- * @param w - LSTM weights.
- * @param inputKernel - `Wx` from {@link splitLstmKernel}.
- * @param x - `[N, inputSize]`.
- * @returns `[N, 4·units]`.
- */
-export function lstmInputProjection(w: LstmWeights, inputKernel: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: inputKernel, bias: w.bias }) as tf.Tensor2D;
-}
-
-/**
- * One LSTM step from an already projected input: gates = projected + h·Wh (one matmul for all four gates).
- *
- * @param recurrentKernel - `Wh` from {@link splitLstmKernel}.
- * @param projected - `[B, 4·units]` from {@link lstmInputProjection}.
+ * @param x - `[B, inputSize]` input of this step.
  * @param state - Previous state `[B, units]` each.
  * @returns The new state; its `h` is the step's output.
  */
-export function lstmCellStep(recurrentKernel: tf.Tensor2D, projected: tf.Tensor2D, state: LstmState): LstmState {
-  const gates: tf.Tensor2D = tf.add(projected, tf.matMul(state.h, recurrentKernel));
+export function lstmCellStep(w: LstmWeights, x: tf.Tensor2D, state: LstmState): LstmState {
+  const gates = tf.fused.matMul({ a: tf.concat([x, state.h], 1), b: w.kernel, bias: w.bias }) as tf.Tensor2D;
   const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const c: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(tf.add(f, FORGET_BIAS)), state.c), tf.mul(tf.sigmoid(i), tf.tanh(j)));
   const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));

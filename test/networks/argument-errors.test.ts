@@ -79,7 +79,11 @@ describe('step and unroll inputs', () => {
       const state = net.initialState(B);
       assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([0, 4], 'int32') }, state), /ImpalaNetwork.step: inputs.lastAction\[1\] = 4 is outside \[0, 4\), the number of actions/);
       assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([-1, 0], 'int32') }, state), /inputs.lastAction\[0\] = -1 is outside \[0, 4\)/);
-      assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([0, 1], 'float32') }, state), /inputs.lastAction must have dtype int32, got float32/);
+      assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([0, 1.5], 'float32') }, state), /inputs.lastAction\[1\] = 1.5 is not a whole number/);
+      assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([0, 1], 'bool') }, state), /inputs.lastAction must have dtype int32 or float32, got bool/);
+      // Whole-number float32 actions are accepted and give the same outputs as int32 ones.
+      const asInt = net.step(good(), state).policyLogits.arraySync();
+      assert.deepEqual(net.step({ ...good(), lastAction: tf.tensor1d([0, 3], 'float32') }, state).policyLogits.arraySync(), asInt);
       assert.throws(() => net.step({ ...good(), lastAction: tf.tensor1d([0, 1, 2], 'int32') }, state), /inputs.lastAction must have shape \[B\] = \[2\], got \[3\]/);
       assert.throws(() => net.step({ ...good(), lastReward: tf.zeros([B, 1]) }, state), /inputs.lastReward must have shape \[B\] = \[2\], got \[2, 1\]/);
       assert.throws(() => net.step({ ...good(), done: tf.zeros([3], 'bool') }, state), /inputs.done must have shape \[B\] = \[2\], got \[3\]/);
