@@ -164,7 +164,8 @@ export class Actor {
     let actions = this.#carriedActions;
     for (let t = 1; t <= T; t++) {
       await this.#stepEnvs(actions, episodes);
-      const stateBefore = this.#stateToArrays();
+      // Only the last entry's state is kept (it starts the next unroll): read the state back once per unroll.
+      const stateBefore = t === T ? this.#stateToArrays() : null;
       const acted = this.#act();
       actions = acted.actions;
       this.#record(out, t, acted.actions, acted.logits);
@@ -266,8 +267,8 @@ export class Actor {
   #act(): { actions: Int32Array; logits: Float32Array } {
     const inputs = this.#inputs(this.#slots.map((_, i) => i));
     const out = this.#model.step(inputs, this.#state);
-    const actions = sampleCategorical(out.policyLogits.dataSync(), this.#model.actionSizes, this.#rng);
     const logits = Float32Array.from(out.policyLogits.dataSync());
+    const actions = sampleCategorical(logits, this.#model.actionSizes, this.#rng);
     tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
     if (this.#state) tf.dispose([this.#state.c, this.#state.h]);
     this.#state = out.state;
