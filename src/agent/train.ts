@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
@@ -6,6 +6,7 @@ import type { Space } from '../env/spaces.js';
 import { makeEnv } from '../envs/registry.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { ImpalaNetwork } from '../networks/impala-network.js';
+import { mlpTorso } from '../networks/mlp-torso.js';
 import type { BuiltInTorso } from '../networks/network-options.js';
 import { Actor, type ActorEnv } from './actor.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -150,10 +151,7 @@ export function buildNetwork(config: TrainConfig, env: ActorEnv, seed: number): 
   const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);
   const torso = config.torso ?? (pixels ? 'deep' : 'mlp');
   return new ImpalaNetwork({
-    torso:
-      torso === 'mlp' && config.mlpHiddenSizes
-        ? { kind: 'mlp', config: { hiddenSizes: [...config.mlpHiddenSizes] } } as never
-        : torso,
+    torso: torso === 'mlp' && config.mlpHiddenSizes ? mlpTorso({ hiddenSizes: [...config.mlpHiddenSizes] }) : torso,
     observationShape,
     numActions,
     lstmSize: config.lstmSize ?? (pixels ? 256 : 0),
@@ -339,8 +337,10 @@ class MetricsWriter {
   static async open(dir: string): Promise<MetricsWriter> {
     await mkdir(dir, { recursive: true });
     const w = new MetricsWriter(dir);
-    await appendFile(join(dir, 'metrics.csv'), '');
-    await appendFile(join(dir, 'episodes.csv'), '');
+    // A resumed run appends to the files of the first session: write the CSV headers only once.
+    const hasContent = async (name: string) => (await stat(join(dir, name)).catch(() => null))?.size ?? 0;
+    w.#csvHeaderWritten = (await hasContent('metrics.csv')) > 0;
+    w.#episodesHeaderWritten = (await hasContent('episodes.csv')) > 0;
     return w;
   }
 
