@@ -47,7 +47,12 @@ describe('train()', () => {
       const controller = new AbortController();
       const first = await train(
         { ...base, runDir },
-        { signal: controller.signal, onProgress: (p) => (p.frames >= 1000 ? controller.abort() : undefined) },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.frames >= 1000) controller.abort();
+          },
+        },
       );
       assert.equal(first.stopped, true);
       first.network.dispose();
