@@ -35,6 +35,12 @@ export interface LearnerOptions extends VTraceOptions {
    */
   readonly rewardClipping?: RewardClipping;
   /**
+   * Factor applied to rewards before clipping (the values then estimate scaled returns). Not in the
+   * original; useful when returns are large, e.g. 0.1 on CartPole's +1 per step.
+   * @defaultValue 1
+   */
+  readonly rewardScale?: number;
+  /**
    * Initial learning rate, decayed linearly to 0 over `totalFrames`.
    * @defaultValue 0.00048
    */
@@ -134,6 +140,7 @@ export class Learner implements ParameterSource {
       baselineCost: options.baselineCost ?? 0.5,
       entropyCost: options.entropyCost ?? 0.00025,
       rewardClipping: options.rewardClipping ?? 'abs_one',
+      rewardScale: options.rewardScale ?? 1,
       learningRate: options.learningRate ?? 0.00048,
       totalFrames: options.totalFrames ?? Infinity,
       actionRepeats: options.actionRepeats ?? 1,
@@ -311,7 +318,7 @@ export class Learner implements ParameterSource {
     const behaviourLogits = new Float32Array(T * B * A);
     const rewards = new Float32Array(T * B);
     const discounts = new Float32Array(T * B);
-    const { discount, rewardClipping } = this.#options;
+    const { discount, rewardClipping, rewardScale } = this.#options;
     batch.forEach((traj, b) => {
       for (let t = 0; t < T1; t++) {
         const row = t * B + b;
@@ -326,7 +333,7 @@ export class Learner implements ParameterSource {
           const next = t + 1;
           const ended = traj.dones[next] === 1;
           const bootstrap = traj.truncated[next] ? discount * traj.truncationValues[next]! : 0;
-          rewards[row] = clipReward(traj.rewards[next]!, rewardClipping) + bootstrap;
+          rewards[row] = clipReward(rewardScale * traj.rewards[next]!, rewardClipping) + bootstrap;
           discounts[row] = ended ? 0 : discount;
         }
       }

@@ -66,6 +66,8 @@ export interface TrainConfig {
   readonly entropyCost?: number;
   /** Reward clipping. @defaultValue 'abs_one' */
   readonly rewardClipping?: RewardClipping;
+  /** Rewards are multiplied by this before clipping. @defaultValue 1 */
+  readonly rewardScale?: number;
   /** Initial learning rate (linear decay to 0 over `totalFrames`). @defaultValue 0.00048 */
   readonly learningRate?: number;
   /** `'rmsprop'` (TF semantics) or `'adam'`. @defaultValue 'rmsprop' */
@@ -196,6 +198,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     baselineCost: config.baselineCost,
     entropyCost: config.entropyCost,
     rewardClipping: config.rewardClipping,
+    rewardScale: config.rewardScale,
     learningRate: config.learningRate,
     totalFrames: config.totalFrames,
     actionRepeats: config.actionRepeats,
