@@ -239,11 +239,19 @@ export function createEnvRegistry(options: { builtins?: boolean } = {}): EnvRegi
   return new EnvRegistry(options);
 }
 
-// The one piece of module-level mutable state in impala-rl, kept on purpose: `registerEnv`/`makeEnv` are
-// Gymnasium's process-wide `register`/`make`, the API RL users know. It cannot change what a built-in id means
-// (built-ins live in the frozen table above and are looked up first; `registerEnv` refuses their ids), and code
-// that wants isolation uses `createEnvRegistry()` instead.
-const userEnvs = new EnvRegistry({ builtins: false });
+// `registerEnv`/`makeEnv` are Gymnasium's process-wide `register`/`make`, the API RL users know. The user
+// table is kept on `globalThis` under a registered symbol, not in a module variable: the ESM and CJS builds
+// (and two installed copies) then share one table, so an id registered through `import` is found through
+// `require` (no dual-package hazard). It cannot change what a built-in id means (built-ins live in the frozen
+// table above and are looked up first; `registerEnv` refuses their ids); code that wants isolation uses
+// `createEnvRegistry()` instead.
+const USER_ENVS = Symbol.for('impala-rl.userEnvRegistry');
+
+function userRegistry(): EnvRegistry {
+  const holder = globalThis as { [USER_ENVS]?: EnvRegistry };
+  holder[USER_ENVS] ??= new EnvRegistry({ builtins: false });
+  return holder[USER_ENVS];
+}
 
 /**
  * Adds an id to the process-wide registry that {@link makeEnv} reads (like Gymnasium's `register`). Built-in ids
@@ -256,7 +264,7 @@ const userEnvs = new EnvRegistry({ builtins: false });
 export function registerEnv(id: string, factory: EnvFactory, options: RegisterEnvOptions = {}): void {
   checkId(id, 'registerEnv');
   if (BUILTIN_ENVS.has(id)) throw new Error(`registerEnv: '${id}' is a built-in env id and cannot be replaced`);
-  userEnvs.register(id, factory, options);
+  userRegistry().register(id, factory, options);
 }
 
 /**
@@ -280,9 +288,9 @@ export function makeEnv<Id extends BuiltinEnvId>(
 export function makeEnv(id: string, options?: MakeEnvOptions): Env;
 export function makeEnv(id: string, options?: MakeEnvOptions): Env {
   checkId(id, 'makeEnv');
-  const entry = BUILTIN_ENVS.get(id) ?? userEnvs.get(id);
+  const entry = BUILTIN_ENVS.get(id) ?? userRegistry().get(id);
   if (entry === undefined) {
-    const known = [...BUILTIN_ENVS.keys(), ...userEnvs.ids()].sort();
+    const known = [...BUILTIN_ENVS.keys(), ...userRegistry().ids()].sort();
     throw new Error(`makeEnv: unknown env id '${id}'; known ids: ${known.join(', ')}`);
   }
   return build(entry, options);
