@@ -13,3 +13,5 @@ export * from './optim/index.js';
 // Environments (issue 5): the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
 export * from './env/index.js';
 export * from './envs/index.js';
+// Metrics outputs (issue 7): TensorBoard event files and learning-curve plots.
+export * from './metrics/index.js';
