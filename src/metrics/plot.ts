@@ -1,9 +1,8 @@
 /**
  * Learning-curve plots as standalone SVG (or an HTML page embedding it), rendered from plain numbers without a
- * browser or any dependency.
+ * browser or any dependency. The renderers are pure string functions (they also work in a browser); only
+ * {@link writeLearningCurve} touches the file system, through Node modules it imports when called.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
 import { formatTick, niceDomain, tickStep, ticksIn } from '../internal/nice-ticks.js';
 
 /** One point of a curve. */
@@ -315,12 +314,16 @@ export async function writeLearningCurve(
   series: readonly LearningCurveSeries[],
   options: LearningCurveOptions = {},
 ): Promise<void> {
-  const ext = extname(path).toLowerCase();
+  const [{ mkdir, rename, rm, writeFile }, nodePath] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:path'),
+  ]);
+  const ext = nodePath.extname(path).toLowerCase();
   let content: string;
   if (ext === '.svg') content = `${renderLearningCurveSvg(series, options)}\n`;
   else if (ext === '.html' || ext === '.htm') content = renderLearningCurveHtml(series, options);
   else throw new RangeError(`writeLearningCurve: path must end in .svg, .html or .htm, got '${path}'`);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(nodePath.dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   try {
     await writeFile(temp, content, 'utf8');

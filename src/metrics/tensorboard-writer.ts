@@ -5,11 +5,11 @@
  * `uint64 length | uint32 maskedCrc32c(length) | data | uint32 maskedCrc32c(data)`, all little-endian. The first
  * event carries `file_version = "brain.Event:2"`; every later one carries `wall_time`, `step` and a `Summary` whose
  * values are `{ tag, simple_value }` pairs, which TensorBoard shows in its Scalars dashboard.
+ *
+ * Node's file-system modules are imported when a writer is created, not when this module loads, so the package root
+ * stays importable where they do not exist.
  */
-import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../internal/tf-event.js';
 
 /** Options of {@link TensorBoardWriter.create}. */
@@ -113,10 +113,15 @@ export class TensorBoardWriter {
     if (filenameSuffix.includes('/') || filenameSuffix.includes('\\')) {
       throw new RangeError(`TensorBoardWriter.create: filenameSuffix must not contain a path separator, got '${filenameSuffix}'`);
     }
+    const [{ mkdir, open }, { hostname }, nodePath] = await Promise.all([
+      import('node:fs/promises'),
+      import('node:os'),
+      import('node:path'),
+    ]);
     await mkdir(logDir, { recursive: true });
     const base = `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname()}${filenameSuffix}`;
     for (let attempt = 0; ; attempt++) {
-      const path = join(logDir, attempt === 0 ? base : `${base}.${attempt}`);
+      const path = nodePath.join(logDir, attempt === 0 ? base : `${base}.${attempt}`);
       let handle: FileHandle;
       try {
         handle = await open(path, 'ax'); // append-only, and fail rather than reuse an existing file
@@ -227,7 +232,12 @@ export class TensorBoardWriter {
   /** Moves the buffer onto the write chain. The chain itself never rejects: errors are kept in `failure`. */
   private startWrite(): void {
     if (this.bufferedBytes === 0) return;
-    const data = Buffer.concat(this.buffer, this.bufferedBytes);
+    const data = new Uint8Array(this.bufferedBytes);
+    let offset = 0;
+    for (const record of this.buffer) {
+      data.set(record, offset);
+      offset += record.length;
+    }
     this.buffer = [];
     this.bufferedBytes = 0;
     this.writing = this.writing.then(async () => {
