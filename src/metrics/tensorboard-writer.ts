@@ -152,7 +152,7 @@ export class TensorBoardWriter {
    * @param tag - The chart name, e.g. `'loss/total'`; `/` groups charts in TensorBoard.
    * @param value - The value (stored as float32; NaN and ±Infinity are kept as such).
    * @param step - The x coordinate, a safe integer (frames or updates).
-   * @param wallTime - Seconds since the Unix epoch. @defaultValue `Date.now() / 1000`
+   * @param wallTime - Seconds since the Unix epoch; defaults to now (`Date.now() / 1000`).
    */
   addScalar(tag: string, value: number, step: number, wallTime: number = Date.now() / 1000): void {
     this.addEvent('addScalar', [[tag, value]], step, wallTime);
@@ -164,7 +164,7 @@ export class TensorBoardWriter {
    *
    * @param record - Tag → value, e.g. `{ 'loss/total': 0.5, 'lr': 6e-4 }`.
    * @param step - The x coordinate, a safe integer (frames or updates).
-   * @param wallTime - Seconds since the Unix epoch. @defaultValue `Date.now() / 1000`
+   * @param wallTime - Seconds since the Unix epoch; defaults to now (`Date.now() / 1000`).
    */
   addScalars(record: Readonly<Record<string, number>>, step: number, wallTime: number = Date.now() / 1000): void {
     this.addEvent('addScalars', Object.entries(record), step, wallTime);
