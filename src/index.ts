@@ -26,3 +26,5 @@ export type {
 // networks (issue 4)
 export * from './networks/index.js';
 export * from './backends/index.js';
+// Metrics outputs (issue 7): TensorBoard event files and learning-curve plots.
+export * from './metrics/index.js';

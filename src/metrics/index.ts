@@ -1,0 +1,10 @@
+/**
+ * Training outputs: TensorBoard event files and learning-curve plots (SVG or HTML). Standalone: nothing here
+ * depends on TensorFlow.js or on the training code.
+ *
+ * @packageDocumentation
+ */
+export { TensorBoardWriter } from './tensorboard-writer.js';
+export type { TensorBoardWriterOptions } from './tensorboard-writer.js';
+export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } from './plot.js';
+export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
