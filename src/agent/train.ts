@@ -1,10 +1,12 @@
-import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
 import type { Space } from '../env/spaces.js';
 import { makeEnv } from '../envs/registry.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
+import { writeLearningCurve } from '../metrics/plot.js';
+import { TensorBoardWriter } from '../metrics/tensorboard-writer.js';
 import { ImpalaNetwork } from '../networks/impala-network.js';
 import { mlpTorso } from '../networks/mlp-torso.js';
 import type { BuiltInTorso } from '../networks/network-options.js';
@@ -80,7 +82,11 @@ export interface TrainConfig {
   readonly maxGradNorm?: number | null;
   /** Frames per agent step, for the frame counter. @defaultValue 1 */
   readonly actionRepeats?: number;
-  /** Run directory for metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), checkpoints and plots; none when omitted. */
+  /**
+   * Run directory: metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), TensorBoard event files
+   * (`tensorboard/`), the learning curve (`learning-curve.svg`, written at the end) and checkpoints.
+   * Nothing is written when omitted.
+   */
   readonly runDir?: string;
   /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
   readonly checkpointIntervalSeconds?: number;
@@ -226,7 +232,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   }
 
-  const writer = config.runDir ? await MetricsWriter.open(config.runDir) : null;
+  const writer = config.runDir ? await MetricsWriter.open(config.runDir, envIds(config).join(', ')) : null;
   const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
   const started = performance.now();
   const startFrames = learner.frames;
@@ -331,24 +337,32 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   };
 }
 
-/** Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, and finished episodes to `episodes.csv`. */
+/**
+ * Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, finished episodes to `episodes.csv`,
+ * scalars to TensorBoard event files in `tensorboard/`, and draws `learning-curve.svg` from the whole
+ * history (earlier sessions of a resumed run included) when closed.
+ */
 class MetricsWriter {
   static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize'] as const;
 
-  private constructor(private readonly dir: string) {}
+  #csvHeaderWritten = false;
+  #episodesHeaderWritten = false;
 
-  static async open(dir: string): Promise<MetricsWriter> {
+  private constructor(
+    private readonly dir: string,
+    private readonly title: string,
+    private readonly tensorboard: TensorBoardWriter,
+  ) {}
+
+  static async open(dir: string, title: string): Promise<MetricsWriter> {
     await mkdir(dir, { recursive: true });
-    const w = new MetricsWriter(dir);
+    const w = new MetricsWriter(dir, title, await TensorBoardWriter.create(join(dir, 'tensorboard')));
     // A resumed run appends to the files of the first session: write the CSV headers only once.
     const hasContent = async (name: string) => (await stat(join(dir, name)).catch(() => null))?.size ?? 0;
     w.#csvHeaderWritten = (await hasContent('metrics.csv')) > 0;
     w.#episodesHeaderWritten = (await hasContent('episodes.csv')) > 0;
     return w;
   }
-
-  #csvHeaderWritten = false;
-  #episodesHeaderWritten = false;
 
   async write(p: TrainProgress): Promise<void> {
     const row = MetricsWriter.COLUMNS.map((c) => p[c]);
@@ -357,7 +371,25 @@ class MetricsWriter {
     this.#csvHeaderWritten = true;
     await appendFile(join(this.dir, 'metrics.jsonl'), `${jsonl}\n`);
     await appendFile(join(this.dir, 'metrics.csv'), csv);
+    const scalars: Record<string, number> = {
+      'loss/total': p.totalLoss,
+      'loss/policy': p.policyLoss,
+      'loss/baseline': p.baselineLoss,
+      'loss/entropy': p.entropyLoss,
+      'policy/entropy': p.entropy,
+      'optim/grad_norm': p.gradNorm,
+      'optim/learning_rate': p.learningRate,
+      'system/policy_lag': p.policyLag,
+      'system/frames_per_second': p.framesPerSecond,
+      'system/updates_per_second': p.updatesPerSecond,
+      'system/queue_size': p.queueSize,
+    };
+    if (Number.isFinite(p.meanReturn100)) scalars['episode/mean_return_100'] = p.meanReturn100;
+    this.tensorboard.addScalars(scalars, p.frames);
     if (p.newEpisodes.length > 0) {
+      for (const e of p.newEpisodes) {
+        this.tensorboard.addScalar(e.task ? `episode/return/${e.task}` : 'episode/return', e.episodeReturn, p.frames);
+      }
       const header = this.#episodesHeaderWritten ? '' : 'frames,actor,env,task,return,length,truncated\n';
       this.#episodesHeaderWritten = true;
       const lines = p.newEpisodes.map((e) => `${p.frames},${e.actorId},${e.envIndex},${e.task ?? ''},${e.episodeReturn},${e.episodeLength},${e.truncated}`);
@@ -366,6 +398,22 @@ class MetricsWriter {
   }
 
   async close(): Promise<void> {
-    await writeFile(join(this.dir, '.complete'), new Date().toISOString());
+    await this.tensorboard.close();
+    const points = (await readFile(join(this.dir, 'metrics.jsonl'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { frames: number; meanReturn100: number | null })
+      .map((m) => ({ x: m.frames, y: m.meanReturn100 ?? NaN }));
+    const raw = (await readFile(join(this.dir, 'episodes.csv'), 'utf8').catch(() => ''))
+      .split('\n')
+      .slice(1)
+      .filter((l) => l !== '')
+      .map((l) => l.split(','))
+      .map((cells) => ({ x: Number(cells[0]), y: Number(cells[4]) }));
+    await writeLearningCurve(join(this.dir, 'learning-curve.svg'), [{ name: 'mean return (last 100 episodes)', points, raw }], {
+      title: this.title,
+      xLabel: 'environment frames',
+      yLabel: 'episode return',
+    });
   }
 }
