@@ -248,9 +248,12 @@ export function createEnvRegistry(options: { builtins?: boolean } = {}): EnvRegi
 const USER_ENVS = Symbol.for('impala-rl.userEnvRegistry');
 
 function userRegistry(): EnvRegistry {
-  const holder = globalThis as { [USER_ENVS]?: EnvRegistry };
-  holder[USER_ENVS] ??= new EnvRegistry({ builtins: false });
-  return holder[USER_ENVS];
+  const holder = globalThis as unknown as Record<symbol, EnvRegistry | undefined>;
+  const existing = holder[USER_ENVS];
+  if (existing) return existing;
+  const created = new EnvRegistry({ builtins: false });
+  holder[USER_ENVS] = created;
+  return created;
 }
 
 /**
