@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:learn -- <task> [--seeds 1,2,3] [--frames N] [--backend auto|cpu|wasm|tensorflow]`
+ *
+ * Learning benchmarks of issue 7, each with the tuned preset of `src/agent/presets.ts`:
+ * - `cartpole`:  CartPole-v1, 300k frames, target: mean return of the last 100 episodes ≥ 475, < 10 min per seed;
+ * - `acrobot`:   Acrobot-v1, 500k frames, target ≥ −100;
+ * - `stateless`: CartPoleStateless-v1 (velocities masked) with an LSTM, 1M frames, target ≥ 350;
+ * - `maze`:      Maze-v0 at 36×48 with the deep ResNet + LSTM, 100k frames, compared with a uniform
+ *                random policy measured in the same run.
+ * Prints one row per seed (final mean return, first frame at which the target was reached, wall time,
+ * frames/s) and writes `bench/results/learn-<task>.json` and `.svg` (all seeds' learning curves).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '@tensorflow/tfjs-layers'; // registers the gradients
+import { presetFor } from '../src/agent/presets.js';
+import { train } from '../src/agent/train.js';
+import { useBackend, type BackendRequest } from '../src/backends/index.js';
+import { Rng } from '../src/env/rng.js';
+import { makeEnv } from '../src/envs/registry.js';
+import { writeLearningCurve, type CurvePoint } from '../src/metrics/plot.js';
+import { printTable } from './lib/timing.js';
+
+interface Task {
+  readonly env: string;
+  readonly target: number | null;
+  readonly minutes: number | null;
+}
+
+const TASKS: Readonly<Record<string, Task>> = {
+  cartpole: { env: 'CartPole-v1', target: 475, minutes: 10 },
+  acrobot: { env: 'Acrobot-v1', target: -100, minutes: null },
+  stateless: { env: 'CartPoleStateless-v1', target: 350, minutes: null },
+  maze: { env: 'Maze-v0', target: null, minutes: null },
+};
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+};
+const taskName = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.startsWith('--')) ?? 'cartpole';
+const task = TASKS[taskName];
+if (!task) {
+  console.error(`bench:learn: unknown task '${taskName}'; one of ${Object.keys(TASKS).join(', ')}`);
+  process.exit(2);
+}
+const seeds = (flag('seeds') ?? '1,2,3').split(',').map(Number);
+const preset = presetFor(task.env);
+const totalFrames = Number(flag('frames') ?? preset.totalFrames);
+const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
+
+/** Mean return of a uniform random policy over `episodes` episodes. */
+function randomPolicyReturn(episodes: number): number {
+  const env = makeEnv(task!.env, { ...preset.envOptions }) as unknown as {
+    reset(a: { seed: number }): unknown;
+    step(a: number): { reward: number; terminated: boolean; truncated: boolean };
+    actionSpace: { n: number };
+  };
+  const rng = new Rng(12345);
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    env.reset({ seed: 1000 + e });
+    for (;;) {
+      const r = env.step(rng.integer(env.actionSpace.n));
+      total += r.reward;
+      if (r.terminated || r.truncated) break;
+    }
+  }
+  return total / episodes;
+}
+
+async function main(): Promise<void> {
+  const info = await useBackend(backend);
+  console.log(`bench:learn ${taskName}: ${task!.env}, ${totalFrames} frames, seeds ${seeds.join(',')}, backend ${info.name} (${info.version}), node ${process.version}`);
+  console.log(`preset: ${JSON.stringify(preset)}`);
+  const rows: string[][] = [];
+  const series: { name: string; points: CurvePoint[] }[] = [];
+  const results = [];
+  for (const seed of seeds) {
+    const points: CurvePoint[] = [];
+    const reached: { at: number | null } = { at: null };
+    let lastLog = 0;
+    const started = performance.now();
+    const r = await train(
+      { ...preset, env: task!.env, totalFrames, seed },
+      {
+        onProgress: (p) => {
+          if (Number.isFinite(p.meanReturn100)) points.push({ x: p.frames, y: p.meanReturn100 });
+          if (reached.at === null && task!.target !== null && p.meanReturn100 >= task!.target && p.episodes >= 100) reached.at = p.frames;
+          if (p.frames - lastLog >= totalFrames / 10) {
+            lastLog = p.frames;
+            console.log(`  seed ${seed}: ${p.frames} frames, mean return ${p.meanReturn100.toFixed(1)}, ${p.framesPerSecond.toFixed(0)} frames/s`);
+          }
+        },
+      },
+    );
+    const minutes = (performance.now() - started) / 60000;
+    r.network.dispose();
+    const passed = task!.target === null ? null : r.meanReturn100 >= task!.target && (task!.minutes === null || minutes < task!.minutes);
+    results.push({ seed, meanReturn100: r.meanReturn100, episodes: r.episodes, reachedAt: reached.at, minutes, framesPerSecond: r.frames / (minutes * 60), passed });
+    rows.push([String(seed), r.meanReturn100.toFixed(1), String(r.episodes), reached.at === null ? '—' : String(reached.at), minutes.toFixed(1), (r.frames / (minutes * 60)).toFixed(0), passed === null ? '—' : passed ? 'yes' : 'NO']);
+    series.push({ name: `seed ${seed}`, points });
+  }
+  const random = task!.env.startsWith('Maze') || task!.target === null ? randomPolicyReturn(200) : null;
+  console.log(`\n${task!.env}: mean return of the last 100 episodes after ${totalFrames} frames${task!.target === null ? '' : ` (target ≥ ${task!.target}${task!.minutes ? `, < ${task!.minutes} min` : ''})`}\n`);
+  printTable(['seed', 'mean return (last 100)', 'episodes', 'first frame ≥ target', 'minutes', 'frames/s', 'passed'], rows);
+  if (random !== null) console.log(`\nuniform random policy: mean return ${random.toFixed(2)} over 200 episodes`);
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `learn-${taskName}.json`), JSON.stringify({ task: taskName, env: task!.env, totalFrames, backend: info.name, preset, results, randomPolicyReturn: random }, null, 1));
+  await writeLearningCurve(join(dir, `learn-${taskName}.svg`), series, {
+    title: `${task!.env}: mean return (last 100 episodes)`,
+    xLabel: 'environment frames',
+    yLabel: 'return',
+    ...(task!.target === null ? {} : { target: task!.target }),
+  });
+  console.log(`\nwrote ${join(dir, `learn-${taskName}.json`)} and .svg`);
+}
+
+await main();
