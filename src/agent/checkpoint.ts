@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OptimizerState, SlotValue } from '../optim/optimizer.js';
 import type { ActorState } from './actor.js';
+import type { ModelWeightSpec } from './core.js';
 import type { LearnerState } from './learner.js';
 
 /** Everything a run needs to continue exactly where it stopped. */
@@ -11,7 +12,7 @@ export interface Checkpoint {
   /** Flat model weights. */
   readonly weights: Float32Array;
   /** Names and shapes of the weights, in order. */
-  readonly weightSpecs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly weightSpecs: readonly ModelWeightSpec[];
   /** Learner counters and optimizer state. */
   readonly learner: LearnerState;
   /** One state per actor. */

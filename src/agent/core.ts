@@ -15,8 +15,54 @@ import type * as tf from '@tensorflow/tfjs-core';
  * The same classes run across worker threads or machines by moving `put` and `latest` over a channel.
  */
 
-/** Recurrent core state as tensors (`c`, `h` each `[B, units]`), or null for a feed-forward model. */
-export type ModelState = { readonly c: tf.Tensor2D; readonly h: tf.Tensor2D } | null;
+/** LSTM state of B environments as tensors. */
+export interface LstmTensorState {
+  /** Cell state, `[B, units]`. */
+  readonly c: tf.Tensor2D;
+  /** Hidden state, `[B, units]`. */
+  readonly h: tf.Tensor2D;
+}
+
+/** Recurrent core state, or null for a feed-forward model. */
+export type ModelState = LstmTensorState | null;
+
+/** What a model returns for one acting step. */
+export interface ModelStepOutputs {
+  /** `[B, ΣA]` policy logits (heads concatenated). */
+  readonly policyLogits: tf.Tensor2D;
+  /** `[B]` value estimates. */
+  readonly baseline: tf.Tensor1D;
+  /** The state after the step. */
+  readonly state: ModelState;
+}
+
+/** What a model is given for a whole unroll (time-major). */
+export interface ModelUnrollInputs {
+  /** `[T, B, ...observationShape]`. */
+  readonly observation: tf.Tensor;
+  /** `[T, B]` int32 (`[T, B, H]` for H heads). */
+  readonly lastAction: tf.Tensor;
+  /** `[T, B]` float32. */
+  readonly lastReward: tf.Tensor;
+}
+
+/** What a model returns for a whole unroll. */
+export interface ModelUnrollOutputs {
+  /** `[T, B, ΣA]` policy logits. */
+  readonly policyLogits: tf.Tensor3D;
+  /** `[T, B]` value estimates. */
+  readonly baseline: tf.Tensor2D;
+  /** The state after the last step. */
+  readonly finalState: ModelState;
+}
+
+/** Name and shape of one trainable variable. */
+export interface ModelWeightSpec {
+  /** Stable public name, e.g. `'torso/conv_0/kernel'`. */
+  readonly name: string;
+  /** Shape. */
+  readonly shape: readonly number[];
+}
 
 /** What a model is given at one acting step, for B environments. */
 export interface ModelStepInputs {
@@ -41,19 +87,15 @@ export interface AgentModel {
   /** Zero state for B environments. */
   initialState(batchSize: number): ModelState;
   /** One acting step. */
-  step(inputs: ModelStepInputs, state: ModelState): { policyLogits: tf.Tensor2D; baseline: tf.Tensor1D; state: ModelState };
+  step(inputs: ModelStepInputs, state: ModelState): ModelStepOutputs;
   /** A whole `[T, B]` unroll with per-step resets at `dones`. */
-  unroll(
-    inputs: { readonly observation: tf.Tensor; readonly lastAction: tf.Tensor; readonly lastReward: tf.Tensor },
-    dones: tf.Tensor,
-    initialState: ModelState,
-  ): { policyLogits: tf.Tensor3D; baseline: tf.Tensor2D; finalState: ModelState };
+  unroll(inputs: ModelUnrollInputs, dones: tf.Tensor, initialState: ModelState): ModelUnrollOutputs;
   /** Splits concatenated multi-head logits `[..., ΣA]` into one tensor per head. */
   splitPolicyLogits(logits: tf.Tensor): tf.Tensor[];
   /** The trainable variables, in the order of `weightSpecs`. */
   readonly trainableVariables: tf.Variable[];
   /** Public, stable names and shapes of the variables. */
-  readonly weightSpecs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly weightSpecs: readonly ModelWeightSpec[];
   /** All weights as one flat Float32Array (for shipping to actors). */
   getFlatWeights(): Float32Array;
   /** Loads weights from {@link AgentModel.getFlatWeights}'s format. */

@@ -142,8 +142,24 @@ export interface TrainResult {
   readonly network: ImpalaNetwork;
 }
 
-/** Observation shape and action sizes of an environment's spaces. */
-export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): { observationShape: number[]; numActions: number | number[]; pixels: boolean } {
+/** What {@link describeSpaces} reads from an environment's spaces. */
+export interface SpaceDescription {
+  /** Shape of one observation (a Box's shape). */
+  readonly observationShape: number[];
+  /** A Discrete space's n, or a MultiDiscrete space's sizes. */
+  readonly numActions: number | number[];
+  /** Whether observations are uint8 images. */
+  readonly pixels: boolean;
+}
+
+/**
+ * Observation shape and action sizes of an environment's spaces.
+ *
+ * @param observationSpace - must be a Box.
+ * @param actionSpace - must be Discrete or MultiDiscrete.
+ * @returns the shapes the network needs.
+ */
+export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): SpaceDescription {
   const obs = observationSpace as unknown as { kind?: string; shape?: readonly number[]; dtype?: string };
   const act = actionSpace as unknown as { kind?: string; n?: number; nvec?: Int32Array };
   if (obs.kind !== 'box' || !obs.shape) throw new Error(`train: the observation space must be a Box, got ${observationSpace.toString()}`);
@@ -154,7 +170,14 @@ export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Sp
   return { observationShape: [...obs.shape], numActions, pixels: obs.dtype === 'uint8' };
 }
 
-/** Builds the network that {@link train} uses for a configuration. */
+/**
+ * Builds the network that {@link train} uses for a configuration.
+ *
+ * @param config - torso, LSTM size and MLP sizes are read from it.
+ * @param env - an environment whose spaces give the observation shape and action sizes.
+ * @param seed - weight initialisation seed.
+ * @returns a new network (the caller disposes it).
+ */
 export function buildNetwork(config: TrainConfig, env: ActorEnv, seed: number): ImpalaNetwork {
   const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);
   const torso = config.torso ?? (pixels ? 'deep' : 'mlp');
