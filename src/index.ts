@@ -26,3 +26,5 @@ export type {
 // networks (issue 4)
 export * from './networks/index.js';
 export * from './backends/index.js';
+// The agent (issue 7): Actor, Learner, checkpoints and the one-machine training loop.
+export * from './agent/index.js';
