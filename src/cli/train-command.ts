@@ -8,6 +8,7 @@ import { train, type TrainConfig, type TrainResult } from '../agent/train.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { createProgressReporter, formatDuration, formatReturn, type ProgressStream } from './progress.js';
 import { setupTfjs } from './setup-tfjs.js';
+import { installStopSignals } from './stop-signals.js';
 import type { ParsedTrainArgs } from './train-args.js';
 
 /** The streams a command writes to. */
@@ -21,20 +22,14 @@ export interface CliIo {
 /** Options of {@link runTrainCommand}. */
 export interface RunTrainCommandOptions {
   /**
-   * Install SIGINT/SIGTERM handlers: the first signal stops training through the abort signal (a final
-   * checkpoint is written), a second one (at least 0.5 s later) exits at once with code 130.
+   * Install SIGINT/SIGTERM handlers (see `installStopSignals`): the first signal stops training through the
+   * abort signal (a final checkpoint is written); a second one, 0.5 s or more later, terminates the process.
    * @defaultValue true
    */
   readonly handleSignals?: boolean;
   /** An outside abort signal (in addition to the process signals). */
   readonly signal?: AbortSignal;
 }
-
-/**
- * A second signal this soon after the first is taken as the same Ctrl-C: in a terminal every process of the
- * foreground group gets SIGINT, and launchers (npm, tsx) forward it as well, so one key press can arrive twice.
- */
-const SIGNAL_ECHO_MS = 500;
 
 /** The name of the configuration file written into the run directory. */
 export const CONFIG_FILE = 'config.json';
@@ -100,8 +95,8 @@ function summary(config: TrainConfig & { runDir: string }, result: TrainResult):
  * @param args - from `parseTrainArgs`.
  * @param io - where to write.
  * @param options - signal handling.
- * @returns the exit code: 0 when the frame budget was reached, 130 when a signal (or `options.signal`)
- * stopped the run early (after its checkpoint was written).
+ * @returns the exit code: 0 when the frame budget was reached, 128 + the signal number (130 for SIGINT, 143
+ * for SIGTERM; 130 for `options.signal`) when the run was stopped early, after its checkpoint was written.
  */
 export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options: RunTrainCommandOptions = {}): Promise<number> {
   const { config } = args;
@@ -112,24 +107,17 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted === true) controller.abort();
   const progress = createProgressReporter({ stream: io.stderr, totalFrames: config.totalFrames, quiet: args.quiet, logIntervalSeconds: args.logIntervalSeconds });
-  let firstSignalAt = -1;
-  const onSignal = (name: NodeJS.Signals): void => {
-    const now = performance.now();
-    if (firstSignalAt < 0) {
-      firstSignalAt = now;
-      progress.note(`impala-rl train: ${name}: stopping after this update and writing a resumable checkpoint (${name} again to exit at once)`);
-      controller.abort();
-    } else if (now - firstSignalAt >= SIGNAL_ECHO_MS) {
-      progress.stop();
-      io.stderr.write(`impala-rl train: ${name} again: exiting without a final checkpoint\n`);
-      process.exit(130);
-    }
-  };
+  const stop: { signal: NodeJS.Signals | null } = { signal: null };
   const handleSignals = options.handleSignals ?? true;
-  if (handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const uninstallSignals = handleSignals
+    ? installStopSignals({
+        onStop: (name) => {
+          stop.signal = name;
+          progress.note(`impala-rl train: ${name}: stopping after this update and writing a resumable checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : name} again to exit at once, without it)`);
+          controller.abort();
+        },
+      })
+    : () => undefined;
   try {
     const log = (line: string): void => {
       if (!args.quiet) io.stderr.write(`${line}\n`);
@@ -147,13 +135,10 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
     progress.stop();
     result.network.dispose();
     io.stdout.write(summary(config, result));
-    return result.stopped ? 130 : 0;
+    return result.stopped ? 128 + (stop.signal === 'SIGTERM' ? 15 : 2) : 0;
   } finally {
     progress.stop();
     options.signal?.removeEventListener('abort', onOuterAbort);
-    if (handleSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    uninstallSignals();
   }
 }
