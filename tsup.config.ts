@@ -1,8 +1,10 @@
 import { defineConfig } from 'tsup';
 
-// One entry per public subpath of the `exports` map; ESM (.js + .d.ts) and CJS (.cjs + .d.cts).
+// One entry per public subpath of the `exports` map; ESM (.js + .d.ts) and CJS (.cjs + .d.cts). `cli` is the
+// `impala-rl` executable (package.json `bin`): its source starts with `#!/usr/bin/env node`, which esbuild keeps
+// at the top of dist/cli.js and tsup turns into an executable file.
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   tsconfig: 'tsconfig.build.json',

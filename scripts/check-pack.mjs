@@ -2,7 +2,8 @@
 // Proves the published package works: `npm pack`, install the tarball with the tfjs peers into an
 // empty project, then (1) `import { vtrace } from 'impala-rl'` (ESM), (2) `require('impala-rl')` (CJS),
 // (3) `impala-rl/testing` in both, and (4) type-check an ESM and a CJS consumer with tsc (node16
-// resolution), so each condition finds its own declaration file.
+// resolution), so each condition finds its own declaration file; (5) the `impala-rl` bin: `npx impala-rl --help`,
+// and a 200-frame CartPole run and its evaluation on the cpu backend.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,15 @@ export const used = [r, a, '${kind}'];
   );
   run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir], dir);
   console.log('check-pack: types resolve for ESM (.d.ts) and CJS (.d.cts) consumers');
+
+  const help = run('npx', ['--no-install', 'impala-rl', '--help'], dir);
+  if (!/train/.test(help) || !/eval/.test(help)) throw new Error(`impala-rl --help lists no train/eval command:\n${help}`);
+  const runDir = join(dir, 'run');
+  const trained = run('npx', ['--no-install', 'impala-rl', 'train', '--env', 'CartPole-v1', '--total-frames', '200', '--backend', 'cpu', '--quiet', '--run-dir', runDir], dir);
+  if (!/finished CartPole-v1: 200\/200 frames/.test(trained)) throw new Error(`impala-rl train: ${trained}`);
+  const evaluated = run('npx', ['--no-install', 'impala-rl', 'eval', '--checkpoint', runDir, '--episodes', '3', '--backend', 'cpu'], dir);
+  if (!/return: mean .* over 3 episodes/.test(evaluated)) throw new Error(`impala-rl eval: ${evaluated}`);
+  console.log('check-pack: npx impala-rl --help, train (200 frames) and eval run from the tarball');
   console.log('check-pack: OK');
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -28,3 +28,5 @@ export * from './networks/index.js';
 export * from './backends/index.js';
 // Metrics outputs (issue 7): TensorBoard event files and learning-curve plots.
 export * from './metrics/index.js';
+// The agent (issue 7): Actor, Learner, checkpoints and the one-machine training loop.
+export * from './agent/index.js';

@@ -1,0 +1,113 @@
+/**
+ * One agent, several maze variants: `env` takes a list of ids, and the actor's environments cycle through
+ * them (as the original IMPALA spread DMLab-30's levels over its actors). Each finished episode carries its
+ * environment id (`EpisodeStats.task`), so returns can be followed per task. All variants must produce the
+ * same observation shape: the same `height`/`width` is passed to each. Run with `npx tsx examples/multitask-maze.ts`.
+ */
+import '@tensorflow/tfjs-layers'; // registers the gradients the learner needs
+import { train, useBackend, type BackendRequest, type BuiltInTorso } from '../src/index.js';
+
+/** The maze variants trained together by default: global view with and without cues, and the local view. */
+export const DEFAULT_TASKS = ['Maze-v0', 'MazeNoCues-v0', 'MazeLocal-v0'] as const;
+
+/** Options of {@link main}; everything has a default. */
+export interface MultitaskMazeOptions {
+  /** The environment ids. @defaultValue {@link DEFAULT_TASKS} */
+  readonly tasks?: readonly string[];
+  /** Frames to train for. @defaultValue 3000000 */
+  readonly totalFrames?: number;
+  /** Frame height in pixels. @defaultValue 72 */
+  readonly height?: number;
+  /** Frame width in pixels. @defaultValue 96 */
+  readonly width?: number;
+  /** Episode length of every variant. @defaultValue each variant's registered length (200 or 300 steps) */
+  readonly maxEpisodeSteps?: number;
+  /** Torso. @defaultValue 'deep' */
+  readonly torso?: BuiltInTorso;
+  /** LSTM units. @defaultValue 256 */
+  readonly lstmSize?: number;
+  /** Unroll length T. @defaultValue 20 */
+  readonly unrollLength?: number;
+  /** Batch size B. @defaultValue 12 */
+  readonly batchSize?: number;
+  /** Environments per actor (a multiple of the number of tasks keeps them balanced). @defaultValue 12 */
+  readonly envsPerActor?: number;
+  /** Seed. @defaultValue 1 */
+  readonly seed?: number;
+  /** tfjs backend. @defaultValue 'auto' */
+  readonly backend?: BackendRequest;
+  /** Print progress. @defaultValue true */
+  readonly verbose?: boolean;
+}
+
+/** Returns of one task. */
+export interface TaskReturns {
+  /** Episodes finished. */
+  readonly episodes: number;
+  /** Mean return of its last 100 episodes (NaN if none finished). */
+  readonly meanReturn100: number;
+}
+
+/** What {@link main} returns. */
+export interface MultitaskMazeResult {
+  /** Frames trained, over all tasks. */
+  readonly frames: number;
+  /** Returns per task id. */
+  readonly perTask: Readonly<Record<string, TaskReturns>>;
+}
+
+/** Trains one agent on several maze variants and reports returns per task. */
+export async function main(options: MultitaskMazeOptions = {}): Promise<MultitaskMazeResult> {
+  const verbose = options.verbose ?? true;
+  await useBackend(options.backend ?? 'auto', { verbose });
+  const tasks = options.tasks ?? DEFAULT_TASKS;
+  const returns = new Map<string, number[]>(tasks.map((t) => [t, []]));
+  const summary = (): Record<string, TaskReturns> =>
+    Object.fromEntries(
+      [...returns].map(([task, r]) => {
+        const last = r.slice(-100);
+        return [task, { episodes: r.length, meanReturn100: last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN }];
+      }),
+    );
+  let lastPrint = 0;
+  const result = await train(
+    {
+      env: tasks,
+      envOptions: {
+        height: options.height ?? 72,
+        width: options.width ?? 96,
+        ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}),
+      },
+      totalFrames: options.totalFrames ?? 3_000_000,
+      seed: options.seed ?? 1,
+      torso: options.torso ?? 'deep',
+      lstmSize: options.lstmSize ?? 256,
+      unrollLength: options.unrollLength ?? 20,
+      batchSize: options.batchSize ?? 12,
+      envsPerActor: options.envsPerActor ?? 12,
+      learningRate: 0.00048,
+      entropyCost: 0.0033,
+      rewardClipping: 'abs_one',
+      maxGradNorm: 40,
+    },
+    {
+      onProgress: (p) => {
+        for (const e of p.newEpisodes) returns.get(e.task ?? '?')?.push(e.episodeReturn);
+        if (verbose && p.elapsedSeconds - lastPrint >= 10) {
+          lastPrint = p.elapsedSeconds;
+          const parts = Object.entries(summary()).map(([t, s]) => `${t} ${s.meanReturn100.toFixed(2)}`);
+          console.log(`frames ${p.frames}  ${parts.join('  ')}`);
+        }
+      },
+    },
+  );
+  result.network.dispose();
+  const perTask = summary();
+  if (verbose) {
+    console.log(`${result.frames} frames; mean return of the last 100 episodes per task:`);
+    for (const [task, s] of Object.entries(perTask)) console.log(`  ${task}: ${s.meanReturn100.toFixed(2)} (${s.episodes} episodes)`);
+  }
+  return { frames: result.frames, perTask };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,246 @@
+/**
+ * The flags of `impala-rl train` and their resolution into a `TrainConfig`:
+ * paper defaults < the environment's preset < the saved `config.json` of a resumed run < flags.
+ */
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import type { TrainConfig } from '../agent/train.js';
+import { BACKEND_REQUESTS, type BackendRequest } from '../backends/backend-names.js';
+import { REWARD_CLIPPING_MODES } from '../losses/reward-clipping.js';
+import { CliUsageError } from './cli-usage-error.js';
+import { integerAtLeast, integerList, keyValue, nameList, numberIn, orNone } from './flag-parsers.js';
+import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, resolvePreset } from './presets.js';
+
+/** A fully resolved training configuration: every field set, with the run directory. */
+export type ResolvedTrainConfig = TrainConfig & { readonly runDir: string };
+
+/** What {@link parseTrainArgs} returns. */
+export interface ParsedTrainArgs {
+  /** The configuration to train with. */
+  readonly config: ResolvedTrainConfig;
+  /** Only the fields the flags set. */
+  readonly flags: Readonly<Partial<TrainConfig>>;
+  /** The preset used (an id of `TRAIN_PRESETS` or `'paper'`), or null when a saved configuration was resumed. */
+  readonly preset: string | null;
+  /** Whether `config` continues a saved `config.json`. */
+  readonly resumedConfig: boolean;
+  /** `--backend`. */
+  readonly backend: BackendRequest;
+  /** `--quiet`: only the final summary and errors. */
+  readonly quiet: boolean;
+  /** `--log-interval`: seconds between progress lines when stderr is not a terminal. */
+  readonly logIntervalSeconds: number;
+}
+
+/** Options of {@link parseTrainArgs}. */
+export interface ParseTrainArgsOptions {
+  /**
+   * The time that names the default run directory `runs/<env>-<YYYYMMDD-HHMMSS>` (UTC).
+   * @defaultValue now
+   */
+  readonly now?: Date;
+  /**
+   * Reads the `config.json` of a run directory for `--resume` (undefined when there is none). Without it a
+   * resumed run takes its configuration from the flags and the preset alone.
+   */
+  readonly readSavedConfig?: (runDir: string) => Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The command's flags as commander hands them over (undefined: not given). */
+interface RawTrainOptions {
+  env?: string[];
+  envOption?: Record<string, unknown>;
+  totalFrames?: number;
+  seed?: number;
+  numActors?: number;
+  envsPerActor?: number;
+  unrollLength?: number;
+  batchSize?: number;
+  torso?: NonNullable<TrainConfig['torso']>;
+  lstmSize?: number;
+  mlpHiddenSizes?: number[];
+  discount?: number;
+  baselineCost?: number;
+  entropyCost?: number;
+  rewardClipping?: NonNullable<TrainConfig['rewardClipping']>;
+  learningRate?: number;
+  optimizer?: NonNullable<TrainConfig['optimizer']>;
+  rmspropEpsilon?: number;
+  rmspropDecay?: number;
+  maxGradNorm?: number | 'none';
+  actionRepeats?: number;
+  runDir?: string;
+  checkpointInterval?: number;
+  resume?: boolean;
+  backend: BackendRequest;
+  preset?: string;
+  quiet?: boolean;
+  logInterval: number;
+}
+
+/**
+ * Adds the flags of `impala-rl train` to a command.
+ *
+ * @param command - the command (a fresh `new Command('train')`).
+ * @returns the same command.
+ */
+export function addTrainOptions(command: Command): Command {
+  const positive = integerAtLeast(1);
+  return command
+    .description('Train an IMPALA agent on one machine (learner and actors in this process).')
+    .option('--env <ids>', 'environment id, or comma-separated ids for multi-task training (e.g. CartPole-v1)', nameList)
+    .option('--env-option <key=value>', 'option passed to makeEnv (repeatable; JSON values, e.g. height=24)', keyValue)
+    .addOption(new Option('--preset <name>', `hyperparameter preset: an env id with a preset or '${PAPER_PRESET}' (default: the env's preset)`))
+    .option('--total-frames <n>', 'environment frames to train for (B·T·action repeats per update)', positive)
+    .option('--seed <n>', 'seed of initialisation, sampling and resets', integerAtLeast(0))
+    .option('--num-actors <n>', 'actors (each with its own copy of the network)', positive)
+    .option('--envs-per-actor <n>', 'environments per actor, stepped with batched inference', positive)
+    .option('--unroll-length <n>', 'unroll length T', positive)
+    .option('--batch-size <n>', 'trajectories per learner update B', positive)
+    .addOption(new Option('--torso <kind>', 'network torso (default: mlp for vectors, deep for images)').choices(['deep', 'shallow', 'mlp']))
+    .option('--lstm-size <n>', 'LSTM units; 0 for a feed-forward core', integerAtLeast(0))
+    .option('--mlp-hidden-sizes <list>', 'hidden layer sizes of the MLP torso, e.g. 64,64', integerList(1))
+    .option('--discount <gamma>', 'discount γ', numberIn({ min: 0, max: 1 }))
+    .option('--baseline-cost <x>', 'weight of the baseline loss', numberIn({ min: 0 }))
+    .option('--entropy-cost <x>', 'weight of the entropy bonus', numberIn({ min: 0 }))
+    .addOption(new Option('--reward-clipping <mode>', 'reward clipping').choices(REWARD_CLIPPING_MODES))
+    .option('--learning-rate <x>', 'initial learning rate (linear decay to 0)', numberIn({ above: 0 }))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['rmsprop', 'adam']))
+    .option('--rmsprop-epsilon <x>', 'RMSProp ε (inside the square root)', numberIn({ above: 0 }))
+    .option('--rmsprop-decay <x>', 'RMSProp decay', numberIn({ min: 0, max: 1 }))
+    .option('--max-grad-norm <x|none>', 'global-norm gradient clipping, or none', orNone(numberIn({ above: 0 })))
+    .option('--action-repeats <n>', 'frames per agent step, for the frame counter', positive)
+    .option('--run-dir <dir>', 'run directory (default: runs/<env>-<UTC timestamp>)')
+    .option('--checkpoint-interval <seconds>', 'seconds between checkpoints (one is also written at the end)', numberIn({ above: 0 }))
+    .option('--resume', 'continue the run in --run-dir from its checkpoint (with its config.json unless flags override it)')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
+    .option('--quiet', 'print only the final summary and errors')
+    .option('--log-interval <seconds>', 'seconds between progress lines when stderr is not a terminal', numberIn({ above: 0 }), 10);
+}
+
+/** `runs/<env>-<YYYYMMDD-HHMMSS>` (UTC). */
+export function defaultRunDir(env: string | readonly string[], now: Date): string {
+  const name = (typeof env === 'string' ? [env] : env).join('+').replace(/[^A-Za-z0-9._+-]/g, '_');
+  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/-/g, '').replace('T', '-').replace(/:/g, '');
+  return join('runs', `${name}-${stamp}`);
+}
+
+/**
+ * The fields of a `TrainConfig` that a parsed command line sets.
+ *
+ * @param raw - commander's option values.
+ * @returns only the given fields.
+ */
+function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
+  const env = raw.env && (raw.env.length === 1 ? raw.env[0]! : raw.env);
+  const out: Record<string, unknown> = {
+    env,
+    envOptions: raw.envOption,
+    totalFrames: raw.totalFrames,
+    seed: raw.seed,
+    numActors: raw.numActors,
+    envsPerActor: raw.envsPerActor,
+    unrollLength: raw.unrollLength,
+    batchSize: raw.batchSize,
+    torso: raw.torso,
+    lstmSize: raw.lstmSize,
+    mlpHiddenSizes: raw.mlpHiddenSizes,
+    discount: raw.discount,
+    baselineCost: raw.baselineCost,
+    entropyCost: raw.entropyCost,
+    rewardClipping: raw.rewardClipping,
+    learningRate: raw.learningRate,
+    optimizer: raw.optimizer,
+    rmspropEpsilon: raw.rmspropEpsilon,
+    rmspropDecay: raw.rmspropDecay,
+    maxGradNorm: raw.maxGradNorm === 'none' ? null : raw.maxGradNorm,
+    actionRepeats: raw.actionRepeats,
+    runDir: raw.runDir,
+    checkpointIntervalSeconds: raw.checkpointInterval,
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+function sameEnv(a: unknown, b: unknown): boolean {
+  return JSON.stringify(typeof a === 'string' ? [a] : a) === JSON.stringify(typeof b === 'string' ? [b] : b);
+}
+
+/**
+ * Resolves the parsed flags of a `train` command into a configuration.
+ *
+ * @param raw - commander's option values (`command.opts()`).
+ * @param options - the clock and the saved-config reader.
+ * @returns the resolved arguments.
+ * @throws {@link CliUsageError} naming the flag at fault.
+ */
+export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, options: ParseTrainArgsOptions = {}): ParsedTrainArgs {
+  const opts = raw as unknown as RawTrainOptions;
+  const flags = flagsOf(opts);
+  const resume = opts.resume === true;
+  if (resume && flags.runDir === undefined) throw new CliUsageError('--resume: needs --run-dir <dir>, the run to continue');
+  const saved = resume ? options.readSavedConfig?.(flags.runDir!) : undefined;
+  let base: Record<string, unknown>;
+  let preset: string | null = null;
+  if (saved !== undefined) {
+    if (flags.env !== undefined && saved.env !== undefined && !sameEnv(flags.env, saved.env)) {
+      throw new CliUsageError(
+        `--env: ${JSON.stringify(flags.env)} differs from the env ${JSON.stringify(saved.env)} of the run in ${flags.runDir} (its config.json); omit --env to continue it`,
+      );
+    }
+    if (opts.preset !== undefined) throw new CliUsageError('--preset: cannot be combined with --resume of a run that has a config.json (flags still override single fields)');
+    base = { ...saved };
+    delete base.resume;
+  } else {
+    if (flags.env === undefined) throw new CliUsageError('--env: required, e.g. --env CartPole-v1');
+    const firstEnv = typeof flags.env === 'string' ? flags.env : flags.env[0]!;
+    preset = opts.preset ?? (Object.hasOwn(TRAIN_PRESETS, firstEnv) ? firstEnv : PAPER_PRESET);
+    const values = resolvePreset(preset);
+    if (values === undefined) {
+      throw new CliUsageError(`--preset: unknown preset '${preset}'; known presets: ${[PAPER_PRESET, ...Object.keys(TRAIN_PRESETS)].join(', ')}`);
+    }
+    base = { ...values };
+  }
+  const merged = { ...PAPER_DEFAULTS, ...base, ...flags } as Record<string, unknown> & TrainConfig;
+  const config: ResolvedTrainConfig = {
+    ...merged,
+    runDir: merged.runDir ?? defaultRunDir(merged.env, options.now ?? new Date()),
+    resume,
+  };
+  return {
+    config,
+    flags,
+    preset,
+    resumedConfig: saved !== undefined,
+    backend: opts.backend,
+    quiet: opts.quiet === true,
+    logIntervalSeconds: opts.logInterval,
+  };
+}
+
+/**
+ * Parses the arguments of `impala-rl train` (the words after `train`) into a training configuration.
+ * Pure apart from the injected clock and config reader: nothing is printed, nothing exits.
+ *
+ * @example
+ * ```ts
+ * parseTrainArgs(['--env', 'CartPole-v1', '--total-frames', '2000']).config;
+ * // { env: 'CartPole-v1', totalFrames: 2000, unrollLength: 5, batchSize: 8, ..., runDir: 'runs/CartPole-v1-20260101-120000' }
+ * ```
+ * @param argv - the arguments, e.g. `['--env', 'CartPole-v1', '--total-frames', '2000']`.
+ * @param options - the clock for the default run directory, the saved-config reader for `--resume`.
+ * @returns the configuration, the flags given, and the command's own settings.
+ * @throws {@link CliUsageError} whose message names the flag at fault.
+ */
+export function parseTrainArgs(argv: readonly string[], options: ParseTrainArgsOptions = {}): ParsedTrainArgs {
+  const command = addTrainOptions(new Command('train'))
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .allowExcessArguments(false);
+  try {
+    command.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) throw new CliUsageError(error.message.replace(/^error: /, ''));
+    throw error;
+  }
+  return resolveTrainOptions(command.opts(), options);
+}
