@@ -48,7 +48,7 @@ if (!task) {
 }
 const seeds = (flag('seeds') ?? '1,2,3').split(',').map(Number);
 const preset = presetFor(task.env);
-const totalFrames = Number(flag('frames') ?? preset.totalFrames);
+const totalFrames = Number(flag('frames') ?? preset.totalFrames ?? 1_000_000);
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
 
 /** Mean return of a uniform random policy over `episodes` episodes. */

@@ -292,9 +292,10 @@ export class Actor {
         const index = tf.tensor1d([...rows], 'int32');
         return { c: tf.gather<tf.Tensor2D>(current.c, index), h: tf.gather<tf.Tensor2D>(current.h, index) };
       });
-    const out = this.#model.step({ ...inputs, done: tf.zeros([rows.length], 'bool') }, state);
+    const notDone = tf.zeros([rows.length], 'bool');
+    const out = this.#model.step({ ...inputs, done: notDone }, state);
     const values = Float32Array.from(out.baseline.dataSync());
-    tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline, ...(state ? [state.c, state.h] : []), ...(out.state ? [out.state.c, out.state.h] : [])]);
+    tf.dispose([...Object.values(inputs), notDone, out.policyLogits, out.baseline, ...(state ? [state.c, state.h] : []), ...(out.state ? [out.state.c, out.state.h] : [])]);
     return values;
   }
 

@@ -11,7 +11,20 @@ export type { LearnerOptions, LearnerState, LearnerStepMetrics } from './learner
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
 export { buildNetwork, describeSpaces, train } from './train.js';
-export type { TrainConfig, TrainHooks, TrainProgress, TrainResult } from './train.js';
+export type { SpaceDescription, TrainConfig, TrainHooks, TrainProgress, TrainResult } from './train.js';
+export { PAPER_DEFAULTS, PAPER_PRESET, presetFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
+export type { TrainPreset } from './presets.js';
 export { trajectoryBuffers } from './trajectory.js';
 export type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
-export type { AgentModel, ModelState, ModelStepInputs, ParameterSnapshot, ParameterSource } from './core.js';
+export type {
+  AgentModel,
+  LstmTensorState,
+  ModelState,
+  ModelStepInputs,
+  ModelStepOutputs,
+  ModelUnrollInputs,
+  ModelUnrollOutputs,
+  ModelWeightSpec,
+  ParameterSnapshot,
+  ParameterSource,
+} from './core.js';

@@ -1,73 +1,115 @@
+/**
+ * Hyperparameter presets, one per environment id, used by `impala-rl train` (flags always win) and by
+ * `npm run bench:learn`. The classic-control and maze presets are the ones measured in docs/training.md.
+ */
 import type { TrainConfig } from './train.js';
 
-/** Hyperparameters without the environment and budget-independent fields, as presets give them. */
-export type TrainPreset = Omit<TrainConfig, 'env'>;
+/** The fields of a `TrainConfig` a preset may set (everything except the environment and the run's files). */
+export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>>;
 
 /**
- * The paper's defaults (scalable_agent `experiment.py`, DMLab): RMSProp lr 0.00048, decay 0.99, ε 0.1,
- * entropy 0.00025, baseline cost 0.5, γ 0.99, `abs_one` reward clipping, unroll 100 (here 20), no
- * gradient clipping. Used for environments without a tuned preset.
+ * The original IMPALA's hyperparameters (`experiment.py` defaults and the paper's Table G.1), with three
+ * changes for a single machine: `totalFrames` is 1,000,000 instead of 10⁹, `unrollLength` is the Atari
+ * setting 20 instead of DMLab's 100, and `actionRepeats` is 1 because the built-in environments do not
+ * repeat actions (the frame counter then counts environment steps). Used for any environment without a
+ * preset of its own, and under every preset.
  */
-export const PAPER_PRESET: TrainPreset = {
+export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes'>>> = Object.freeze({
   totalFrames: 1_000_000,
-  unrollLength: 20,
-  batchSize: 8,
+  seed: 1,
+  numActors: 1,
   envsPerActor: 8,
-  optimizer: 'rmsprop',
+  unrollLength: 20,
+  batchSize: 32,
+  discount: 0.99,
+  baselineCost: 0.5,
+  entropyCost: 0.00025,
+  rewardClipping: 'abs_one',
+  rewardScale: 1,
   learningRate: 0.00048,
+  optimizer: 'rmsprop',
   rmspropEpsilon: 0.1,
   rmspropDecay: 0.99,
-  entropyCost: 0.00025,
-  baselineCost: 0.5,
-  discount: 0.99,
-  rewardClipping: 'abs_one',
   maxGradNorm: null,
-};
+  actionRepeats: 1,
+  checkpointIntervalSeconds: 600,
+});
 
-/** Classic control: short unrolls (many small updates), rewards scaled by 0.1, entropy 0.01. */
+/**
+ * Small, dense-reward control tasks: short unrolls (many small updates), rewards scaled by 0.1 (returns of
+ * hundreds would otherwise dominate the shared torso through the baseline loss), no clipping.
+ */
 const CLASSIC_CONTROL: TrainPreset = {
-  ...PAPER_PRESET,
-  totalFrames: 300_000,
   unrollLength: 5,
   batchSize: 8,
   envsPerActor: 8,
+  optimizer: 'rmsprop',
   learningRate: 0.001,
   entropyCost: 0.01,
   rewardClipping: 'none',
   rewardScale: 0.1,
+  maxGradNorm: null,
 };
 
 /**
- * Tuned presets per environment id, measured in `npm run bench:learn` (figures in docs/training.md).
- * Mazes use 36×48 frames (a quarter of DMLab's 72×96) so the deep network trains in minutes on a CPU.
+ * The pixel mazes: the paper's deep ResNet torso with an LSTM, Atari-like settings of Table G.1 (RMSProp
+ * ε 0.01, global-norm clipping 40), entropy 0.01, and 36×48 frames (a quarter of DMLab's 72×96) so the deep
+ * network trains in minutes on a CPU; pass `envOptions` to change the frame size.
  */
-export const TRAIN_PRESETS: Readonly<Record<string, TrainPreset>> = {
-  'CartPole-v1': CLASSIC_CONTROL,
-  'Acrobot-v1': { ...CLASSIC_CONTROL, totalFrames: 500_000 },
-  'CartPoleStateless-v1': { ...CLASSIC_CONTROL, totalFrames: 1_000_000, lstmSize: 64, unrollLength: 10, batchSize: 32, envsPerActor: 32 },
-  'Maze-v0': {
-    ...PAPER_PRESET,
-    envOptions: { height: 36, width: 48 },
-    torso: 'deep',
-    lstmSize: 256,
-    totalFrames: 100_000,
-    unrollLength: 20,
-    batchSize: 16,
-    envsPerActor: 16,
-    learningRate: 0.0006,
-    rmspropEpsilon: 0.01,
-    entropyCost: 0.01,
-    maxGradNorm: 40,
-  },
+const MAZE: TrainPreset = {
+  envOptions: { height: 36, width: 48 },
+  torso: 'deep',
+  lstmSize: 256,
+  unrollLength: 20,
+  batchSize: 16,
+  envsPerActor: 16,
+  learningRate: 0.0006,
+  rmspropEpsilon: 0.01,
+  entropyCost: 0.01,
+  rewardClipping: 'abs_one',
+  maxGradNorm: 40,
+  totalFrames: 100_000,
 };
 
 /**
- * The preset for an environment id: a tuned one when there is one (maze variants share `Maze-v0`'s),
- * the paper's defaults otherwise.
+ * Presets by environment id; `impala-rl train --env ID` uses `TRAIN_PRESETS[ID]` unless `--preset` names
+ * another one, and {@link PAPER_DEFAULTS} for ids without a preset. Each preset is merged over
+ * {@link PAPER_DEFAULTS}.
+ */
+export const TRAIN_PRESETS: Readonly<Record<string, TrainPreset>> = Object.freeze({
+  'CartPole-v1': { ...CLASSIC_CONTROL, totalFrames: 300_000 },
+  'CartPoleStateless-v1': { ...CLASSIC_CONTROL, lstmSize: 64, unrollLength: 10, batchSize: 32, envsPerActor: 32, totalFrames: 1_000_000 },
+  'Acrobot-v1': { ...CLASSIC_CONTROL, totalFrames: 500_000 },
+  'Maze-v0': MAZE,
+  'MazeNoCues-v0': MAZE,
+  'MazeLarge-v0': MAZE,
+  'MazeLargeNoCues-v0': MAZE,
+  'MazeLocal-v0': MAZE,
+  'MazeLocalNoCues-v0': MAZE,
+});
+
+/** The name `--preset` accepts for {@link PAPER_DEFAULTS} alone. */
+export const PAPER_PRESET = 'paper';
+
+/**
+ * The preset of an environment id.
+ *
+ * @param name - an id in {@link TRAIN_PRESETS}, or {@link PAPER_PRESET}.
+ * @returns the preset merged over {@link PAPER_DEFAULTS}, or undefined when there is no such preset.
+ */
+export function resolvePreset(name: string): TrainPreset | undefined {
+  if (name === PAPER_PRESET) return { ...PAPER_DEFAULTS };
+  const preset = Object.hasOwn(TRAIN_PRESETS, name) ? TRAIN_PRESETS[name] : undefined;
+  return preset && { ...PAPER_DEFAULTS, ...preset };
+}
+
+/**
+ * The full hyperparameters for an environment id: its preset (or the paper's defaults) merged over
+ * {@link PAPER_DEFAULTS}.
  *
  * @param envId - e.g. `'CartPole-v1'`.
- * @returns the hyperparameters (without `env`).
+ * @returns the preset, ready to spread into a `TrainConfig`: `train({ ...presetFor(id), env: id })`.
  */
 export function presetFor(envId: string): TrainPreset {
-  return TRAIN_PRESETS[envId] ?? (envId.startsWith('Maze') ? TRAIN_PRESETS['Maze-v0']! : PAPER_PRESET);
+  return resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET)!;
 }
