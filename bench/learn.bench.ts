@@ -1,5 +1,5 @@
 /**
- * `npm run bench:learn -- <task> [--seeds 1,2,3] [--frames N] [--backend auto|cpu|wasm|tensorflow]`
+ * `npm run bench:learn -- <task> [--seeds 1,2,3] [--frames N] [--backend auto|cpu|wasm|tensorflow] [--set key=json ...]`
  *
  * Learning benchmarks of issue 7, each with the tuned preset of `src/agent/presets.ts`:
  * - `cartpole`:  CartPole-v1, 300k frames, target: mean return of the last 100 episodes ≥ 475, < 10 min per seed;
@@ -40,14 +40,28 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 };
-const taskName = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.startsWith('--')) ?? 'cartpole';
+const taskName = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'cartpole';
 const task = TASKS[taskName];
 if (!task) {
   console.error(`bench:learn: unknown task '${taskName}'; one of ${Object.keys(TASKS).join(', ')}`);
   process.exit(2);
 }
 const seeds = (flag('seeds') ?? '1,2,3').split(',').map(Number);
-const preset = presetFor(task.env);
+// --set key=value overrides a preset field (value parsed as JSON when it can be), e.g. --set entropyCost=0.005
+const overrides = Object.fromEntries(
+  args.flatMap((a, i) => (a === '--set' ? [args[i + 1] ?? ''] : a.startsWith('--set=') ? [a.slice(6)] : [])).map((kv) => {
+    const [key, ...rest] = kv.split('=');
+    const raw = rest.join('=');
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    return [key, value];
+  }),
+);
+const preset = { ...presetFor(task.env), ...overrides };
 const totalFrames = Number(flag('frames') ?? preset.totalFrames ?? 1_000_000);
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
 
