@@ -37,15 +37,16 @@ export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 
 
 /**
  * Small, dense-reward control tasks: short unrolls (many small updates), rewards scaled by 0.1 (returns of
- * hundreds would otherwise dominate the shared torso through the baseline loss), no clipping.
+ * hundreds would otherwise dominate the shared torso through the baseline loss), no clipping, a small
+ * entropy bonus (0.001: with rewards scaled by 0.1, larger bonuses keep the policy too random to hold 500).
  */
 const CLASSIC_CONTROL: TrainPreset = {
   unrollLength: 5,
   batchSize: 8,
   envsPerActor: 8,
   optimizer: 'rmsprop',
-  learningRate: 0.001,
-  entropyCost: 0.01,
+  learningRate: 0.002,
+  entropyCost: 0.001,
   rewardClipping: 'none',
   rewardScale: 0.1,
   maxGradNorm: null,
