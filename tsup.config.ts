@@ -2,7 +2,9 @@ import { defineConfig } from 'tsup';
 
 // One entry per public subpath of the `exports` map; ESM (.js + .d.ts) and CJS (.cjs + .d.cts).
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  // `actor-worker` is the entry of WorkerActorPool's worker threads; it lands next to the chunks, where the pool
+  // looks for it (`new URL('./actor-worker.js' | './actor-worker.cjs', import.meta.url)`).
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'actor-worker': 'src/agent/actor-worker.ts' },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   tsconfig: 'tsconfig.build.json',

@@ -26,3 +26,8 @@ export type {
 // networks (issue 4)
 export * from './networks/index.js';
 export * from './backends/index.js';
+// Actors in worker threads (issue 7): the pool and the types its API names.
+export { WorkerActorPool } from './agent/worker-actor-pool.js';
+export type { WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-pool.js';
+export type { ActorState } from './agent/actor.js';
+export type { Trajectory, EpisodeStats, ArrayCoreState } from './agent/trajectory.js';
