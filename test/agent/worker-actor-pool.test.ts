@@ -124,6 +124,47 @@ describe('WorkerActorPool', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  test('actor states: restored at start, set and read by message, and the RNG continues like an in-process Actor', async () => {
+    const w0 = weightsOf(1);
+    // A state some earlier run saved: an in-process actor 0 after two unrolls.
+    const model = buildNetwork(config, cartPole(), 99);
+    const reference = new Actor({
+      envs: [cartPole(), cartPole()], model, unrollLength: T, seed: actorSeed(config.seed, 0), actorId: 0,
+      parameterSource: { latest: () => ({ version: 0, weights: w0 }) },
+    });
+    await reference.unroll();
+    await reference.unroll();
+    const saved = reference.getState();
+    // No parameters yet: the worker waits, so its state is exactly the restored one.
+    const pool = await WorkerActorPool.start({ numWorkers: 1, config, backend, actorStates: [saved] });
+    try {
+      assert.deepEqual(await pool.getActorStates(), [saved]);
+      const other = { rng: [1, 2, 3, 4], unrolls: 40 };
+      await pool.setActorStates([other]);
+      assert.deepEqual(await pool.getActorStates(), [other]);
+      await pool.setActorStates([saved]);
+      pool.publish({ version: 0, weights: w0 });
+      const got = (await pool.take())!;
+      // A restored actor restarts its envs from a reset; so does a fresh in-process actor given the same state.
+      const fresh = new Actor({
+        envs: [cartPole(), cartPole()], model, unrollLength: T, seed: actorSeed(config.seed, 0), actorId: 0,
+        parameterSource: { latest: () => ({ version: 0, weights: w0 }) },
+      });
+      fresh.setState(saved);
+      const want = await fresh.unroll();
+      got.forEach((t, e) => { assert.deepEqual(Array.from(t.actions), Array.from(want[e]!.actions), `env ${e} actions`); });
+      // The worker has run ahead by its credits; its RNG matches the in-process actor's after as many unrolls.
+      const [now] = await pool.getActorStates();
+      while (fresh.getState().unrolls < now!.unrolls) await fresh.unroll();
+      assert.deepEqual(now, fresh.getState());
+      fresh.dispose();
+    } finally {
+      await pool.close();
+      reference.dispose();
+      model.dispose();
+    }
+  });
+
   test('a worker that cannot make its env fails start() with its message and stack', async () => {
     const error = await WorkerActorPool.start({ numWorkers: 1, config: { ...config, env: 'NoSuchEnv-v0' }, backend }).then(
       () => null,
