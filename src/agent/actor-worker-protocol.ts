@@ -5,7 +5,7 @@
  * ```text
  * main -> worker  workerData: ActorWorkerInit
  *                 { type: 'parameters', version, weights }   weights' buffer transferred (one copy per worker)
- *                 { type: 'credit' }                          the worker may run one more unroll
+ *                 { type: 'credit', parameters }              one more unroll; newer parameters ride along
  *                 { type: 'get-state', id } / { type: 'set-state', id, state }
  * worker -> main  { type: 'ready', backend }
  *                 { type: 'trajectories', trajectories, state }  every array buffer transferred
@@ -71,7 +71,7 @@ export interface ActorWorkerInit {
 /** Messages from the pool to a worker. */
 export type ToActorWorker =
   | { readonly type: 'parameters'; readonly version: number; readonly weights: Float32Array }
-  | { readonly type: 'credit' }
+  | { readonly type: 'credit'; readonly parameters: { readonly version: number; readonly weights: Float32Array } | null }
   | { readonly type: 'get-state'; readonly id: number }
   | { readonly type: 'set-state'; readonly id: number; readonly state: ActorState };
 

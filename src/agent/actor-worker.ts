@@ -40,6 +40,7 @@ async function runActorWorker(port: MessagePort, init: ActorWorkerInit): Promise
         break;
       case 'credit':
         credits++;
+        if (message.parameters && (latest === null || message.parameters.version > latest.version)) latest = message.parameters;
         break;
       case 'get-state':
         post(port, { type: 'state', id: message.id, state: actor?.getState() ?? pendingState ?? { rng: [], unrolls: 0 } });

@@ -60,7 +60,10 @@ interface WorkerSlot {
   readonly worker: Worker;
   readonly index: number;
   state: ActorState;
+  /** Parameter version last sent to the worker. */
   sentVersion: number;
+  /** Unrolls the worker may still run as far as this thread knows (its credits minus the unrolls received). */
+  credits: number;
   exited: boolean;
 }
 
@@ -202,7 +205,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
       const worker = entry.bootstrap === undefined
         ? new Worker(entry.url, { workerData: init, execArgv })
         : new Worker(entry.bootstrap, { eval: true, workerData: init, execArgv });
-      return { worker, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, exited: false };
+      return { worker, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits, exited: false };
     });
     const pool = new WorkerActorPool(slots);
     try {
@@ -272,10 +275,11 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   #receive(slot: WorkerSlot, message: Exclude<FromActorWorker, { type: 'ready' | 'error' }>): void {
     if (message.type === 'trajectories') {
       slot.state = message.state;
+      slot.credits--;
       if (this.#closed || this.#failure) return;
       const waiter = this.#waiters.shift();
       if (waiter) {
-        this.#post(slot, { type: 'credit' });
+        this.#credit(slot);
         waiter.resolve({ done: false, value: message.trajectories });
       } else {
         this.#inbox.push({ slot, trajectories: message.trajectories });
@@ -286,6 +290,19 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
     const request = this.#requests.get(message.id);
     this.#requests.delete(message.id);
     request?.resolve();
+  }
+
+  /** Gives a worker one more unroll, with the newest parameters when it has not got them yet. */
+  #credit(slot: WorkerSlot): void {
+    const latest = this.#latest;
+    if (latest && latest.version > slot.sentVersion) {
+      const weights = latest.weights.slice();
+      this.#post(slot, { type: 'credit', parameters: { version: latest.version, weights } }, [weights.buffer]);
+      slot.sentVersion = latest.version;
+    } else {
+      this.#post(slot, { type: 'credit', parameters: null });
+    }
+    slot.credits++;
   }
 
   #post(slot: WorkerSlot, message: ToActorWorker, transfer: ArrayBuffer[] = []): void {
@@ -310,16 +327,19 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 
   /**
-   * Sends new parameters to every worker (each gets its own copy, transferred). Versions not newer than what
-   * a worker already has are skipped. Does nothing once the pool is closed or failed.
+   * Makes new parameters available to the workers; each gets its own copy, transferred. A worker that may run
+   * an unroll now gets them at once (it applies the newest it has before each unroll); a worker that has used
+   * all its credits gets them with its next credit, in the same message, so an idle worker is not woken twice.
+   * Versions not newer than what a worker already has are skipped. Does nothing once the pool is closed or failed.
    *
-   * @param snapshot - the learner's `{ version, weights }` (e.g. `learner.latest()`); its array is not modified.
+   * @param snapshot - the learner's `{ version, weights }` (e.g. `learner.latest()`); its array is not modified
+   * (it is copied when sent, so keep it unchanged until the next publish).
    */
   publish(snapshot: VersionedWeights): void {
     if (this.#closed || this.#failure) return;
     this.#latest = snapshot;
     for (const slot of this.#slots) {
-      if (snapshot.version <= slot.sentVersion) continue;
+      if (snapshot.version <= slot.sentVersion || slot.credits <= 0) continue;
       const weights = snapshot.weights.slice();
       this.#post(slot, { type: 'parameters', version: snapshot.version, weights }, [weights.buffer]);
       slot.sentVersion = snapshot.version;
@@ -352,7 +372,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     const item = this.#inbox.shift();
     if (item) {
-      this.#post(item.slot, { type: 'credit' });
+      this.#credit(item.slot);
       return Promise.resolve({ done: false, value: item.trajectories });
     }
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
