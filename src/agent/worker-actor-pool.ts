@@ -163,6 +163,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   #closed = false;
   #terminated: Promise<void> | null = null;
   #latest: VersionedWeights | null = null;
+  #handOutScheduled = false;
   #backend = '';
 
   private constructor(slots: WorkerSlot[]) {
@@ -277,19 +278,33 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
       slot.state = message.state;
       slot.credits--;
       if (this.#closed || this.#failure) return;
-      const waiter = this.#waiters.shift();
-      if (waiter) {
-        this.#credit(slot);
-        waiter.resolve({ done: false, value: message.trajectories });
-      } else {
-        this.#inbox.push({ slot, trajectories: message.trajectories });
-      }
+      this.#inbox.push({ slot, trajectories: message.trajectories });
+      this.#scheduleHandOut();
       return;
     }
     if (message.type === 'state') slot.state = message.state;
     const request = this.#requests.get(message.id);
     this.#requests.delete(message.id);
     request?.resolve();
+  }
+
+  /**
+   * Hands queued unrolls to waiting takers in a later macrotask, never inside a 'message' event. Node drains a
+   * worker's message port in one loop, and the taker's continuation (in `train`, a whole learner update) would
+   * run inside that loop: a worker that posts one unroll per update would then keep its port busy and starve
+   * the other workers' ports (seen with the deep network: one worker's unrolls only, for minutes).
+   */
+  #scheduleHandOut(): void {
+    if (this.#handOutScheduled || this.#waiters.length === 0) return;
+    this.#handOutScheduled = true;
+    setImmediate(() => {
+      this.#handOutScheduled = false;
+      while (this.#waiters.length > 0 && this.#inbox.length > 0) {
+        const item = this.#inbox.shift()!;
+        this.#credit(item.slot);
+        this.#waiters.shift()!.resolve({ done: false, value: item.trajectories });
+      }
+    });
   }
 
   /** Gives a worker one more unroll, with the newest parameters when it has not got them yet. */
@@ -370,13 +385,17 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
    */
   next(): Promise<IteratorResult<Trajectory[], undefined>> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const item = this.#inbox.shift();
+    // Earlier takers still waiting for a hand-out go first.
+    const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
     if (item) {
       this.#credit(item.slot);
       return Promise.resolve({ done: false, value: item.trajectories });
     }
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#scheduleHandOut();
+    });
   }
 
   /**

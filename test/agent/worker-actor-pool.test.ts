@@ -94,7 +94,9 @@ describe('WorkerActorPool', () => {
       pool.publish({ version: 5, weights: weightsOf(2) });
       const last = [0, 0];
       const seen = new Set<number>();
-      for (let i = 0; i < 12 && seen.size < 2; i++) {
+      // (Bounded by time, not by a count of takes: on a loaded machine one worker may get the CPU for a while.)
+      const deadline = Date.now() + 20_000;
+      while (seen.size < 2 && Date.now() < deadline) {
         const unroll = (await pool.take())!;
         const id = unroll[0]!.actorId;
         const v = unroll[0]!.policyVersion;
@@ -122,6 +124,25 @@ describe('WorkerActorPool', () => {
     assert.equal(await pool.take(), null);
     assert.equal(pool.closed, true);
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  test('fairness: a consumer that computes after each take still gets every worker’s unrolls', async () => {
+    // Regression: the pool used to resolve takers inside a worker's 'message' event, so their continuation (a
+    // learner update) ran inside Node's drain loop of that worker's port; a worker producing one unroll per
+    // update then kept its port busy and the other worker's unrolls were never delivered.
+    const pool = await WorkerActorPool.start({ numWorkers: 2, config, backend, parameters: { version: 0, weights: weightsOf(1) } });
+    try {
+      const counts = [0, 0];
+      for (let i = 0; i < 40 && Math.min(...counts) < 3; i++) {
+        const unroll = (await pool.take())!;
+        counts[unroll[0]!.actorId]!++;
+        const until = performance.now() + 40; // an "update" that takes longer than an unroll of this config
+        while (performance.now() < until) { /* busy */ }
+      }
+      assert.ok(counts[0]! >= 3 && counts[1]! >= 3, `unrolls per worker: ${counts.join(', ')}`);
+    } finally {
+      await pool.close();
+    }
   });
 
   test('actor states: restored at start, set and read by message, and the RNG continues like an in-process Actor', async () => {
@@ -228,9 +249,13 @@ describe('train() actor modes', () => {
       assert.equal(result.stopped, false);
       assert.ok(result.episodes > 0 && result.returns.length === result.episodes);
       assert.ok(result.returns.every((r) => Number.isInteger(r) && r >= 1 && r <= 500), 'CartPole returns are episode lengths');
-      // Workers act with parameters at most a few updates old (credits 2 per worker, one batch per unroll).
+      // Workers act with recent parameters: typically a few updates old (credits 2 per worker, one batch per
+      // unroll); a worker the OS leaves waiting can deliver an older unroll now and then, so the median is checked.
+      // (If parameters did not reach the workers, the lag would grow with every update, to 99.)
       assert.equal(lags.length, 100);
-      assert.ok(lags.every((l) => Number.isFinite(l) && l >= 0 && l < 20), `policy lags ${lags.join(',')}`);
+      assert.ok(lags.every((l) => Number.isFinite(l) && l >= 0), `policy lags ${lags.join(',')}`);
+      const median = [...lags].sort((a, b) => a - b)[50]!;
+      assert.ok(median < 15, `median policy lag ${median}: ${lags.join(',')}`);
       assert.ok(lags.some((l) => l > 0), 'some lag is measured (parameters travel between threads)');
       const checkpoint = await loadCheckpoint(result.checkpoint!);
       assert.equal(checkpoint.actors.length, 2);
