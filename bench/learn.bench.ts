@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-layers'; // registers the gradients
-import { presetFor } from '../src/agent/presets.js';
+import { presetFor, type TrainPreset } from '../src/agent/presets.js';
 import { train } from '../src/agent/train.js';
 import { useBackend, type BackendRequest } from '../src/backends/index.js';
 import { Rng } from '../src/env/rng.js';
@@ -48,7 +48,7 @@ if (!task) {
 }
 const seeds = (flag('seeds') ?? '1,2,3').split(',').map(Number);
 // --set key=value overrides a preset field (value parsed as JSON when it can be), e.g. --set entropyCost=0.005
-const overrides = Object.fromEntries(
+const overrides: Record<string, unknown> = Object.fromEntries(
   args.flatMap((a, i) => (a === '--set' ? [args[i + 1] ?? ''] : a.startsWith('--set=') ? [a.slice(6)] : [])).map((kv) => {
     const [key, ...rest] = kv.split('=');
     const raw = rest.join('=');
@@ -58,10 +58,10 @@ const overrides = Object.fromEntries(
     } catch {
       // a plain string
     }
-    return [key, value];
+    return [key ?? '', value] as const;
   }),
 );
-const preset = { ...presetFor(task.env), ...overrides };
+const preset = { ...presetFor(task.env), ...overrides } as TrainPreset;
 const totalFrames = Number(flag('frames') ?? preset.totalFrames ?? 1_000_000);
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
 

@@ -46,6 +46,8 @@ def time_it(fn, warmup, min_reps, min_time_s, max_reps):
 
 def main():
     folder = sys.argv[1]
+    if len(sys.argv) > 2:
+        torch.set_num_threads(int(sys.argv[2]))
     with open(os.path.join(folder, 'cases.json')) as f:
         spec = json.load(f)
     for i, case in enumerate(spec['cases']):

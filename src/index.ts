@@ -30,3 +30,6 @@ export * from './backends/index.js';
 export * from './metrics/index.js';
 // The agent (issue 7): Actor, Learner, checkpoints and the one-machine training loop.
 export * from './agent/index.js';
+// Actors in worker threads (issue 7).
+export { WorkerActorPool } from './agent/worker-actor-pool.js';
+export type { WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-pool.js';

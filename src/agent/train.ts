@@ -1,19 +1,28 @@
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendRequest } from '../backends/backend-names.js';
 import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
-import type { Space } from '../env/spaces.js';
-import { makeEnv } from '../envs/registry.js';
+import { createEnvRegistry, makeEnv } from '../envs/registry.js';
+import { actorSeed } from '../internal/actor-seed.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { writeLearningCurve } from '../metrics/plot.js';
 import { TensorBoardWriter } from '../metrics/tensorboard-writer.js';
-import { ImpalaNetwork } from '../networks/impala-network.js';
-import { mlpTorso } from '../networks/mlp-torso.js';
+import type { ImpalaNetwork } from '../networks/impala-network.js';
 import type { BuiltInTorso } from '../networks/network-options.js';
-import { Actor, type ActorEnv } from './actor.js';
+import { Actor, type ActorEnv, type ActorState } from './actor.js';
+import { buildNetwork } from './build-network.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
 import type { EpisodeStats, Trajectory } from './trajectory.js';
+import { WorkerActorPool } from './worker-actor-pool.js';
+
+/** Where {@link train} runs its actors; see {@link TrainConfig.actorMode}. */
+export type ActorMode = 'auto' | 'inline' | 'workers';
+
+export { buildNetwork, describeSpaces } from './build-network.js';
 
 /** Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). */
 export interface TrainConfig {
@@ -92,6 +101,24 @@ export interface TrainConfig {
   readonly checkpointIntervalSeconds?: number;
   /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
   readonly resume?: boolean;
+  /**
+   * Where the actors run: `'inline'` in this thread's event loop, interleaved with the learner; `'workers'`
+   * one `worker_threads` worker per actor (a `WorkerActorPool`; the learner stays in this thread, parameters
+   * and trajectories travel as transferred typed arrays); `'auto'` picks with {@link resolveActorMode}.
+   * @defaultValue 'auto'
+   */
+  readonly actorMode?: ActorMode;
+  /**
+   * tfjs backend of the actor workers (`'workers'` mode); each worker loads it with `useBackend`.
+   * @defaultValue the backend this thread computes with (`tf.getBackend()`)
+   */
+  readonly actorBackend?: BackendRequest;
+  /**
+   * A module (path or file URL) every actor worker imports before making its environments: env ids added with
+   * `registerEnv` exist only in the thread that registered them, so register custom envs there. Without it,
+   * `'auto'` keeps actors inline when an env id is not built in.
+   */
+  readonly workerSetupModule?: string;
 }
 
 /** Progress reported after every learner update. */
@@ -142,57 +169,35 @@ export interface TrainResult {
   readonly network: ImpalaNetwork;
 }
 
-/** What {@link describeSpaces} reads from an environment's spaces. */
-export interface SpaceDescription {
-  /** Shape of one observation (a Box's shape). */
-  readonly observationShape: number[];
-  /** A Discrete space's n, or a MultiDiscrete space's sizes. */
-  readonly numActions: number | number[];
-  /** Whether observations are uint8 images. */
-  readonly pixels: boolean;
-}
-
-/**
- * Observation shape and action sizes of an environment's spaces.
- *
- * @param observationSpace - must be a Box.
- * @param actionSpace - must be Discrete or MultiDiscrete.
- * @returns the shapes the network needs.
- */
-export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): SpaceDescription {
-  const obs = observationSpace as unknown as { kind?: string; shape?: readonly number[]; dtype?: string };
-  const act = actionSpace as unknown as { kind?: string; n?: number; nvec?: Int32Array };
-  if (obs.kind !== 'box' || !obs.shape) throw new Error(`train: the observation space must be a Box, got ${observationSpace.toString()}`);
-  let numActions: number | number[];
-  if (act.kind === 'discrete' && act.n !== undefined) numActions = act.n;
-  else if (act.kind === 'multi-discrete' && act.nvec) numActions = Array.from(act.nvec);
-  else throw new Error(`train: the action space must be Discrete or MultiDiscrete, got ${actionSpace.toString()}`);
-  return { observationShape: [...obs.shape], numActions, pixels: obs.dtype === 'uint8' };
-}
-
-/**
- * Builds the network that {@link train} uses for a configuration.
- *
- * @param config - torso, LSTM size and MLP sizes are read from it.
- * @param env - an environment whose spaces give the observation shape and action sizes.
- * @param seed - weight initialisation seed.
- * @returns a new network (the caller disposes it).
- */
-export function buildNetwork(config: TrainConfig, env: ActorEnv, seed: number): ImpalaNetwork {
-  const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);
-  const torso = config.torso ?? (pixels ? 'deep' : 'mlp');
-  return new ImpalaNetwork({
-    torso: torso === 'mlp' && config.mlpHiddenSizes ? mlpTorso({ hiddenSizes: [...config.mlpHiddenSizes] }) : torso,
-    observationShape,
-    numActions,
-    lstmSize: config.lstmSize ?? (pixels ? 256 : 0),
-    seed,
-    checkInputValues: false,
-  });
-}
-
 function envIds(config: TrainConfig): readonly string[] {
   return typeof config.env === 'string' ? [config.env] : config.env;
+}
+
+/**
+ * The actor mode {@link train} uses for a configuration. `'auto'` picks `'workers'` when there are several actors,
+ * more than 2 CPUs (`os.availableParallelism()`), and every env id can be made in a worker (built in, or a
+ * `workerSetupModule` is given); otherwise `'inline'`. On 2 CPUs inline measured faster (docs/agent.md,
+ * "Actors in worker threads").
+ *
+ * @param config - the training configuration.
+ * @param cpus - CPUs available to the process.
+ * @returns `'inline'` or `'workers'`.
+ */
+export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
+  const mode = config.actorMode ?? 'auto';
+  if (!['auto', 'inline', 'workers'].includes(mode)) {
+    throw new Error(`train: 'actorMode' must be 'auto', 'inline' or 'workers', got ${JSON.stringify(mode)}`);
+  }
+  if (mode !== 'auto') return mode;
+  const builtins = createEnvRegistry();
+  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true);
+  return (config.numActors ?? 1) > 1 && cpus > 2 && portable ? 'workers' : 'inline';
+}
+
+/** The backend request matching this thread's tfjs backend. */
+function currentBackend(): BackendRequest {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto';
 }
 
 /**
@@ -219,7 +224,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   let envCount = 0;
   const newEnv = (): ActorEnv => makeEnv(ids[envCount++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;
 
-  const envs = Array.from({ length: numActors }, () => Array.from({ length: envsPerActor }, newEnv));
+  const workers = resolveActorMode(config) === 'workers';
+  // In workers mode each worker makes its own envs; this thread needs one only to size the network.
+  const envs = workers ? [[newEnv()]] : Array.from({ length: numActors }, () => Array.from({ length: envsPerActor }, newEnv));
   const network = buildNetwork(config, envs[0]![0]!, seed);
   const learner = new Learner({
     model: network,
@@ -235,10 +242,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     optimizer: config.optimizer ?? 'rmsprop',
     rmsprop: { epsilon: config.rmspropEpsilon ?? 0.1, decay: config.rmspropDecay ?? 0.99 },
   } as ConstructorParameters<typeof Learner>[0]);
-  const actorNetworks = envs.map(() => buildNetwork(config, envs[0]![0]!, seed));
-  const actors = envs.map(
-    (list, i) => new Actor({ envs: list, model: actorNetworks[i]!, unrollLength, seed: seed + 7919 * (i + 1), actorId: i, parameterSource: learner }),
+  const actorNetworks = workers ? [] : envs.map(() => buildNetwork(config, envs[0]![0]!, seed));
+  const actors = actorNetworks.map(
+    (model, i) => new Actor({ envs: envs[i]!, model, unrollLength, seed: actorSeed(seed, i), actorId: i, parameterSource: learner }),
   );
+  let restoredActorStates: readonly ActorState[] | undefined;
 
   let recentReturns: number[] = [];
   let priorSeconds = 0;
@@ -249,12 +257,31 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       network.setWeights(checkpoint.weights);
       learner.setState(checkpoint.learner);
       checkpoint.actors.forEach((s, i) => actors[i]?.setState(s));
+      restoredActorStates = checkpoint.actors;
       recentReturns = [...checkpoint.recentReturns];
       priorSeconds = checkpoint.elapsedSeconds;
       episodesBefore = (checkpoint.config as { episodes?: number }).episodes ?? 0;
     }
   }
 
+  let pool: WorkerActorPool | null = null;
+  if (workers) {
+    try {
+      pool = await WorkerActorPool.start({
+        numWorkers: numActors,
+        config,
+        backend: config.actorBackend ?? currentBackend(),
+        parameters: learner.latest(),
+        ...(restoredActorStates ? { actorStates: restoredActorStates.slice(0, numActors) } : {}),
+        ...(config.workerSetupModule !== undefined ? { setupModule: config.workerSetupModule } : {}),
+      });
+    } catch (error) {
+      learner.dispose();
+      network.dispose();
+      await Promise.all(envs.flat().map(async (e) => e.close?.()));
+      throw error;
+    }
+  }
   const writer = config.runDir ? await MetricsWriter.open(config.runDir, envIds(config).join(', ')) : null;
   const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
   const started = performance.now();
@@ -273,7 +300,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       weights: network.getFlatWeights(),
       weightSpecs: network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
       learner: learner.getState(),
-      actors: actors.map((a) => a.getState()),
+      actors: pool ? await pool.getActorStates() : actors.map((a) => a.getState()),
       recentReturns,
       elapsedSeconds: priorSeconds + (performance.now() - started) / 1000,
       savedAt: new Date().toISOString(),
@@ -291,6 +318,20 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       if (!(error instanceof BatcherClosedError)) throw error;
     }
   });
+  const workerPool = pool;
+  if (workerPool) {
+    // One loop forwards every worker's unrolls; taking an unroll gives its worker a credit, so at most
+    // numActors·2 unrolls wait beyond the queue's bound.
+    actorLoops.push((async () => {
+      try {
+        for await (const trajectories of workerPool) {
+          for (const t of trajectories) await queue.put(t);
+        }
+      } catch (error) {
+        if (!(error instanceof BatcherClosedError)) throw error;
+      }
+    })());
+  }
   // Surface an actor crash immediately instead of waiting on an empty queue.
   const actorFailure = Promise.all(actorLoops).then(() => undefined);
   const failure: { error: Error | null } = { error: null };
@@ -312,6 +353,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         throw failure.error ?? error;
       }
       const m = learner.step(batch);
+      pool?.publish(learner.latest());
       for (const e of m.episodes) {
         returns.push(e.episodeReturn);
         recentReturns.push(e.episodeReturn);
@@ -335,8 +377,18 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   } finally {
     queue.close();
-    await Promise.allSettled(actorLoops);
-    await writeCheckpoint();
+    if (pool) {
+      // The final checkpoint asks the workers for their actor states: write it before closing the pool.
+      try {
+        await writeCheckpoint();
+      } finally {
+        await pool.close();
+        await Promise.allSettled(actorLoops);
+      }
+    } else {
+      await Promise.allSettled(actorLoops);
+      await writeCheckpoint();
+    }
     await writer?.close();
     actors.forEach((a) => {
       a.dispose();
