@@ -105,15 +105,11 @@ async function runWorker(backend: string, cfg: Config): Promise<void> {
     process.stderr.write(`[${backend}] ${msg}\n`);
   };
   await import('@tensorflow/tfjs-layers'); // registers the gradients (tfjs-core alone registers none)
-  tf.env().set('IS_TEST', true); // no "running in Node.js" banner
-  if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  else if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  else if (backend === 'tensorflow') {
-    const nodeBackend = '@tensorflow/tfjs-node'; // optional: not a dependency of impala-rl
-    await import(nodeBackend);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
-  await tf.ready();
+  // useBackend loads the package and, for wasm, registers the training kernels it lacks
+  // (Conv2DBackpropFilter and faster gradients). IS_TEST is left off: it turns on tfjs's per-kernel leak
+  // checks, which libtensorflow's fused kernels trip.
+  const { useBackend } = await import('../src/backends/index.js');
+  await useBackend(backend as 'cpu' | 'wasm' | 'tensorflow');
   const { ImpalaNetwork, createActionRng } = await import('../src/index.js');
 
   for (const netName of cfg.nets) {
