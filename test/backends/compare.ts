@@ -2,19 +2,11 @@
  * Helpers for comparing a backend with the cpu backend inside one test process: inputs come from a
  * seeded generator as plain arrays, so each backend builds its own tensors from the same numbers.
  */
+import { createActionRng } from '../../src/networks/action-sampling.js';
 import { tf } from '../helpers/tf.js';
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded generator of uniform numbers in [0, 1) (the library's action RNG). */
+export const seededRandom: (seed: number) => () => number = createActionRng;
 
 /** A float32 array of `size` standard-normal-ish numbers (sum of uniforms), from `rand`. */
 export function randomValues(rand: () => number, size: number): Float32Array {

@@ -1,4 +1,5 @@
 /** Small async helpers shared by the batching tests (not a test file itself). */
+import { createActionRng } from '../../src/networks/action-sampling.js';
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
@@ -44,17 +45,8 @@ export async function state(promise: Promise<unknown>): Promise<'pending' | 'ful
   return result === marker ? 'pending' : (result as 'fulfilled' | 'rejected');
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny seeded PRNG returning floats in [0, 1) (the library's action RNG). */
+export const mulberry32: (seed: number) => () => number = createActionRng;
 
 /** Number of active timers (`Timeout` resources) in this process. */
 export function activeTimers(): number {
