@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../env/rng.js';
+import { sampleActions } from '../networks/action-sampling.js';
 import type { Env } from '../env/types.js';
 import type { AgentModel, ModelState, ParameterSource } from './core.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
@@ -267,8 +268,8 @@ export class Actor {
   #act(): { actions: Int32Array; logits: Float32Array } {
     const inputs = this.#inputs(this.#slots.map((_, i) => i));
     const out = this.#model.step(inputs, this.#state);
+    const actions = sampleActions(out.policyLogits, () => this.#rng.random(), this.#model.actionSizes);
     const logits = Float32Array.from(out.policyLogits.dataSync());
-    const actions = sampleCategorical(logits, this.#model.actionSizes, this.#rng);
     tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
     if (this.#state) tf.dispose([this.#state.c, this.#state.h]);
     this.#state = out.state;
@@ -369,35 +370,4 @@ export class Actor {
       o.behaviourLogits.set(logits.subarray(i * A, (i + 1) * A), t * A);
     });
   }
-}
-
-/**
- * Samples one action per row and head from flat `[N, ΣA]` logits with inverse-CDF sampling over the
- * softmax (computed in float64 with the max subtracted).
- */
-export function sampleCategorical(logits: ArrayLike<number>, actionSizes: readonly number[], rng: Rng): Int32Array {
-  const width = actionSizes.reduce((a, b) => a + b, 0);
-  const rows = logits.length / width;
-  const out = new Int32Array(rows * actionSizes.length);
-  for (let r = 0; r < rows; r++) {
-    let offset = r * width;
-    actionSizes.forEach((size, h) => {
-      let max = -Infinity;
-      for (let a = 0; a < size; a++) max = Math.max(max, logits[offset + a]!);
-      let total = 0;
-      for (let a = 0; a < size; a++) total += Math.exp(logits[offset + a]! - max);
-      let u = rng.random() * total;
-      let choice = size - 1;
-      for (let a = 0; a < size; a++) {
-        u -= Math.exp(logits[offset + a]! - max);
-        if (u < 0) {
-          choice = a;
-          break;
-        }
-      }
-      out[r * actionSizes.length + h] = choice;
-      offset += size;
-    });
-  }
-  return out;
 }
