@@ -23,6 +23,12 @@ export {
   type UseBackendOptions,
 } from './use-backend.js';
 export {
+  CPU_MATMUL_KERNELS,
+  registerCpuMatMulKernels,
+  unregisterCpuMatMulKernels,
+  type CpuMatMulKernelName,
+} from './cpu-kernels.js';
+export {
   WASM_TRAINING_KERNELS,
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,

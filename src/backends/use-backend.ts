@@ -13,6 +13,7 @@ import {
   type BackendRequest,
 } from './backend-names.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { registerCpuMatMulKernels, type CpuMatMulKernelName } from './cpu-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
 
 /** Options of {@link useBackend}. */
@@ -40,6 +41,12 @@ export interface UseBackendOptions {
    * @defaultValue true
    */
   readonly wasmTrainingKernels?: boolean;
+  /**
+   * Replace the `cpu` backend's matMul kernels with impala-rl's faster ones when `cpu` is chosen (see
+   * `registerCpuMatMulKernels`: 2–5× faster batched dense layers, same results to float32 rounding).
+   * @defaultValue true
+   */
+  readonly cpuMatMulKernels?: boolean;
 }
 
 /** A backend that `auto` tried and passed over, with the reason. */
@@ -74,8 +81,11 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** `tensorflow`/`cuda` only: the version of the libtensorflow the addon is linked against. */
   readonly libtensorflowVersion?: string;
-  /** `wasm` only: the training kernels registered by this call (empty if they already were). */
-  readonly trainingKernels?: readonly WasmTrainingKernelName[];
+  /**
+   * `wasm` and `cpu` only: the kernels impala-rl registered by this call (wasm: the training kernels;
+   * cpu: the faster matMul kernels), empty if they already were.
+   */
+  readonly trainingKernels?: readonly (WasmTrainingKernelName | CpuMatMulKernelName)[];
   /** `auto` only: faster backends that were tried and skipped. */
   readonly skipped: readonly SkippedBackend[];
 }
@@ -155,16 +165,18 @@ interface Attempt {
   readonly requested: BackendRequest;
   readonly loader: BackendLoader;
   readonly wasmTrainingKernels: boolean;
+  readonly cpuMatMulKernels: boolean;
 }
 
 type Selected = Omit<BackendInfo, 'requested' | 'skipped'>;
 
-async function useCpu({ requested, loader }: Attempt): Promise<Selected> {
+async function useCpu({ requested, loader, cpuMatMulKernels }: Attempt): Promise<Selected> {
   const mod = await load(loader, requested, 'cpu', BACKEND_PACKAGES.cpu);
   if (mod === undefined) throw missing(requested, 'cpu');
+  const trainingKernels = cpuMatMulKernels ? registerCpuMatMulKernels() : [];
   await activate(requested, 'cpu');
   const version = stringField(mod, 'version_cpu') ?? tf.version_core;
-  return { name: 'cpu', tfjsBackend: 'cpu', packageName: BACKEND_PACKAGES.cpu, version, threads: 1, gpu: false };
+  return { name: 'cpu', tfjsBackend: 'cpu', packageName: BACKEND_PACKAGES.cpu, version, threads: 1, gpu: false, trainingKernels };
 }
 
 async function useWasm({ requested, loader, wasmTrainingKernels }: Attempt): Promise<Selected> {
@@ -246,7 +258,7 @@ export function describeBackend(info: BackendInfo): string {
   if (info.libtensorflowVersion !== undefined) parts.push(`libtensorflow ${info.libtensorflowVersion}`);
   if (info.name === 'cuda') parts.push('GPU');
   if (info.trainingKernels !== undefined && info.trainingKernels.length > 0) {
-    parts.push(`training kernels registered: ${info.trainingKernels.join(', ')}`);
+    parts.push(`${info.name === 'wasm' ? 'training ' : ''}kernels registered: ${info.trainingKernels.join(', ')}`);
   }
   let line = `impala-rl: backend '${info.name}' (${parts.join(', ')})`;
   if (info.requested !== info.name) line += `, requested '${info.requested}'`;
@@ -264,7 +276,8 @@ export function describeBackend(info: BackendInfo): string {
  * - A named backend that is missing fails with a {@link BackendUnavailableError} whose message has
  *   the exact install command (and, for `tensorflow`, the offline build script for machines that
  *   cannot download libtensorflow).
- * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`).
+ * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), and `cpu` its
+ *   faster matMul kernels (see `registerCpuMatMulKernels`).
  *
  * @example
  * ```ts
@@ -282,6 +295,7 @@ export async function useBackend(name: BackendRequest = 'auto', options: UseBack
     requested: name,
     loader: options.loader ?? defaultBackendLoader,
     wasmTrainingKernels: options.wasmTrainingKernels ?? true,
+    cpuMatMulKernels: options.cpuMatMulKernels ?? true,
   };
   const skipped: SkippedBackend[] = [];
   let selected: Selected | undefined;

@@ -1,8 +1,8 @@
 /**
  * Test-side tfjs setup: picks the backend named by `IMPALA_TEST_BACKEND` (default `cpu`; also `wasm`,
  * `tensorflow`, `cuda`) and registers every gradient (importing `@tensorflow/tfjs-layers` does that;
- * `tfjs-core` alone registers none). Backends other than cpu are selected through impala-rl's own
- * `useBackend`, so wasm runs with impala-rl's training kernels, as it does for users.
+ * `tfjs-core` alone registers none). Backends are selected through impala-rl's own `useBackend`, so
+ * wasm runs with impala-rl's training kernels and cpu with its matMul kernels, as they do for users.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -65,13 +65,7 @@ export function assertAllClose(
 /** Selects the test backend once per test file; returns its name. */
 export async function setupTestBackend(): Promise<string> {
   tf.env().set('IS_TEST', true); // silences the "looks like you are running TensorFlow.js in Node.js" banner
-  const name = testBackendName();
-  if (name === 'cpu') {
-    const ok = await tf.setBackend('cpu');
-    if (!ok) throw new Error("test backend 'cpu' could not be initialised");
-    await tf.ready();
-    return name;
-  }
-  const info = await useBackend(name);
+  // Through useBackend, as users select it: cpu runs impala-rl's matMul kernels, wasm its training kernels.
+  const info = await useBackend(testBackendName());
   return info.name;
 }
