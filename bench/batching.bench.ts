@@ -4,7 +4,7 @@
  * 1. Overhead per item of DynamicBatcher with a trivial batch function (`xs => xs`), at batch sizes
  *    1, 32 and 256: bursts of B concurrent `compute()` calls, and B callers each awaiting `compute()` in
  *    a loop. Target: under 2 µs per item at batch 256.
- * 2. Payoff: forward passes of a small dense model (obs 64 -> 256 -> 256 -> 18, ReLU, tfjs-core matMul)
+ * 2. Payoff: forward passes of a small dense model (obs 64 -> 256 -> 256 -> 18 and 4 -> 64 -> 64 -> 2, ReLU, tf.fused.matMul)
  *    for 32 concurrent callers, one call each vs batched, in frames per second (median of rounds, after
  *    a warm-up: the wasm backend's kernels take about a second of use to reach full speed). Columns:
  *    `batchFn` (default splitting), `batchFn` with `splitting: 'ops'`, a DynamicBatcher whose batch
@@ -13,16 +13,19 @@
  *    callers on the cpu backend. The wasm backend is measured too (the CPU fallback recommended in
  *    shared/notes/backends.md).
  *
- * Options: `--backends cpu,wasm` (the default), `--quick` (shorter runs).
+ *    Backends are selected with `useBackend`, as users do: `cpu` runs impala-rl's faster matMul kernels
+ *    (registerCpuMatMulKernels), `cpu-stock` the stock tfjs-backend-cpu kernels.
+ *
+ * Options: `--backends cpu,cpu-stock,wasm` (the default), `--quick` (shorter runs).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { DynamicBatcher, batchFn } from '../src/index.js';
+import { DynamicBatcher, batchFn, unregisterCpuMatMulKernels, useBackend } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const backendsFlag = args.indexOf('--backends');
-const backends = (args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length) ?? (backendsFlag >= 0 ? args[backendsFlag + 1] : undefined) ?? 'cpu,wasm').split(',');
+const backends = (args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length) ?? (backendsFlag >= 0 ? args[backendsFlag + 1] : undefined) ?? 'cpu,cpu-stock,wasm').split(',');
 
 function fmt(x: number, digits = 2): string {
   return x.toFixed(digits);
@@ -104,17 +107,18 @@ const CALLERS = 32;
 
 function makeModel({ obs: OBS, hidden: HIDDEN, actions: ACTIONS }: ModelSpec): { forward: (x: tf.Tensor2D) => tf.Tensor2D; dispose: () => void } {
   // Fixed-seed weights: the values do not matter for speed, only the shapes.
-  const w1 = tf.randomNormal([OBS, HIDDEN], 0, 0.1, 'float32', 1);
+  const w1 = tf.randomNormal<tf.Rank.R2>([OBS, HIDDEN], 0, 0.1, 'float32', 1);
   const b1 = tf.zeros([HIDDEN]);
-  const w2 = tf.randomNormal([HIDDEN, HIDDEN], 0, 0.1, 'float32', 2);
+  const w2 = tf.randomNormal<tf.Rank.R2>([HIDDEN, HIDDEN], 0, 0.1, 'float32', 2);
   const b2 = tf.zeros([HIDDEN]);
-  const w3 = tf.randomNormal([HIDDEN, ACTIONS], 0, 0.1, 'float32', 3);
+  const w3 = tf.randomNormal<tf.Rank.R2>([HIDDEN, ACTIONS], 0, 0.1, 'float32', 3);
   const b3 = tf.zeros([ACTIONS]);
+  // Dense layers as tfjs-layers' `dense` and impala-rl's MLP torso compute them: one fused matMul each.
   const forward = (x: tf.Tensor2D): tf.Tensor2D =>
     tf.tidy(() => {
-      const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1));
-      const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2));
-      return tf.add<tf.Tensor2D>(tf.matMul(h2, w3), b3);
+      const h1 = tf.fused.matMul({ a: x, b: w1, bias: b1, activation: 'relu' }) as tf.Tensor2D;
+      const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
+      return tf.fused.matMul({ a: h2, b: w3, bias: b3 }) as tf.Tensor2D;
     });
   return {
     forward,
@@ -174,11 +178,17 @@ function median(xs: readonly number[]): number {
 
 async function payoff(backend: string, spec: ModelSpec): Promise<{ row: string[]; ratio: number } | undefined> {
   const { obs: OBS, actions: ACTIONS } = spec;
-  if (backend === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-  }
-  if (!(await tf.setBackend(backend))) {
-    console.log(`(backend ${backend} could not be initialised; skipped)`);
+  // Selected as users do, with useBackend: cpu then runs impala-rl's faster matMul kernels;
+  // `cpu-stock` is the cpu backend with tfjs-backend-cpu's own kernels, for comparison.
+  try {
+    if (backend === 'cpu-stock') {
+      await useBackend('cpu', { cpuMatMulKernels: false });
+      unregisterCpuMatMulKernels();
+    } else {
+      await useBackend(backend as 'cpu' | 'wasm');
+    }
+  } catch (error) {
+    console.log(`(backend ${backend} could not be initialised: ${String(error)}; skipped)`);
     return undefined;
   }
   await tf.ready();

@@ -39,6 +39,56 @@ function describeLeaf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** Pushes the tensor leaves of `value` onto `leaves`; false at the first leaf that is not a tensor. */
+function collectLeaves(value: unknown, leaves: tf.Tensor[]): boolean {
+  if (isTensor(value)) {
+    leaves.push(value);
+    return true;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!collectLeaves(item, leaves)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value)) if (!collectLeaves(value[key], leaves)) return false;
+  return true;
+}
+
+/** The paths of the leaves of a nest (`args[0].obs`), in traversal order; throws at the first non-tensor leaf. */
+function leafPaths(value: unknown, path: string, where: string, paths: string[]): void {
+  if (isTensor(value)) {
+    paths.push(path);
+  } else if (Array.isArray(value)) {
+    (value as unknown[]).forEach((item, i) => {
+      leafPaths(item, `${path}[${i}]`, where, paths);
+    });
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) leafPaths(value[key], `${path}.${key}`, where, paths);
+  } else {
+    throw new BatchShapeError(`${where}: ${path} is ${describeLeaf(value)}; every leaf must be a tf.Tensor`);
+  }
+}
+
+/** A {@link FlatNest} whose paths (needed only in error messages) are built on first use. */
+class LazyFlatNest implements FlatNest {
+  #paths: string[] | undefined;
+  constructor(
+    readonly leaves: tf.Tensor[],
+    private readonly nest: unknown,
+    private readonly root: string,
+    private readonly where: string,
+  ) {}
+
+  get paths(): string[] {
+    if (this.#paths === undefined) {
+      const paths: string[] = [];
+      leafPaths(this.nest, this.root, this.where, paths);
+      this.#paths = paths;
+    }
+    return this.#paths;
+  }
+}
+
 /**
  * Flattens `nest` into its tensor leaves.
  *
@@ -49,23 +99,52 @@ function describeLeaf(value: unknown): string {
  */
 export function flattenNest(nest: unknown, root: string, where: string): FlatNest {
   const leaves: tf.Tensor[] = [];
-  const paths: string[] = [];
-  const visit = (value: unknown, path: string): void => {
-    if (isTensor(value)) {
-      leaves.push(value);
-      paths.push(path);
-    } else if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) => {
-        visit(item, `${path}[${i}]`);
-      });
-    } else if (isPlainObject(value)) {
-      for (const key of Object.keys(value)) visit(value[key], `${path}.${key}`);
-    } else {
-      throw new BatchShapeError(`${where}: ${path} is ${describeLeaf(value)}; every leaf must be a tf.Tensor`);
+  if (!collectLeaves(nest, leaves)) leafPaths(nest, root, where, []); // throws, naming the leaf
+  return new LazyFlatNest(leaves, nest, root, where);
+}
+
+/** Pushes the leaves of `value` in the traversal order of `t`; false where the structures differ. */
+function collectLike(t: unknown, value: unknown, leaves: tf.Tensor[]): boolean {
+  if (isTensor(t)) {
+    if (!isTensor(value)) return false;
+    leaves.push(value);
+    return true;
+  }
+  if (Array.isArray(t)) {
+    if (!Array.isArray(value) || value.length !== t.length) return false;
+    for (let i = 0; i < t.length; i++) if (!collectLike(t[i], value[i], leaves)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  const tObj = t as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(tObj);
+  if (Object.keys(value).length !== keys.length) return false;
+  for (const key of keys) if (!Object.hasOwn(value, key) || !collectLike(tObj[key], value[key], leaves)) return false;
+  return true;
+}
+
+/** Throws the {@link BatchShapeError} naming the first path where `value`'s structure differs from `t`'s. */
+function throwStructureMismatch(t: unknown, value: unknown, path: string, where: string): void {
+  const mismatch = (detail: string): BatchShapeError =>
+    new BatchShapeError(`${where}: all inputs must have equal structures; at ${path}: ${detail}`);
+  if (isTensor(t)) {
+    if (!isTensor(value)) throw mismatch(`expected a tf.Tensor, got ${describeLeaf(value)}`);
+  } else if (Array.isArray(t)) {
+    if (!Array.isArray(value)) throw mismatch(`expected an array, got ${isTensor(value) ? 'a tf.Tensor' : describeLeaf(value)}`);
+    if (value.length !== t.length) throw mismatch(`array length ${value.length} != ${t.length}`);
+    t.forEach((item: unknown, i) => {
+      throwStructureMismatch(item, value[i], `${path}[${i}]`, where);
+    });
+  } else {
+    const tObj = t as Readonly<Record<string, unknown>>;
+    if (!isPlainObject(value)) throw mismatch(`expected an object, got ${isTensor(value) ? 'a tf.Tensor' : describeLeaf(value)}`);
+    const keys = Object.keys(tObj);
+    const valueKeys = Object.keys(value);
+    if (valueKeys.length !== keys.length || !keys.every((key) => Object.hasOwn(value, key))) {
+      throw mismatch(`keys [${valueKeys.join(', ')}] != [${keys.join(', ')}]`);
     }
-  };
-  visit(nest, root);
-  return { leaves, paths };
+    for (const key of keys) throwStructureMismatch(tObj[key], value[key], `${path}.${key}`, where);
+  }
 }
 
 /**
@@ -80,31 +159,21 @@ export function flattenNest(nest: unknown, root: string, where: string): FlatNes
  */
 export function flattenLike(template: unknown, nest: unknown, root: string, where: string): tf.Tensor[] {
   const leaves: tf.Tensor[] = [];
-  const mismatch = (path: string, detail: string): BatchShapeError =>
-    new BatchShapeError(`${where}: all inputs must have equal structures; at ${path}: ${detail}`);
-  const visit = (t: unknown, value: unknown, path: string): void => {
-    if (isTensor(t)) {
-      if (!isTensor(value)) throw mismatch(path, `expected a tf.Tensor, got ${describeLeaf(value)}`);
-      leaves.push(value);
-    } else if (Array.isArray(t)) {
-      if (!Array.isArray(value)) throw mismatch(path, `expected an array, got ${isTensor(value) ? 'a tf.Tensor' : describeLeaf(value)}`);
-      if (value.length !== t.length) throw mismatch(path, `array length ${value.length} != ${t.length}`);
-      t.forEach((item: unknown, i) => {
-        visit(item, value[i], `${path}[${i}]`);
-      });
-    } else {
-      const tObj = t as Readonly<Record<string, unknown>>;
-      if (!isPlainObject(value)) throw mismatch(path, `expected an object, got ${isTensor(value) ? 'a tf.Tensor' : describeLeaf(value)}`);
-      const keys = Object.keys(tObj);
-      const valueKeys = Object.keys(value);
-      if (valueKeys.length !== keys.length || !keys.every((key) => Object.hasOwn(value, key))) {
-        throw mismatch(path, `keys [${valueKeys.join(', ')}] != [${keys.join(', ')}]`);
-      }
-      for (const key of keys) visit(tObj[key], value[key], `${path}.${key}`);
-    }
-  };
-  visit(template, nest, root);
+  if (!collectLike(template, nest, leaves)) throwStructureMismatch(template, nest, root, where);
   return leaves;
+}
+
+/** The nest with the structure of `t` whose leaves are taken from `leaves` starting at `cursor.next`. */
+function build(t: unknown, leaves: readonly tf.Tensor[], cursor: { next: number }): unknown {
+  if (isTensor(t)) return leaves[cursor.next++];
+  if (Array.isArray(t)) {
+    const out = new Array<unknown>(t.length);
+    for (let i = 0; i < t.length; i++) out[i] = build(t[i], leaves, cursor);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(t as Record<string, unknown>)) out[key] = build((t as Record<string, unknown>)[key], leaves, cursor);
+  return out;
 }
 
 /**
@@ -114,15 +183,7 @@ export function flattenLike(template: unknown, nest: unknown, root: string, wher
  * @param leaves - One tensor per leaf of `template`.
  */
 export function rebuildNest(template: unknown, leaves: readonly tf.Tensor[]): unknown {
-  let next = 0;
-  const build = (t: unknown): unknown => {
-    if (isTensor(t)) return leaves[next++];
-    if (Array.isArray(t)) return t.map(build);
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(t as Record<string, unknown>)) out[key] = build(value);
-    return out;
-  };
-  return build(template);
+  return build(template, leaves, { next: 0 });
 }
 
 /**
