@@ -4,7 +4,8 @@
  * - the tensor path on every installed tfjs backend (cpu, wasm, tensorflow when @tensorflow/tfjs-node loads),
  * - and, when python3 with torch is importable, a PyTorch V-trace with a Python loop over T
  *   (bench/vtrace_torch.py), on the same inputs, checking its vs against ours.
- * Sizes [T=20,B=32], [T=100,B=256], [T=100,B=4096]. Prints medians with the p10–p90 spread and ratios.
+ * Sizes [T=20,B=32], [T=100,B=256], [T=100,B=4096]. Prints medians with the p10–p90 spread and ratios,
+ * plus a floor row: a loop that only reads the inputs and writes the outputs (no V-trace arithmetic).
  * Options (env): VTRACE_BENCH_MIN_TIME_MS (default 400), VTRACE_BENCH_SIZES (e.g. "20x32,100x256").
  */
 import { spawnSync } from 'node:child_process';
@@ -91,6 +92,19 @@ function timeTorch(cases: { T: number; B: number }[], inputs: ReturnType<typeof 
   }
 }
 
+/** The memory traffic of V-trace without its arithmetic: read the four inputs once, write two outputs. */
+function memoryFloor(x: ReturnType<typeof makeInputs>): { vs: Float32Array; pgAdvantages: Float32Array } {
+  const n = x.logRhos.length;
+  const vs = new Float32Array(n);
+  const pgAdvantages = new Float32Array(n);
+  const { logRhos, discounts, rewards, values } = x;
+  for (let i = 0; i < n; i++) {
+    vs[i] = logRhos[i]! + discounts[i]!;
+    pgAdvantages[i] = rewards[i]! + values[i]!;
+  }
+  return { vs, pgAdvantages };
+}
+
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', true);
   const inputs = sizes.map(({ T, B }, i) => makeInputs(T, B, 1234 + i));
@@ -106,6 +120,16 @@ async function main(): Promise<void> {
       }),
     );
   }
+
+  // What no JavaScript V-trace can beat: one pass that only reads the four [T, B] inputs and writes
+  // two new [T, B] outputs, with none of the V-trace arithmetic (no exp, no recursion).
+  results.set(
+    'floor: read 4 inputs, write 2 outputs, no math (float32)',
+    sizes.map((_, i) => {
+      const x = inputs[i]!;
+      return timeSync(() => memoryFloor(x), timing);
+    }),
+  );
 
   for (const backend of await installedBackends()) {
     await tf.setBackend(backend);
