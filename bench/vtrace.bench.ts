@@ -15,11 +15,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { vtrace } from '../src/index.js';
+import type * as Library from '../src/index.js';
 import { findPython } from './lib/python.js';
 import { formatMs, printTable, summarise, timeSync, type TimingStats } from './lib/timing.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
+// The built package (dist/, what npm users run; `npm run bench:vtrace` builds it first) unless
+// BENCH_FROM_SOURCE=1 (the TypeScript sources through tsx, whose keepNames wrappers add per-call costs).
+const fromSource = process.env.BENCH_FROM_SOURCE === '1';
+const { vtrace } = (await import(fromSource ? '../src/index.js' : new URL('../dist/index.js', import.meta.url).href)) as typeof Library;
 const minTimeMs = Number(process.env.VTRACE_BENCH_MIN_TIME_MS ?? 400);
 const timing = { warmup: 5, minReps: 7, maxReps: 2000, minTimeMs };
 const sizes = (process.env.VTRACE_BENCH_SIZES ?? '20x32,100x256,100x4096').split(',').map((s) => {
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
           maxDiff: torchRuns[0]!.maxDiff,
         };
 
-  console.log(`\nV-trace fromImportanceWeights, median (p10–p90), node ${process.version}, tfjs-core ${tf.version_core}\n`);
+  console.log(`\nV-trace fromImportanceWeights, median (p10–p90), node ${process.version}, tfjs-core ${tf.version_core}, impala-rl from ${fromSource ? 'src/ (tsx)' : 'dist/'}\n`);
   printTable(
     ['implementation', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],
     [...results].map(([name, stats]) => [name, ...stats.map((s) => `${formatMs(s.medianMs)} (${formatMs(s.p10Ms)}–${formatMs(s.p90Ms)})`)]),
