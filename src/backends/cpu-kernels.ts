@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { patchKernels, restoreKernels } from '../internal/kernel-patches.js';
 import { matMulF32, type MatrixOperand } from './cpu-mat-mul.js';
 
 /**
@@ -16,27 +17,13 @@ export const CPU_MATMUL_KERNELS = Object.freeze(['BatchMatMul', '_FusedMatMul'] 
 /** The name of one kernel in {@link CPU_MATMUL_KERNELS}. */
 export type CpuMatMulKernelName = (typeof CPU_MATMUL_KERNELS)[number];
 
-// A registry-wide tag (Symbol.for, so that two copies of impala-rl agree) marking our configs; the
-// config also carries the stock kernel it replaced, so that it can be restored.
+// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.cpuMatMulKernel');
-interface TaggedKernelConfig extends KernelConfig {
-  readonly [TAG]: { readonly stock: KernelConfig };
-}
 
 /** The parts of tfjs-backend-cpu's `MathBackendCPU` the kernels use. */
 interface CpuBackendLike {
   readonly data: { get(dataId: object): { values?: unknown } | undefined };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-function registeredKernel(name: string): KernelConfig | undefined {
-  // tfjs types getKernel as non-null but returns undefined for unregistered kernels.
-  const config: KernelConfig | undefined = tf.getKernel(name, 'cpu');
-  return config;
-}
-
-function isTagged(config: KernelConfig | undefined): config is TaggedKernelConfig {
-  return config !== undefined && TAG in config;
 }
 
 function float32Values(backend: CpuBackendLike, info: TensorInfo | undefined): Float32Array | undefined {
@@ -96,14 +83,17 @@ function fastMatMul(inputs: NamedTensorInfoMap, backendObject: object, attrs: Na
   return backend.makeTensorInfo([...outer, a.rows, b.cols], 'float32', values);
 }
 
-function makeConfig(name: CpuMatMulKernelName, stock: KernelConfig): TaggedKernelConfig {
+function makeConfig(name: CpuMatMulKernelName, stock: KernelConfig | undefined): KernelConfig {
+  if (stock === undefined) {
+    throw new Error(`registerCpuMatMulKernels: the cpu backend has no '${name}' kernel; import '@tensorflow/tfjs-backend-cpu' first`);
+  }
   const stockFunc: KernelFunc = stock.kernelFunc;
   const fused = name === '_FusedMatMul';
   const kernelFunc: KernelFunc = (args) => fastMatMul(args.inputs, args.backend, args.attrs, fused) ?? stockFunc(args);
   const config: KernelConfig = { kernelName: name, backendName: 'cpu', kernelFunc };
   if (stock.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
   if (stock.disposeFunc !== undefined) config.disposeFunc = stock.disposeFunc;
-  return Object.assign(config, { [TAG]: { stock } });
+  return config;
 }
 
 /**
@@ -116,18 +106,7 @@ function makeConfig(name: CpuMatMulKernelName, stock: KernelConfig): TaggedKerne
  * @throws when `@tensorflow/tfjs-backend-cpu` has not been imported (there is no stock kernel to wrap).
  */
 export function registerCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
-  const added: CpuMatMulKernelName[] = [];
-  for (const name of CPU_MATMUL_KERNELS) {
-    const current = registeredKernel(name);
-    if (isTagged(current)) continue;
-    if (current === undefined) {
-      throw new Error(`registerCpuMatMulKernels: the cpu backend has no '${name}' kernel; import '@tensorflow/tfjs-backend-cpu' first`);
-    }
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel(makeConfig(name, current));
-    added.push(name);
-  }
-  return added;
+  return patchKernels('cpu', TAG, CPU_MATMUL_KERNELS, makeConfig);
 }
 
 /**
@@ -136,13 +115,5 @@ export function registerCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
  * @returns the names of the kernels restored.
  */
 export function unregisterCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
-  const removed: CpuMatMulKernelName[] = [];
-  for (const name of CPU_MATMUL_KERNELS) {
-    const current = registeredKernel(name);
-    if (!isTagged(current)) continue;
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel(current[TAG].stock);
-    removed.push(name);
-  }
-  return removed;
+  return restoreKernels('cpu', TAG, CPU_MATMUL_KERNELS);
 }

@@ -1,8 +1,8 @@
 /**
  * Registration of impala-rl's training kernels for `@tensorflow/tfjs-backend-wasm`.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { patchKernels, registeredKernel, restoreKernels } from '../internal/kernel-patches.js';
 import { wasmKernelConfig } from '../internal/wasm-backend.js';
 import { untransposedMatMul } from './wasm-batch-mat-mul.js';
 import { conv2DBackpropFilterWasm } from './wasm-conv2d-backprop-filter.js';
@@ -47,22 +47,8 @@ export interface RegisterWasmTrainingKernelsOptions {
   readonly only?: readonly WasmTrainingKernelName[];
 }
 
-// A registry-wide tag (Symbol.for, so that two copies of impala-rl agree) marking our configs; the
-// config also carries the stock kernel it replaced, so that it can be restored.
+// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.wasmTrainingKernel');
-interface TaggedKernelConfig extends KernelConfig {
-  readonly [TAG]: { readonly stock: KernelConfig | undefined };
-}
-
-function registeredKernel(name: string): KernelConfig | undefined {
-  // tfjs types getKernel as non-null but returns undefined for unregistered kernels.
-  const config: KernelConfig | undefined = tf.getKernel(name, 'wasm');
-  return config;
-}
-
-function isTagged(config: KernelConfig | undefined): config is TaggedKernelConfig {
-  return config !== undefined && TAG in config;
-}
 
 function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefined): KernelConfig {
   const needStock = (): KernelConfig => {
@@ -110,21 +96,11 @@ function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefine
  * @throws when `@tensorflow/tfjs-backend-wasm` has not been imported yet (its stock kernels are needed).
  */
 export function registerWasmTrainingKernels(options: RegisterWasmTrainingKernelsOptions = {}): readonly WasmTrainingKernelName[] {
-  if (registeredKernel('Conv2D') === undefined) {
+  if (registeredKernel('Conv2D', 'wasm') === undefined) {
     throw new Error("registerWasmTrainingKernels: no 'wasm' kernels are registered; import '@tensorflow/tfjs-backend-wasm' first");
   }
   const wanted = options.only ?? WASM_TRAINING_KERNELS;
-  const added: WasmTrainingKernelName[] = [];
-  for (const name of WASM_TRAINING_KERNELS) {
-    if (!wanted.includes(name)) continue;
-    const current = registeredKernel(name);
-    if (isTagged(current)) continue;
-    const config: TaggedKernelConfig = Object.assign(makeConfig(name, current), { [TAG]: { stock: current } });
-    if (current !== undefined) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(config);
-    added.push(name);
-  }
-  return added;
+  return patchKernels('wasm', TAG, WASM_TRAINING_KERNELS.filter((name) => wanted.includes(name)), makeConfig);
 }
 
 /**
@@ -133,14 +109,5 @@ export function registerWasmTrainingKernels(options: RegisterWasmTrainingKernels
  * @returns the names of the kernels removed.
  */
 export function unregisterWasmTrainingKernels(): readonly WasmTrainingKernelName[] {
-  const removed: WasmTrainingKernelName[] = [];
-  for (const name of WASM_TRAINING_KERNELS) {
-    const current = registeredKernel(name);
-    if (!isTagged(current)) continue;
-    tf.unregisterKernel(name, 'wasm');
-    const stock = current[TAG].stock;
-    if (stock !== undefined) tf.registerKernel(stock);
-    removed.push(name);
-  }
-  return removed;
+  return restoreKernels('wasm', TAG, WASM_TRAINING_KERNELS);
 }
