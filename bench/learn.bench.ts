@@ -5,8 +5,9 @@
  * - `cartpole`:  CartPole-v1, 300k frames, target: mean return of the last 100 episodes ≥ 475, < 10 min per seed;
  * - `acrobot`:   Acrobot-v1, 500k frames, target ≥ −100;
  * - `stateless`: CartPoleStateless-v1 (velocities masked) with an LSTM, 1M frames, target ≥ 350;
- * - `maze`:      Maze-v0 at 36×48 with the deep ResNet + LSTM, 100k frames, compared with a uniform
- *                random policy measured in the same run.
+ * - `maze`:      the deep ResNet + LSTM on Maze-v0 with the `maze-small` preset (a 2×3 maze of one fixed
+ *                layout, 24×32 frames, 300k frames), compared with a uniform random policy measured in
+ *                the same run; target: at least twice the random policy's mean return.
  * Prints one row per seed (final mean return, first frame at which the target was reached, wall time,
  * frames/s) and writes `bench/results/learn-<task>.json` and `.svg` (all seeds' learning curves).
  */
@@ -14,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-layers'; // registers the gradients
-import { presetFor, type TrainPreset } from '../src/agent/presets.js';
+import { MAZE_SMALL_PRESET, presetFor, resolvePreset, type TrainPreset } from '../src/agent/presets.js';
 import { train } from '../src/agent/train.js';
 import { useBackend, type BackendRequest } from '../src/backends/index.js';
 import { Rng } from '../src/env/rng.js';
@@ -24,7 +25,11 @@ import { printTable } from './lib/timing.js';
 
 interface Task {
   readonly env: string;
+  /** A preset name other than the env's own. */
+  readonly preset?: string;
   readonly target: number | null;
+  /** Target as a multiple of the uniform random policy's mean return (measured in the same run). */
+  readonly targetTimesRandom?: number;
   readonly minutes: number | null;
 }
 
@@ -32,7 +37,7 @@ const TASKS: Readonly<Record<string, Task>> = {
   cartpole: { env: 'CartPole-v1', target: 475, minutes: 10 },
   acrobot: { env: 'Acrobot-v1', target: -100, minutes: null },
   stateless: { env: 'CartPoleStateless-v1', target: 350, minutes: null },
-  maze: { env: 'Maze-v0', target: null, minutes: null },
+  maze: { env: 'Maze-v0', preset: MAZE_SMALL_PRESET, target: null, targetTimesRandom: 2, minutes: null },
 };
 
 const args = process.argv.slice(2);
@@ -61,7 +66,7 @@ const overrides: Record<string, unknown> = Object.fromEntries(
     return [key ?? '', value] as const;
   }),
 );
-const preset = { ...presetFor(task.env), ...overrides } as TrainPreset;
+const preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
 const totalFrames = Number(flag('frames') ?? preset.totalFrames ?? 1_000_000);
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
 
@@ -87,7 +92,10 @@ function randomPolicyReturn(episodes: number): number {
 
 async function main(): Promise<void> {
   const info = await useBackend(backend);
-  console.log(`bench:learn ${taskName}: ${task!.env}, ${totalFrames} frames, seeds ${seeds.join(',')}, backend ${info.name} (${info.version}), node ${process.version}`);
+  console.log(`bench:learn ${taskName}: ${task!.env}${task!.preset === undefined ? '' : ` (preset ${task!.preset})`}, ${totalFrames} frames, seeds ${seeds.join(',')}, backend ${info.name} (${info.version}), node ${process.version}`);
+  const random = task!.env.startsWith('Maze') || task!.target === null ? randomPolicyReturn(200) : null;
+  const target = task!.targetTimesRandom !== undefined && random !== null ? task!.targetTimesRandom * random : task!.target;
+  if (random !== null) console.log(`uniform random policy: mean return ${random.toFixed(2)} over 200 episodes${target === null ? '' : `; target ≥ ${target.toFixed(2)}`}`);
   console.log(`preset: ${JSON.stringify(preset)}`);
   const rows: string[][] = [];
   const series: { name: string; points: CurvePoint[] }[] = [];
@@ -102,7 +110,7 @@ async function main(): Promise<void> {
       {
         onProgress: (p) => {
           if (Number.isFinite(p.meanReturn100)) points.push({ x: p.frames, y: p.meanReturn100 });
-          if (reached.at === null && task!.target !== null && p.meanReturn100 >= task!.target && p.episodes >= 100) reached.at = p.frames;
+          if (reached.at === null && target !== null && p.meanReturn100 >= target && p.episodes >= 100) reached.at = p.frames;
           if (p.frames - lastLog >= totalFrames / 10) {
             lastLog = p.frames;
             console.log(`  seed ${seed}: ${p.frames} frames, mean return ${p.meanReturn100.toFixed(1)}, ${p.framesPerSecond.toFixed(0)} frames/s`);
@@ -112,23 +120,22 @@ async function main(): Promise<void> {
     );
     const minutes = (performance.now() - started) / 60000;
     r.network.dispose();
-    const passed = task!.target === null ? null : r.meanReturn100 >= task!.target && (task!.minutes === null || minutes < task!.minutes);
+    const passed = target === null ? null : r.meanReturn100 >= target && (task!.minutes === null || minutes < task!.minutes);
     results.push({ seed, meanReturn100: r.meanReturn100, episodes: r.episodes, reachedAt: reached.at, minutes, framesPerSecond: r.frames / (minutes * 60), passed });
     rows.push([String(seed), r.meanReturn100.toFixed(1), String(r.episodes), reached.at === null ? '—' : String(reached.at), minutes.toFixed(1), (r.frames / (minutes * 60)).toFixed(0), passed === null ? '—' : passed ? 'yes' : 'NO']);
     series.push({ name: `seed ${seed}`, points });
   }
-  const random = task!.env.startsWith('Maze') || task!.target === null ? randomPolicyReturn(200) : null;
-  console.log(`\n${task!.env}: mean return of the last 100 episodes after ${totalFrames} frames${task!.target === null ? '' : ` (target ≥ ${task!.target}${task!.minutes ? `, < ${task!.minutes} min` : ''})`}\n`);
+  console.log(`\n${task!.env}: mean return of the last 100 episodes after ${totalFrames} frames${target === null ? '' : ` (target ≥ ${target.toFixed(1)}${task!.minutes ? `, < ${task!.minutes} min` : ''})`}\n`);
   printTable(['seed', 'mean return (last 100)', 'episodes', 'first frame ≥ target', 'minutes', 'frames/s', 'passed'], rows);
   if (random !== null) console.log(`\nuniform random policy: mean return ${random.toFixed(2)} over 200 episodes`);
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `learn-${taskName}.json`), JSON.stringify({ task: taskName, env: task!.env, totalFrames, backend: info.name, preset, results, randomPolicyReturn: random }, null, 1));
+  await writeFile(join(dir, `learn-${taskName}.json`), JSON.stringify({ task: taskName, env: task!.env, presetName: task!.preset ?? task!.env, totalFrames, target, backend: info.name, preset, results, randomPolicyReturn: random }, null, 1));
   await writeLearningCurve(join(dir, `learn-${taskName}.svg`), series, {
     title: `${task!.env}: mean return (last 100 episodes)`,
     xLabel: 'environment frames',
     yLabel: 'return',
-    ...(task!.target === null ? {} : { target: task!.target }),
+    ...(target === null ? {} : { target }),
   });
   console.log(`\nwrote ${join(dir, `learn-${taskName}.json`)} and .svg`);
 }

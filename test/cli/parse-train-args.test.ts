@@ -9,6 +9,7 @@ import { CliUsageError } from '../../src/cli/cli-usage-error.js';
 import { parseEvalArgs } from '../../src/cli/eval-command.js';
 import { PAPER_DEFAULTS, TRAIN_PRESETS } from '../../src/cli/presets.js';
 import { parseTrainArgs, type ParseTrainArgsOptions } from '../../src/cli/train-args.js';
+import { makeEnv } from '../../src/envs/registry.js';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
 const parse = (argv: string[], options: ParseTrainArgsOptions = {}) => parseTrainArgs(argv, { now, ...options });
@@ -178,6 +179,24 @@ describe('parseTrainArgs: presets and merge order', () => {
     const borrowed = parse(['--env', 'MyEnv-v0', '--preset', 'CartPole-v1', '--batch-size', '4']);
     assert.equal(borrowed.config.unrollLength, 5);
     assert.equal(borrowed.config.batchSize, 4);
+  });
+
+  test("--preset maze-small (the maze benchmark's): the deep agent on a 2×3 maze of one fixed layout at 24×32", () => {
+    // Expected values: the maze-small preset in src/agent/presets.ts (docs/training.md, "Maze-v0").
+    const r = parse(['--env', 'Maze-v0', '--preset', 'maze-small']);
+    assert.equal(r.preset, 'maze-small');
+    assert.equal(r.config.env, 'Maze-v0');
+    assert.equal(r.config.torso, 'deep');
+    assert.equal(r.config.lstmSize, 256);
+    assert.equal(r.config.totalFrames, 300_000);
+    assert.equal(r.config.learningRate, 0.001);
+    assert.equal(r.config.entropyCost, TRAIN_PRESETS['Maze-v0']!.entropyCost);
+    const env = makeEnv('Maze-v0', { ...r.config.envOptions });
+    assert.deepEqual([env.rows, env.cols, env.height, env.width], [2, 3, 24, 32]);
+    env.reset({ seed: 1 });
+    const first = Array.from(env.layout!.walls);
+    env.reset({ seed: 2 });
+    assert.deepEqual(Array.from(env.layout!.walls), first, 'mazeSeed fixes the layout across resets');
   });
 
   test("a multi-task run uses the first env's preset", () => {
