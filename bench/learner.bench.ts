@@ -362,7 +362,7 @@ async function profileStep(fn: () => unknown): Promise<Profile> {
     childMs[d + 1] = 0;
     childMs[d] = (childMs[d] ?? 0) + ms;
     if (d === 0) kernelMs += ms;
-    launches.push({ name: k.name, selfMs: self, inputShapes: k.inputShapes.map((sh) => `[${sh.join(',')}]`).join(' ') });
+    launches.push({ name: k.name, selfMs: self, inputShapes: k.inputShapes.map((sh) => `[${String(sh)}]`).join(' ') });
     const s = stats.get(k.name) ?? { name: k.name, calls: 0, selfMs: 0, inclusiveMs: 0 };
     s.calls++;
     s.selfMs += self;
