@@ -23,6 +23,12 @@ export {
   type UseBackendOptions,
 } from './use-backend.js';
 export {
+  TENSORFLOW_TRAINING_KERNELS,
+  registerTensorflowTrainingKernels,
+  unregisterTensorflowTrainingKernels,
+  type TensorflowTrainingKernelName,
+} from './tensorflow-kernels.js';
+export {
   WASM_TRAINING_KERNELS,
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,

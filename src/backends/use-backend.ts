@@ -13,6 +13,7 @@ import {
   type BackendRequest,
 } from './backend-names.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { registerTensorflowTrainingKernels, type TensorflowTrainingKernelName } from './tensorflow-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
 
 /** Options of {@link useBackend}. */
@@ -40,6 +41,12 @@ export interface UseBackendOptions {
    * @defaultValue true
    */
   readonly wasmTrainingKernels?: boolean;
+  /**
+   * Register impala-rl's faster kernels for libtensorflow when `tensorflow` or `cuda` is chosen (see
+   * `registerTensorflowTrainingKernels`; same values as the stock kernels).
+   * @defaultValue true
+   */
+  readonly tensorflowTrainingKernels?: boolean;
 }
 
 /** A backend that `auto` tried and passed over, with the reason. */
@@ -74,8 +81,11 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** `tensorflow`/`cuda` only: the version of the libtensorflow the addon is linked against. */
   readonly libtensorflowVersion?: string;
-  /** `wasm` only: the training kernels registered by this call (empty if they already were). */
-  readonly trainingKernels?: readonly WasmTrainingKernelName[];
+  /**
+   * `wasm`, `tensorflow` and `cuda`: impala-rl's training kernels registered by this call (empty if
+   * they already were).
+   */
+  readonly trainingKernels?: readonly (WasmTrainingKernelName | TensorflowTrainingKernelName)[];
   /** `auto` only: faster backends that were tried and skipped. */
   readonly skipped: readonly SkippedBackend[];
 }
@@ -155,6 +165,7 @@ interface Attempt {
   readonly requested: BackendRequest;
   readonly loader: BackendLoader;
   readonly wasmTrainingKernels: boolean;
+  readonly tensorflowTrainingKernels: boolean;
 }
 
 type Selected = Omit<BackendInfo, 'requested' | 'skipped'>;
@@ -185,8 +196,9 @@ async function useWasm({ requested, loader, wasmTrainingKernels }: Attempt): Pro
  * fails unless libtensorflow runs on a GPU; the backend active before is then restored.
  */
 async function useLibtensorflow(
-  { requested }: Attempt, packageName: BackendPackageName, mod: BackendModule, requireGpu: boolean,
+  attempt: Attempt, packageName: BackendPackageName, mod: BackendModule, requireGpu: boolean,
 ): Promise<Selected> {
+  const { requested } = attempt;
   const previous = tf.getBackend() as string | null | undefined;
   await activate(requested, 'tensorflow');
   const backend = tf.backend() as unknown as NodeBackendLike;
@@ -219,6 +231,7 @@ async function useLibtensorflow(
     version,
     threads: availableParallelism(),
     gpu: onGpu,
+    trainingKernels: attempt.tensorflowTrainingKernels ? registerTensorflowTrainingKernels() : [],
   };
   return typeof tfVersion === 'string' ? { ...selected, libtensorflowVersion: tfVersion } : selected;
 }
@@ -264,7 +277,8 @@ export function describeBackend(info: BackendInfo): string {
  * - A named backend that is missing fails with a {@link BackendUnavailableError} whose message has
  *   the exact install command (and, for `tensorflow`, the offline build script for machines that
  *   cannot download libtensorflow).
- * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`).
+ * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), and
+ *   libtensorflow (`tensorflow`, `cuda`) a faster ReLU-gradient kernel (`registerTensorflowTrainingKernels`).
  *
  * @example
  * ```ts
@@ -282,6 +296,7 @@ export async function useBackend(name: BackendRequest = 'auto', options: UseBack
     requested: name,
     loader: options.loader ?? defaultBackendLoader,
     wasmTrainingKernels: options.wasmTrainingKernels ?? true,
+    tensorflowTrainingKernels: options.tensorflowTrainingKernels ?? true,
   };
   const skipped: SkippedBackend[] = [];
   let selected: Selected | undefined;
