@@ -14,7 +14,8 @@
 //   --nets shallow,deep [BENCH_NETS]        --modes learner,fwd1,fwd32 [BENCH_MODES]
 //   --backends wasm,tensorflow [BENCH_BACKENDS]  learner backends; add cpu to time the pure-JS backend
 //                                           (about 90× slower than PyTorch: minutes per deep step)
-//   --fwd-backends auto [BENCH_FWD_BACKENDS]  backends timed for the fwd modes (auto = what useBackend('auto') picks)
+//   --fwd-backends auto,wasm [BENCH_FWD_BACKENDS]  backends timed for the fwd modes (auto = what useBackend('auto')
+//                                picks; the target applies to auto)
 //   --T 20 [BENCH_T]   --B shallow=32,deep=16 [BENCH_B]  (one number: the same B for every net)
 //   --size 84 [BENCH_SIZE]  --channels 4 [BENCH_CHANNELS]  --actions 18 [BENCH_ACTIONS]
 //   --reps 5 [BENCH_REPS]  --warmup 1 [BENCH_WARMUP]  learner steps; median of reps after the warm-up
@@ -29,6 +30,8 @@
 //                                the kernel launches per step and the top kernels by time (self and inclusive)
 //   --top 15 [BENCH_TOP]         rows of the profile table
 //   --out FILE [BENCH_OUT]       also write every result as JSON (e.g. bench/results/learner.json)
+//   --malloc-reuse 1 [BENCH_MALLOC_REUSE]  run every child (tfjs and Python) with GLIBC_TUNABLES that keep
+//                                freed memory for reuse (see MALLOC_REUSE below); 0: the system's defaults
 // Python: the first of $IMPALA_BENCH_PYTHON, bench/.venv/bin/python, python3 that imports the modules (torch,
 // resp. tensorflow + keras; e.g. bench/.venv/bin/pip install torch tensorflow-cpu==2.21.0). Every tfjs backend runs in its own process.
 // Learner settings: the maze preset's (RMSProp lr 6e-4, decay 0.99, ε 0.01 inside the root, TF1 style;
@@ -63,6 +66,7 @@ interface Config {
   xla: boolean;
   profile: boolean;
   top: number;
+  mallocReuse: boolean;
   out: string | undefined;
 }
 
@@ -81,9 +85,13 @@ interface KernelStat {
 }
 
 interface Profile {
-  /** Every kernel launch of the step, nested ones included (wasm's training kernels run others inside). */
+  /**
+   * Every kernel launch of the step, nested ones included (impala-rl's wasm kernels and some tfjs-node
+   * kernels run others inside). Not counted: tfjs's customGrad scopes (`fusedMatMul__op`, ...), which
+   * tf.profile lists too but which only wrap the kernels they run.
+   */
   kernels: number;
-  /** Launches made by impala-rl / tfjs ops directly (not from inside another kernel). */
+  /** Launches not made from inside another kernel or scope (what tfjs ops issue directly). */
   topLevelKernels: number;
   /** Wall time of the profiled step (per-kernel timing adds overhead). */
   stepMs: number;
@@ -148,7 +156,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       nets,
       modes: list('modes', 'BENCH_MODES', 'learner,fwd1,fwd32'),
       backends: list('backends', 'BENCH_BACKENDS', 'wasm,tensorflow'),
-      fwdBackends: list('fwd-backends', 'BENCH_FWD_BACKENDS', 'auto'),
+      fwdBackends: list('fwd-backends', 'BENCH_FWD_BACKENDS', 'auto,wasm'),
       T: Math.max(1, num('T', 'BENCH_T', 20)),
       B,
       size: num('size', 'BENCH_SIZE', 84),
@@ -164,6 +172,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       xla: get('xla', 'BENCH_XLA', '0') === '1',
       profile: get('profile', 'BENCH_PROFILE', '0') === '1',
       top: num('top', 'BENCH_TOP', 15),
+      mallocReuse: get('malloc-reuse', 'BENCH_MALLOC_REUSE', '1') !== '0',
       out: out === '' ? undefined : out,
     },
   };
@@ -351,6 +360,8 @@ async function profileStep(fn: () => unknown): Promise<Profile> {
     profiler.profileKernel = original;
   }
   if (depths.length !== info.kernels.length) throw new Error(`learner.bench: profiler saw ${depths.length} kernels, tf.profile ${info.kernels.length}`);
+  const backendName = tf.getBackend();
+  const isKernel = (name: string): boolean => (tf.getKernel(name, backendName) as tf.KernelConfig | undefined) !== undefined;
   const stats = new Map<string, KernelStat>();
   const childMs: number[] = [];
   const launches: Profile['slowest'] = [];
@@ -370,8 +381,8 @@ async function profileStep(fn: () => unknown): Promise<Profile> {
     stats.set(k.name, s);
   });
   return {
-    kernels: info.kernels.length,
-    topLevelKernels: depths.filter((d) => d === 0).length,
+    kernels: info.kernels.filter((k) => isKernel(k.name)).length,
+    topLevelKernels: info.kernels.filter((k, i) => depths[i] === 0 && isKernel(k.name)).length,
     stepMs,
     kernelMs,
     byKernel: [...stats.values()].sort((a, b) => b.selfMs - a.selfMs),
@@ -394,14 +405,28 @@ function parseLines(stdout: string): Result[] {
     .map((l) => JSON.parse(l) as Result);
 }
 
-function runWorkerProcess(spec: string, notes: string[]): Result[] {
+/**
+ * glibc settings that keep freed memory for reuse instead of returning it to the kernel: without them
+ * every large tensor (over 32 MB) is a fresh mmap whose pages fault in one by one, which costs ~30 µs
+ * per 4 KiB page on some virtual machines (~0.5 s per 76 MB here) against well under 1 µs on bare
+ * metal, and hits PyTorch (no caching CPU allocator) hardest.
+ */
+const MALLOC_REUSE = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295';
+
+function childEnv(cfg: Config): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
+  if (cfg.mallocReuse) env.GLIBC_TUNABLES = [process.env.GLIBC_TUNABLES, MALLOC_REUSE].filter(Boolean).join(':');
+  return env;
+}
+
+function runWorkerProcess(spec: string, cfg: Config, notes: string[]): Result[] {
   process.stderr.write(`[${spec}] starting\n`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2), '--worker', spec], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    env: childEnv(cfg),
   });
   if (run.status !== 0) notes.push(`${spec}: worker exited with status ${run.status ?? run.signal ?? 'unknown'}${run.error ? ` (${run.error.message})` : ''}`);
   return parseLines(run.stdout);
@@ -416,7 +441,7 @@ function pythonArgs(cfg: Config): string[] {
   ].map(String);
 }
 
-function runPython(label: string, modules: string[], script: string, extra: string[], notes: string[]): Result[] {
+function runPython(label: string, modules: string[], script: string, extra: string[], cfg: Config, notes: string[]): Result[] {
   const found = findPython(modules, here);
   if (found.python === null) {
     notes.push(`${label}: skipped, no Python imports ${modules.join(' + ')} (${found.reason}); set IMPALA_BENCH_PYTHON`);
@@ -428,7 +453,7 @@ function runPython(label: string, modules: string[], script: string, extra: stri
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    env: childEnv(cfg),
   });
   for (const line of run.stderr.split('\n')) if (line.startsWith(`[${label}]`)) process.stderr.write(`${line}\n`);
   if (run.status !== 0) {
@@ -472,18 +497,18 @@ function driver(cfg: Config): void {
         notes.push(`${backend}: not installed (${backend === 'cpu' ? '@tensorflow/tfjs-backend-cpu' : 'see docs/backends.md'})`);
         continue;
       }
-      results.push(...runWorkerProcess(`learner:${backend}`, notes));
+      results.push(...runWorkerProcess(`learner:${backend}`, cfg, notes));
     }
   }
-  if (fwdModes.length > 0) for (const backend of cfg.fwdBackends) results.push(...runWorkerProcess(`fwd:${backend}`, notes));
+  if (fwdModes.length > 0) for (const backend of cfg.fwdBackends) results.push(...runWorkerProcess(`fwd:${backend}`, cfg, notes));
   if (cfg.torch) {
     const modes = [...(wantLearner ? ['learner'] : []), ...fwdModes];
-    results.push(...runPython('torch', ['torch'], 'learner_torch.py', [...pythonArgs(cfg), '--modes', modes.join(','), '--fwd-reps', String(cfg.fwdReps)], notes));
+    results.push(...runPython('torch', ['torch'], 'learner_torch.py', [...pythonArgs(cfg), '--modes', modes.join(','), '--fwd-reps', String(cfg.fwdReps)], cfg, notes));
   } else notes.push('PyTorch comparison turned off (--python off / --torch off)');
   if (cfg.keras && wantLearner) {
-    results.push(...runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', pythonArgs(cfg), notes));
+    results.push(...runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', pythonArgs(cfg), cfg, notes));
     if (cfg.xla) {
-      const xla = runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', [...pythonArgs(cfg), '--xla', '1'], notes);
+      const xla = runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', [...pythonArgs(cfg), '--xla', '1'], cfg, notes);
       results.push(...xla.map((r) => ({ ...r, backend: 'keras-xla' })));
     }
   } else if (wantLearner) notes.push('TensorFlow/Keras comparison turned off (--python off / --keras off)');
@@ -493,6 +518,11 @@ function driver(cfg: Config): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nimpala-rl learner benchmark, ${started.toISOString()}, ${cpu}, ${availableParallelism()} cores, Node ${process.version}`);
   for (const l of loads) console.log(l);
+  console.log(
+    cfg.mallocReuse
+      ? `every process ran with GLIBC_TUNABLES=${MALLOC_REUSE} (freed memory is reused, not re-faulted; --malloc-reuse 0 to turn off)`
+      : 'processes ran with the system\'s malloc settings (--malloc-reuse 0)',
+  );
 
   if (wantLearner) {
     console.log(
@@ -542,11 +572,11 @@ function driver(cfg: Config): void {
     const p = r.profile!;
     console.log(
       `\nProfile: ${r.net}, tfjs ${r.backend}, one learner step of ${r.frames} frames under tf.profile: ${p.kernels} kernel launches ` +
-        `(${p.topLevelKernels} top-level, the rest run inside other kernels); step ${fmt(p.stepMs)} with per-kernel timing, ` +
+        `(${p.topLevelKernels} top-level, the rest run inside other kernels or customGrad scopes); step ${fmt(p.stepMs)} with per-kernel timing, ` +
         `top-level kernels ${fmt(p.kernelMs)}, host work between kernels ${fmt(p.stepMs - p.kernelMs)}`,
     );
     const rows = p.byKernel.slice(0, cfg.top).map((k) => [k.name, String(k.calls), fmt(k.selfMs), `${((100 * k.selfMs) / p.stepMs).toFixed(1)}%`, fmt(k.inclusiveMs)]);
-    printTable(['kernel', 'launches', 'self time', '% of step', 'inclusive'], rows);
+    printTable(['kernel (or scope)', 'launches', 'self time', '% of step', 'inclusive'], rows);
     const byCount = [...p.byKernel].sort((a, b) => b.calls - a.calls).slice(0, 10);
     console.log(`Most launched: ${byCount.map((k) => `${k.name} ${k.calls}`).join(', ')}`);
     console.log(`Slowest launches (self time, input shapes): ${p.slowest.map((k) => `${k.name} ${fmt(k.selfMs)} ${k.inputShapes}`).join('; ')}`);
