@@ -12,8 +12,9 @@
 //
 // Flags (env var in brackets, default after '='):
 //   --nets shallow,deep [BENCH_NETS]        --modes learner,fwd1,fwd32 [BENCH_MODES]
-//   --backends wasm,tensorflow [BENCH_BACKENDS]  learner backends; add cpu to time the pure-JS backend
-//                                           (about 90× slower than PyTorch: minutes per deep step)
+//   --backends wasm,tensorflow [BENCH_BACKENDS]  learner backends; add cpu to time the pure-JS backend (one
+//                                           step, no warm-up; its stock Conv2DBackpropFilter makes a full-size
+//                                           shallow step take minutes: try --nets shallow --T 2 --B 2)
 //   --fwd-backends auto,wasm [BENCH_FWD_BACKENDS]  backends timed for the fwd modes (auto = what useBackend('auto')
 //                                picks; the target applies to auto)
 //   --T 20 [BENCH_T]   --B shallow=32,deep=16 [BENCH_B]  (one number: the same B for every net)
@@ -268,7 +269,7 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       });
       const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
       const isCpu = info.name === 'cpu';
-      const warmup = isCpu ? Math.min(cfg.warmup, 1) : cfg.warmup;
+      const warmup = isCpu ? 0 : cfg.warmup;
       const reps = isCpu ? 1 : cfg.reps;
       const times: number[] = [];
       let tensorsAfterFirst = 0; // the first step also creates the optimizer's slots
@@ -282,7 +283,7 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       }
       const leaked = tf.memory().numTensors - tensorsAfterFirst;
       if (leaked !== 0) res.note = `${leaked} tensors leaked over ${warmup + reps - 1} steps`;
-      if (isCpu) res.note = [res.note, `cpu: ${warmup} warm-up + 1 step only`].filter(Boolean).join('; ');
+      if (isCpu) res.note = [res.note, 'cpu: one step, no warm-up'].filter(Boolean).join('; ');
       res.medianMs = median(times);
       res.timesMs = times;
       if (cfg.profile) {
