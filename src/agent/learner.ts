@@ -131,6 +131,13 @@ export class Learner implements ParameterSource {
   #frames = 0;
   #updates = 0;
   #snapshot: ParameterSnapshot | null = null;
+  /**
+   * The stacked observations of the last update, reused by the next one of the same size: at T = 20,
+   * B = 32 on 84×84×4 frames it is 76 MB, and a fresh buffer per update costs more (zeroing and page
+   * faults) than copying the frames into it. Its tensor is disposed before `step` returns, so no
+   * backend still reads it when it is overwritten.
+   */
+  #observationBuffer: Int32Array | Float32Array | null = null;
 
   /** @param options - see {@link LearnerOptions}. */
   constructor(options: LearnerOptions) {
@@ -207,49 +214,53 @@ export class Learner implements ParameterSource {
     const B = batch.length;
     let parts: number[] = [];
     let gradNorm = 0;
-    tf.tidy(() => {
-      const varList = Object.values(this.#variables);
-      let pieces: tf.Scalar[] = [];
-      const { grads } = tf.variableGrads(() => {
-        const out = this.#model.unroll(
-          { observation: inputs.observation, lastAction: inputs.lastAction, lastReward: inputs.lastReward },
-          inputs.dones,
-          inputs.initialState,
-        );
-        const width = out.policyLogits.shape[2];
-        const targetLogits = tf.slice(out.policyLogits, [0, 0, 0], [T, B, width]);
-        const values = tf.slice(out.baseline, [0, 0], [T, B]);
-        const bootstrapValue = tf.reshape(tf.slice(out.baseline, [T, 0], [1, B]), [B]);
-        const heads = (x: tf.Tensor) => (this.#model.actionSizes.length === 1 ? x : this.#model.splitPolicyLogits(x));
-        const actionHeads = this.#model.actionSizes.length === 1 ? inputs.actions : tf.unstack(inputs.actions, 2);
-        const vt = fromLogits({
-          ...this.#vtrace,
-          behaviourPolicyLogits: heads(inputs.behaviourLogits),
-          targetPolicyLogits: heads(targetLogits),
-          actions: actionHeads,
-          discounts: inputs.discounts,
-          rewards: inputs.rewards,
-          values,
-          bootstrapValue,
-        });
-        const pg = policyGradientLoss(vt.targetActionLogProbs, vt.pgAdvantages);
-        const bl = tf.mul(baselineCost, baselineLoss(vt.vs, values));
-        const entropy = policyEntropy(heads(targetLogits));
-        const ent = tf.mul(-entropyCost, entropy);
-        // keep(): variableGrads disposes everything but the loss; the parts are read (and freed) below.
-        pieces = [pg, bl as tf.Scalar, ent as tf.Scalar, entropy].map((x) => tf.keep(x));
-        return tf.addN([pg, bl, ent]) as tf.Scalar;
-      }, varList);
-      const named: Record<string, tf.Tensor> = {};
-      for (const [engineName, g] of Object.entries(grads)) named[this.#engineToPublic.get(engineName)!] = g;
-      const clipped = clipByGlobalNorm(named, maxGradNorm);
-      gradNorm = clipped.norm;
-      this.#optimizer.applyGradients(this.#variables, clipped.grads, lr);
-      parts = pieces.map((p) => p.dataSync()[0]!);
-      tf.dispose(pieces);
-    });
-    tf.dispose(Object.values(inputs).filter((x): x is tf.Tensor => x instanceof tf.Tensor));
-    if (inputs.initialState) tf.dispose([inputs.initialState.c, inputs.initialState.h]);
+    try {
+      tf.tidy(() => {
+        const varList = Object.values(this.#variables);
+        let pieces: tf.Scalar[] = [];
+        const { grads } = tf.variableGrads(() => {
+          const out = this.#model.unroll(
+            { observation: inputs.observation, lastAction: inputs.lastAction, lastReward: inputs.lastReward },
+            inputs.dones,
+            inputs.initialState,
+          );
+          const width = out.policyLogits.shape[2];
+          const targetLogits = tf.slice(out.policyLogits, [0, 0, 0], [T, B, width]);
+          const values = tf.slice(out.baseline, [0, 0], [T, B]);
+          const bootstrapValue = tf.reshape(tf.slice(out.baseline, [T, 0], [1, B]), [B]);
+          const heads = (x: tf.Tensor) => (this.#model.actionSizes.length === 1 ? x : this.#model.splitPolicyLogits(x));
+          const actionHeads = this.#model.actionSizes.length === 1 ? inputs.actions : tf.unstack(inputs.actions, 2);
+          const vt = fromLogits({
+            ...this.#vtrace,
+            behaviourPolicyLogits: heads(inputs.behaviourLogits),
+            targetPolicyLogits: heads(targetLogits),
+            actions: actionHeads,
+            discounts: inputs.discounts,
+            rewards: inputs.rewards,
+            values,
+            bootstrapValue,
+          });
+          const pg = policyGradientLoss(vt.targetActionLogProbs, vt.pgAdvantages);
+          const bl = tf.mul(baselineCost, baselineLoss(vt.vs, values));
+          const entropy = policyEntropy(heads(targetLogits));
+          const ent = tf.mul(-entropyCost, entropy);
+          // keep(): variableGrads disposes everything but the loss; the parts are read (and freed) below.
+          pieces = [pg, bl as tf.Scalar, ent as tf.Scalar, entropy].map((x) => tf.keep(x));
+          return tf.addN([pg, bl, ent]) as tf.Scalar;
+        }, varList);
+        const named: Record<string, tf.Tensor> = {};
+        for (const [engineName, g] of Object.entries(grads)) named[this.#engineToPublic.get(engineName)!] = g;
+        const clipped = clipByGlobalNorm(named, maxGradNorm);
+        gradNorm = clipped.norm;
+        this.#optimizer.applyGradients(this.#variables, clipped.grads, lr);
+        parts = pieces.map((p) => p.dataSync()[0]!);
+        tf.dispose(pieces);
+      });
+    } finally {
+      // Always freed (also when the update throws): the observation tensor reads the reused staging buffer.
+      tf.dispose(Object.values(inputs).filter((x): x is tf.Tensor => x instanceof tf.Tensor));
+      if (inputs.initialState) tf.dispose([inputs.initialState.c, inputs.initialState.h]);
+    }
     const [policyLoss, baselineLossValue, entropyLoss, entropySum] = parts as [number, number, number, number];
     if (![policyLoss, baselineLossValue, entropyLoss, gradNorm].every(Number.isFinite)) {
       throw new Error(
@@ -292,6 +303,14 @@ export class Learner implements ParameterSource {
     this.#optimizer.dispose();
   }
 
+  /** The observation staging buffer of `size` values (int32 for uint8 pixels), reused across updates. */
+  #stagingBuffer(pixels: boolean, size: number): Int32Array | Float32Array {
+    const buffer = this.#observationBuffer;
+    if (buffer !== null && buffer.length === size && buffer instanceof Int32Array === pixels) return buffer;
+    this.#observationBuffer = pixels ? new Int32Array(size) : new Float32Array(size);
+    return this.#observationBuffer;
+  }
+
   /** Stacks B trajectories into time-major learner inputs. */
   #stack(batch: readonly Trajectory[]) {
     if (batch.length === 0) throw new Error(`${FN}.step: the batch is empty`);
@@ -310,7 +329,7 @@ export class Learner implements ParameterSource {
       }
     });
     const pixels = first.observations instanceof Uint8Array;
-    const observation = pixels ? new Int32Array(T1 * B * obsSize) : new Float32Array(T1 * B * obsSize);
+    const observation = this.#stagingBuffer(pixels, T1 * B * obsSize);
     const lastAction = new Int32Array(T1 * B * H);
     const lastReward = new Float32Array(T1 * B);
     const dones = new Uint8Array(T1 * B);

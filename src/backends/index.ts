@@ -29,6 +29,12 @@ export {
   type CpuMatMulKernelName,
 } from './cpu-kernels.js';
 export {
+  TENSORFLOW_TRAINING_KERNELS,
+  registerTensorflowTrainingKernels,
+  unregisterTensorflowTrainingKernels,
+  type TensorflowTrainingKernelName,
+} from './tensorflow-kernels.js';
+export {
   WASM_TRAINING_KERNELS,
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,

@@ -14,6 +14,7 @@ import {
 } from './backend-names.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { registerCpuMatMulKernels, type CpuMatMulKernelName } from './cpu-kernels.js';
+import { registerTensorflowTrainingKernels, type TensorflowTrainingKernelName } from './tensorflow-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
 
 /** Options of {@link useBackend}. */
@@ -47,6 +48,12 @@ export interface UseBackendOptions {
    * @defaultValue true
    */
   readonly cpuMatMulKernels?: boolean;
+  /**
+   * Register impala-rl's faster kernels for libtensorflow when `tensorflow` or `cuda` is chosen (see
+   * `registerTensorflowTrainingKernels`; same values as the stock kernels).
+   * @defaultValue true
+   */
+  readonly tensorflowTrainingKernels?: boolean;
 }
 
 /** A backend that `auto` tried and passed over, with the reason. */
@@ -82,10 +89,10 @@ export interface BackendInfo {
   /** `tensorflow`/`cuda` only: the version of the libtensorflow the addon is linked against. */
   readonly libtensorflowVersion?: string;
   /**
-   * `wasm` and `cpu` only: the kernels impala-rl registered by this call (wasm: the training kernels;
-   * cpu: the faster matMul kernels), empty if they already were.
+   * The kernels impala-rl registered by this call (empty if they already were): `wasm`, its training
+   * kernels; `tensorflow`/`cuda`, the faster ReLU-gradient kernel; `cpu`, the faster matMul kernels.
    */
-  readonly trainingKernels?: readonly (WasmTrainingKernelName | CpuMatMulKernelName)[];
+  readonly trainingKernels?: readonly (WasmTrainingKernelName | TensorflowTrainingKernelName | CpuMatMulKernelName)[];
   /** `auto` only: faster backends that were tried and skipped. */
   readonly skipped: readonly SkippedBackend[];
 }
@@ -166,6 +173,7 @@ interface Attempt {
   readonly loader: BackendLoader;
   readonly wasmTrainingKernels: boolean;
   readonly cpuMatMulKernels: boolean;
+  readonly tensorflowTrainingKernels: boolean;
 }
 
 type Selected = Omit<BackendInfo, 'requested' | 'skipped'>;
@@ -197,8 +205,9 @@ async function useWasm({ requested, loader, wasmTrainingKernels }: Attempt): Pro
  * fails unless libtensorflow runs on a GPU; the backend active before is then restored.
  */
 async function useLibtensorflow(
-  { requested }: Attempt, packageName: BackendPackageName, mod: BackendModule, requireGpu: boolean,
+  attempt: Attempt, packageName: BackendPackageName, mod: BackendModule, requireGpu: boolean,
 ): Promise<Selected> {
+  const { requested } = attempt;
   const previous = tf.getBackend() as string | null | undefined;
   await activate(requested, 'tensorflow');
   const backend = tf.backend() as unknown as NodeBackendLike;
@@ -231,6 +240,7 @@ async function useLibtensorflow(
     version,
     threads: availableParallelism(),
     gpu: onGpu,
+    trainingKernels: attempt.tensorflowTrainingKernels ? registerTensorflowTrainingKernels() : [],
   };
   return typeof tfVersion === 'string' ? { ...selected, libtensorflowVersion: tfVersion } : selected;
 }
@@ -276,8 +286,9 @@ export function describeBackend(info: BackendInfo): string {
  * - A named backend that is missing fails with a {@link BackendUnavailableError} whose message has
  *   the exact install command (and, for `tensorflow`, the offline build script for machines that
  *   cannot download libtensorflow).
- * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), and `cpu` its
- *   faster matMul kernels (see `registerCpuMatMulKernels`).
+ * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), libtensorflow
+ *   (`tensorflow`, `cuda`) a faster ReLU-gradient kernel (`registerTensorflowTrainingKernels`), and `cpu`
+ *   faster matMul kernels (`registerCpuMatMulKernels`).
  *
  * @example
  * ```ts
@@ -296,6 +307,7 @@ export async function useBackend(name: BackendRequest = 'auto', options: UseBack
     loader: options.loader ?? defaultBackendLoader,
     wasmTrainingKernels: options.wasmTrainingKernels ?? true,
     cpuMatMulKernels: options.cpuMatMulKernels ?? true,
+    tensorflowTrainingKernels: options.tensorflowTrainingKernels ?? true,
   };
   const skipped: SkippedBackend[] = [];
   let selected: Selected | undefined;

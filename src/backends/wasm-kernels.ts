@@ -8,8 +8,10 @@ import { untransposedMatMul } from './wasm-batch-mat-mul.js';
 import { conv2DBackpropFilterWasm } from './wasm-conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasm } from './wasm-conv2d-backprop-input.js';
 import { explicitSamePadding } from './wasm-conv2d-same-pad.js';
+import { castWasm } from './wasm-cast.js';
 import { sharedIdentity } from './wasm-identity.js';
 import { maxPoolGradWasm } from './wasm-max-pool-grad.js';
+import { oneHotWasm } from './wasm-one-hot.js';
 import { unsortedSegmentSumWasm } from './wasm-unsorted-segment-sum.js';
 
 /**
@@ -22,6 +24,10 @@ import { unsortedSegmentSumWasm } from './wasm-unsorted-segment-sum.js';
  * - `Conv2D`, `FusedConv2D`: the stock kernels return zeros for `pad: 'same'` when the last stride
  *   overshoots the input (e.g. 8 rows, 3×3 filter, stride 4); given explicit padding they are right.
  * - `Identity`: shares the buffer instead of copying it (as the cpu backend does).
+ * - `OneHot`: the stock kernel writes int32 values whatever the dtype, so a float32 one-hot holds
+ *   1.4e-45 for its ones (and NaN for an off value of −1).
+ * - `Cast`: shares the buffer when the dtype does not change (gradients cast float32 to float32);
+ *   to `bool`, the stock kernel keeps the numbers (2 stays 2, 0.5 becomes 0) instead of x ≠ 0.
  */
 export const WASM_TRAINING_KERNELS = Object.freeze([
   'Conv2DBackpropFilter',
@@ -33,6 +39,8 @@ export const WASM_TRAINING_KERNELS = Object.freeze([
   'Conv2D',
   'FusedConv2D',
   'Identity',
+  'OneHot',
+  'Cast',
 ] as const);
 
 /** The name of one kernel in {@link WASM_TRAINING_KERNELS}. */
@@ -80,6 +88,12 @@ function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefine
     case 'Identity': {
       const s = needStock();
       return wasmKernelConfig(name, sharedIdentity(s.kernelFunc), s.setupFunc);
+    }
+    case 'OneHot':
+      return wasmKernelConfig(name, oneHotWasm, setup);
+    case 'Cast': {
+      const s = needStock();
+      return wasmKernelConfig(name, castWasm(s.kernelFunc), s.setupFunc);
     }
   }
 }

@@ -91,6 +91,11 @@ export interface SavedNetworkMetadata {
   readonly numParameters: number;
 }
 
+/** Splits time-major rows `[T·B, F]` into T tensors `[B, F]` (one kernel; none when T = 1). */
+function splitTime(x: tf.Tensor2D, time: number): tf.Tensor2D[] {
+  return time === 1 ? [x] : tf.split(x, time, 0);
+}
+
 /** `Array.isArray` that keeps element types for readonly arrays. */
 function isList(value: unknown): value is readonly unknown[] {
   return Array.isArray(value);
@@ -616,17 +621,23 @@ export class ImpalaNetwork {
     let core: tf.Tensor2D = coreInput;
     let finalState: tf.Tensor[] = [];
     if (this.#lstm !== null && state !== null) {
-      const notDone = dones === undefined ? undefined : tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32');
+      // Per-step inputs and reset masks come from one split each rather than a slice per step: T − 1
+      // fewer kernel launches each way, and the gradient is one concat instead of T zero-padded
+      // [T·B, F] tensors added up (the same values: adding zeros is exact).
+      const keeps =
+        dones === undefined
+          ? undefined
+          : splitTime(tf.reshape(tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32'), [n, 1]), time);
+      const inputs = splitTime(coreInput, time);
       let s: LstmState = state;
       const outputs: tf.Tensor2D[] = [];
       for (let t = 0; t < time; t++) {
-        if (notDone !== undefined) {
+        if (keeps !== undefined) {
           // Reset rows that start a new episode: multiplying by 0 gives exact zeros (the zero state).
-          const keep = tf.reshape(tf.slice(notDone, [t, 0], [1, batch]), [batch, 1]);
+          const keep = keeps[t]!;
           s = { c: tf.mul(s.c, keep), h: tf.mul(s.h, keep) };
         }
-        const input = time === 1 ? coreInput : tf.slice(coreInput, [t * batch, 0], [batch, -1]);
-        s = lstmCellStep(this.#lstm, input, s);
+        s = lstmCellStep(this.#lstm, inputs[t]!, s);
         outputs.push(s.h);
       }
       core = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);

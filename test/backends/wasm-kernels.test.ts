@@ -276,3 +276,68 @@ describe('UnsortedSegmentSum and Identity', () => {
     assert.equal(backend.numDataIds(), ids - 1);
   });
 });
+
+describe('OneHot and Cast', () => {
+  // indices 2, 0, 5 (outside [0, 3): an all-off row), −1 (likewise) and 1, depth 3.
+  const indices = [2, 0, 5, -1, 1];
+  const oneHot = (dtype: 'float32' | 'int32', on: number, off: number): number[] =>
+    tf.tidy(() => Array.from(tf.oneHot(tf.tensor1d(indices, 'int32'), 3, on, off, dtype).dataSync()));
+
+  test('float32 and int32 one-hots equal the cpu backend\'s (hand-checked rows)', async () => {
+    const cases: [('float32' | 'int32'), number, number][] = [['float32', 1, 0], ['float32', 0.5, -1], ['int32', 1, 0], ['int32', 7, -2]];
+    const wasm = cases.map(([d, on, off]) => oneHot(d, on, off));
+    await tf.setBackend('cpu');
+    const cpu = cases.map(([d, on, off]) => oneHot(d, on, off));
+    await tf.setBackend('wasm');
+    assert.deepEqual(wasm, cpu);
+    // Row b holds `on` at column indices[b] when that is in [0, 3), `off` elsewhere.
+    assert.deepEqual(wasm[1], [-1, -1, 0.5, 0.5, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0.5, -1]);
+  });
+
+  test('the stock OneHot still writes int32 bits into float32 (if this fails, upstream fixed it: drop the patch)', () => {
+    unregisterWasmTrainingKernels();
+    try {
+      const stock = oneHot('float32', 1, 0);
+      assert.equal(stock[2], 1.401298464324817e-45, 'the float32 whose bits are the int32 1');
+    } finally {
+      registerWasmTrainingKernels();
+    }
+  });
+
+  test('a same-dtype Cast shares the buffer; conversions equal the cpu backend\'s', async () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const a = tf.tensor1d([1.5, -2, 3]);
+    const ids = backend.numDataIds();
+    const b = tf.cast(a, 'float32');
+    assert.equal(backend.numDataIds(), ids);
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1.5, -2, 3]);
+    const c = tf.cast(b, 'int32');
+    assert.equal(c.dtype, 'int32');
+    assert.deepEqual(Array.from(c.dataSync()), [1, -2, 3]);
+    tf.dispose([b, c]);
+    // Conversions to bool: non-zero → 1 (hand-checked), as on the cpu backend.
+    const conversions = (): number[][] => tf.tidy(() => [
+      Array.from(tf.cast(tf.tensor1d([0, 2, 0, -3], 'int32'), 'bool').dataSync()),
+      Array.from(tf.cast(tf.tensor1d([0, 0.5, -0, NaN, -1e-30]), 'bool').dataSync()),
+      Array.from(tf.cast(tf.tensor1d([1.7, -1.7, 0.5]), 'int32').dataSync()),
+      Array.from(tf.cast(tf.tensor1d([1, 0, 1], 'bool'), 'float32').dataSync()),
+    ]);
+    const wasm = conversions();
+    await tf.setBackend('cpu');
+    const cpu = conversions();
+    await tf.setBackend('wasm');
+    assert.deepEqual(wasm, cpu);
+    assert.deepEqual(wasm[0], [0, 1, 0, 1]);
+    assert.deepEqual(wasm[1], [0, 1, 0, 1, 1]);
+  });
+
+  test('the stock Cast to bool still keeps the numbers (if this fails, upstream fixed it: keep only the sharing)', () => {
+    unregisterWasmTrainingKernels();
+    try {
+      assert.deepEqual(tf.tidy(() => Array.from(tf.cast(tf.tensor1d([0, 2], 'int32'), 'bool').dataSync())), [0, 2]);
+    } finally {
+      registerWasmTrainingKernels();
+    }
+  });
+});
