@@ -2,8 +2,7 @@
  * Registration of impala-rl's training kernels for the `tensorflow` backend (`@tensorflow/tfjs-node`
  * and `@tensorflow/tfjs-node-gpu`, which both register under that name).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { patchKernels, registeredKernel, restoreKernels } from '../internal/kernel-patches.js';
 import { tensorflowKernelConfig } from '../internal/tensorflow-backend.js';
 import { selectStep } from './tensorflow-step.js';
 
@@ -18,21 +17,8 @@ export const TENSORFLOW_TRAINING_KERNELS = Object.freeze(['Step'] as const);
 /** The name of one kernel in {@link TENSORFLOW_TRAINING_KERNELS}. */
 export type TensorflowTrainingKernelName = (typeof TENSORFLOW_TRAINING_KERNELS)[number];
 
-// As for the wasm kernels: a registry-wide tag marking our configs, carrying the stock kernel.
+// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.tensorflowTrainingKernel');
-interface TaggedKernelConfig extends KernelConfig {
-  readonly [TAG]: { readonly stock: KernelConfig };
-}
-
-function registeredKernel(name: string): KernelConfig | undefined {
-  // tfjs types getKernel as non-null but returns undefined for unregistered kernels.
-  const config: KernelConfig | undefined = tf.getKernel(name, 'tensorflow');
-  return config;
-}
-
-function isTagged(config: KernelConfig | undefined): config is TaggedKernelConfig {
-  return config !== undefined && TAG in config;
-}
 
 /**
  * Replaces the `tensorflow` backend's kernels listed in {@link TENSORFLOW_TRAINING_KERNELS} with
@@ -43,16 +29,8 @@ function isTagged(config: KernelConfig | undefined): config is TaggedKernelConfi
  * @returns the names of the kernels registered by this call.
  */
 export function registerTensorflowTrainingKernels(): readonly TensorflowTrainingKernelName[] {
-  const added: TensorflowTrainingKernelName[] = [];
-  for (const name of TENSORFLOW_TRAINING_KERNELS) {
-    const stock = registeredKernel(name);
-    if (stock === undefined || isTagged(stock)) continue;
-    const config: TaggedKernelConfig = Object.assign(tensorflowKernelConfig(name, selectStep(stock.kernelFunc)), { [TAG]: { stock } });
-    tf.unregisterKernel(name, 'tensorflow');
-    tf.registerKernel(config);
-    added.push(name);
-  }
-  return added;
+  const present = TENSORFLOW_TRAINING_KERNELS.filter((name) => registeredKernel(name, 'tensorflow') !== undefined);
+  return patchKernels('tensorflow', TAG, present, (name, stock) => tensorflowKernelConfig(name, selectStep(stock!.kernelFunc)));
 }
 
 /**
@@ -60,13 +38,5 @@ export function registerTensorflowTrainingKernels(): readonly TensorflowTraining
  * @returns the names of the kernels restored.
  */
 export function unregisterTensorflowTrainingKernels(): readonly TensorflowTrainingKernelName[] {
-  const removed: TensorflowTrainingKernelName[] = [];
-  for (const name of TENSORFLOW_TRAINING_KERNELS) {
-    const current = registeredKernel(name);
-    if (!isTagged(current)) continue;
-    tf.unregisterKernel(name, 'tensorflow');
-    tf.registerKernel(current[TAG].stock);
-    removed.push(name);
-  }
-  return removed;
+  return restoreKernels('tensorflow', TAG, TENSORFLOW_TRAINING_KERNELS);
 }
