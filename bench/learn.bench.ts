@@ -18,7 +18,7 @@ import '@tensorflow/tfjs-layers'; // registers the gradients
 import { MAZE_SMALL_PRESET, presetFor, resolvePreset, type TrainPreset } from '../src/agent/presets.js';
 import { train } from '../src/agent/train.js';
 import { useBackend, type BackendRequest } from '../src/backends/index.js';
-import { Rng } from '../src/env/rng.js';
+import { Rng } from '../src/envs/contract/rng.js';
 import { makeEnv } from '../src/envs/registry.js';
 import { writeLearningCurve, type CurvePoint } from '../src/metrics/plot.js';
 import { printTable } from './lib/timing.js';

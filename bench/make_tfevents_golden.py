@@ -1,6 +1,6 @@
 """Writes test/fixtures/metrics/tfevents-golden.json: TFRecord framing and Event protobuf bytes made by TensorFlow.
 
-The TypeScript encoder (src/internal/tf-event.ts) must reproduce these bytes exactly. Each case records its inputs,
+The TypeScript encoder (src/metrics/tf-event.ts) must reproduce these bytes exactly. Each case records its inputs,
 the serialized `tensorflow.Event` (protobuf's own SerializeToString) and the whole record as
 `tf.io.TFRecordWriter` frames it. CRC vectors come from TensorBoard's pure-Python `crc32c` / `masked_crc32c`.
 

@@ -7,8 +7,8 @@
  * so the envs render at their smallest size. Used to pick the variant of `npm run bench:learn -- maze`
  * (docs/training.md, "Maze-v0").
  */
-import { Rng } from '../src/env/rng.js';
-import { MazeEnv, type MazeOptions } from '../src/envs/maze-env.js';
+import { Rng } from '../src/envs/contract/rng.js';
+import { MazeEnv, type MazeOptions } from '../src/envs/builtin/maze-env.js';
 import { printTable } from './lib/timing.js';
 
 const EPISODES = 200;

@@ -10,8 +10,7 @@ export const version = '0.1.0';
 export * as vtrace from './vtrace/index.js';
 export * from './losses/index.js';
 export * from './optim/index.js';
-// Environments (issue 5): the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
-export * from './env/index.js';
+// Environments: the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
 export * from './envs/index.js';
 // Dynamic batching and the learner's batching queue (src/batching).
 export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError } from './batching/index.js';

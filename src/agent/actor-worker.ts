@@ -9,7 +9,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../backends/use-backend.js';
 import { makeEnv } from '../envs/registry.js';
-import { actorEnvId, actorSeed } from '../internal/actor-seed.js';
+import { actorEnvId, actorSeed } from './actor-seed.js';
 import { Actor, type ActorEnv } from './actor.js';
 import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
 import { buildNetwork } from './build-network.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../env/rng.js';
+import { Rng } from '../envs/contract/rng.js';
 import { sampleActions } from '../networks/action-sampling.js';
-import type { Env } from '../env/types.js';
+import type { Env } from '../envs/contract/types.js';
 import type { AgentModel, ModelState, ParameterSource } from './core.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 

@@ -2,7 +2,7 @@
  * The network `train` builds for a configuration and an environment's spaces. A module of its own so that actor
  * workers can build their network copy without loading the training loop.
  */
-import type { Space } from '../env/spaces.js';
+import type { Space } from '../envs/contract/spaces.js';
 import { ImpalaNetwork } from '../networks/impala-network.js';
 import { mlpTorso } from '../networks/mlp-torso.js';
 import type { ActorEnv } from './actor.js';

@@ -6,7 +6,7 @@ import type { BackendRequest } from '../backends/backend-names.js';
 import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
 import { createEnvRegistry, makeEnv } from '../envs/registry.js';
-import { actorSeed } from '../internal/actor-seed.js';
+import { actorSeed } from './actor-seed.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { writeLearningCurve } from '../metrics/plot.js';
 import { TensorBoardWriter } from '../metrics/tensorboard-writer.js';

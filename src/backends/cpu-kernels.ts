@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { patchKernels, restoreKernels } from '../internal/kernel-patches.js';
+import { patchKernels, restoreKernels } from './kernel-patches.js';
 import { matMulF32, type MatrixOperand } from './cpu-mat-mul.js';
 
 /**
@@ -17,7 +17,7 @@ export const CPU_MATMUL_KERNELS = Object.freeze(['BatchMatMul', '_FusedMatMul'] 
 /** The name of one kernel in {@link CPU_MATMUL_KERNELS}. */
 export type CpuMatMulKernelName = (typeof CPU_MATMUL_KERNELS)[number];
 
-// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
+// Tags our configs in tfjs's registry (see kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.cpuMatMulKernel');
 
 /** The parts of tfjs-backend-cpu's `MathBackendCPU` the kernels use. */

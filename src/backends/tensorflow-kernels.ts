@@ -2,8 +2,8 @@
  * Registration of impala-rl's training kernels for the `tensorflow` backend (`@tensorflow/tfjs-node`
  * and `@tensorflow/tfjs-node-gpu`, which both register under that name).
  */
-import { patchKernels, registeredKernel, restoreKernels } from '../internal/kernel-patches.js';
-import { tensorflowKernelConfig } from '../internal/tensorflow-backend.js';
+import { patchKernels, registeredKernel, restoreKernels } from './kernel-patches.js';
+import { tensorflowKernelConfig } from './tensorflow-backend.js';
 import { selectStep } from './tensorflow-step.js';
 
 /**
@@ -17,7 +17,7 @@ export const TENSORFLOW_TRAINING_KERNELS = Object.freeze(['Step'] as const);
 /** The name of one kernel in {@link TENSORFLOW_TRAINING_KERNELS}. */
 export type TensorflowTrainingKernelName = (typeof TENSORFLOW_TRAINING_KERNELS)[number];
 
-// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
+// Tags our configs in tfjs's registry (see kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.tensorflowTrainingKernel');
 
 /**

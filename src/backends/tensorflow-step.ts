@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, StepAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { asTensorflowBackend } from '../internal/tensorflow-backend.js';
-import { kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asTensorflowBackend } from './tensorflow-backend.js';
+import { kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Step';
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from './wasm-backend.js';
 
 /** Swaps the last two axes. */
 function transposeLastTwo(t: tf.Tensor): tf.Tensor {

@@ -8,7 +8,7 @@
  * - every other conversion goes to the stock kernel.
  */
 import type { CastAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Cast';
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from './wasm-backend.js';
 import { padOrCrop4D } from './wasm-pad.js';
 
 const NAME = 'Conv2DBackpropFilter';

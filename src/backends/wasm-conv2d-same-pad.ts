@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { kernelInput, type KernelArgs } from './wasm-backend.js';
 
 /** Wraps a stock conv kernel (inputs `x`, `filter`; attrs `strides`, `pad`, `dilations`, …). */
 export function explicitSamePadding(kernelName: string, stock: KernelFunc): (args: KernelArgs) => TensorInfo {

@@ -5,7 +5,7 @@
  * `tf.logSoftmax`, whose saved clones look like leaked buffers when Identity allocates.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Identity';
 

@@ -2,8 +2,8 @@
  * Registration of impala-rl's training kernels for `@tensorflow/tfjs-backend-wasm`.
  */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { patchKernels, registeredKernel, restoreKernels } from '../internal/kernel-patches.js';
-import { wasmKernelConfig } from '../internal/wasm-backend.js';
+import { patchKernels, registeredKernel, restoreKernels } from './kernel-patches.js';
+import { wasmKernelConfig } from './wasm-backend.js';
 import { untransposedMatMul } from './wasm-batch-mat-mul.js';
 import { conv2DBackpropFilterWasm } from './wasm-conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasm } from './wasm-conv2d-backprop-input.js';
@@ -55,7 +55,7 @@ export interface RegisterWasmTrainingKernelsOptions {
   readonly only?: readonly WasmTrainingKernelName[];
 }
 
-// Tags our configs in tfjs's registry (see internal/kernel-patches.ts).
+// Tags our configs in tfjs's registry (see kernel-patches.ts).
 const TAG = Symbol.for('impala-rl.wasmTrainingKernel');
 
 function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefined): KernelConfig {

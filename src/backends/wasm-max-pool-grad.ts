@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32, kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, heapF32, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'MaxPoolGrad';
 

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OneHotAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, kernelInput, type KernelArgs } from '../internal/wasm-backend.js';
+import { asWasmBackend, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'OneHot';
 

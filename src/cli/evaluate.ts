@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ActorEnv } from '../agent/actor.js';
 import { loadCheckpoint } from '../agent/checkpoint.js';
 import { buildNetwork, type TrainConfig } from '../agent/train.js';
-import type { Env } from '../env/types.js';
+import type { Env } from '../envs/contract/types.js';
 import { makeEnv } from '../envs/registry.js';
 import { createActionRng, sampleActions } from '../networks/action-sampling.js';
 import type { CoreState } from '../networks/impala-network.js';

@@ -1,16 +1,16 @@
 /**
  * The env registry: ids such as `'CartPole-v1'` mapped to factories (Gymnasium's `make`/`register`).
  */
-import { TimeLimit } from '../env/time-limit.js';
-import type { Env } from '../env/types.js';
-import { AcrobotEnv } from './acrobot.js';
-import type { AcrobotOptions } from './acrobot.js';
-import { CartPoleEnv } from './cartpole.js';
-import type { CartPoleOptions } from './cartpole.js';
-import { MazeEnv, MAZE_VARIANTS } from './maze-env.js';
-import type { MazeOptions, MazeVariantId } from './maze-env.js';
-import { MountainCarEnv } from './mountain-car.js';
-import type { MountainCarOptions } from './mountain-car.js';
+import { TimeLimit } from './wrappers/time-limit.js';
+import type { Env } from './contract/types.js';
+import { AcrobotEnv } from './builtin/acrobot.js';
+import type { AcrobotOptions } from './builtin/acrobot.js';
+import { CartPoleEnv } from './builtin/cartpole.js';
+import type { CartPoleOptions } from './builtin/cartpole.js';
+import { MazeEnv, MAZE_VARIANTS } from './builtin/maze-env.js';
+import type { MazeOptions, MazeVariantId } from './builtin/maze-env.js';
+import { MountainCarEnv } from './builtin/mountain-car.js';
+import type { MountainCarOptions } from './builtin/mountain-car.js';
 
 /** Options every `make` call accepts, whatever the env. */
 export interface MakeEnvOptions {

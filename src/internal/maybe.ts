@@ -5,7 +5,7 @@
  * vectorised env keep a synchronous env synchronous: they only go through a promise when the env gave them one, so
  * stepping a built-in env never pays for a microtask.
  */
-import type { MaybePromise } from '../env/types.js';
+import type { MaybePromise } from '../envs/contract/types.js';
 
 /** True when `value` is a promise-like (has a callable `then`). */
 export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {

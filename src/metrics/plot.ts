@@ -3,7 +3,7 @@
  * browser or any dependency. The renderers are pure string functions (they also work in a browser); only
  * {@link writeLearningCurve} touches the file system, through Node modules it imports when called.
  */
-import { formatTick, niceDomain, tickStep, ticksIn } from '../internal/nice-ticks.js';
+import { formatTick, niceDomain, tickStep, ticksIn } from './nice-ticks.js';
 
 /** One point of a curve. */
 export interface CurvePoint {

@@ -10,7 +10,7 @@
  * stays importable where they do not exist.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../internal/tf-event.js';
+import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from './tf-event.js';
 
 /** Options of {@link TensorBoardWriter.create}. */
 export interface TensorBoardWriterOptions {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fnv1a32 } from '../internal/fnv1a.js';
+import { fnv1a32 } from './fnv1a.js';
 
 /** Number of hash buckets of the instruction vocabulary (as the original agent). */
 export const INSTRUCTION_HASH_BUCKETS = 1000;

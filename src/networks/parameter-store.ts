@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fnv1a32 } from '../internal/fnv1a.js';
+import { fnv1a32 } from './fnv1a.js';
 import type { WeightFactory } from './torso.js';
 import type { WeightInitializer } from './weight-initializers.js';
 

@@ -4,9 +4,9 @@
  * plain words, instead of stopping at the first.
  */
 import { isPromiseLike } from '../internal/maybe.js';
-import { Rng } from '../env/rng.js';
-import type { Space } from '../env/spaces.js';
-import type { Env, MaybePromise } from '../env/types.js';
+import { Rng } from '../envs/contract/rng.js';
+import type { Space } from '../envs/contract/spaces.js';
+import type { Env, MaybePromise } from '../envs/contract/types.js';
 
 /** Options of {@link checkEnv}. */
 export interface CheckEnvOptions {

@@ -1,6 +1,6 @@
 /** Small, fully known models and environments for the actor/learner tests. */
-import { Box, Discrete } from '../../src/env/spaces.js';
-import type { Env, ResetResult, StepResult } from '../../src/env/types.js';
+import { Box, Discrete } from '../../src/envs/contract/spaces.js';
+import type { Env, ResetResult, StepResult } from '../../src/envs/contract/types.js';
 import type { AgentModel, ModelState, ModelStepInputs } from '../../src/agent/core.js';
 import { tf } from '../helpers/tf.js';
 

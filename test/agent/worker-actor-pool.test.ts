@@ -16,7 +16,7 @@ import { buildNetwork, resolveActorMode, train } from '../../src/agent/train.js'
 import type { Trajectory } from '../../src/agent/trajectory.js';
 import { WorkerActorPool } from '../../src/agent/worker-actor-pool.js';
 import { makeEnv } from '../../src/envs/registry.js';
-import { actorSeed } from '../../src/internal/actor-seed.js';
+import { actorSeed } from '../../src/agent/actor-seed.js';
 import { assertAllClose, setupTestBackend, testBackendName, tf } from '../helpers/tf.js';
 
 await setupTestBackend();

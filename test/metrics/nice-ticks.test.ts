@@ -2,7 +2,7 @@
 // nearest in log scale to (max - min) / count (thresholds √2, √10, √50), domain widened to multiples of the step.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTick, niceDomain, tickStep, ticksIn } from '../../src/internal/nice-ticks.js';
+import { formatTick, niceDomain, tickStep, ticksIn } from '../../src/metrics/nice-ticks.js';
 
 describe('nice ticks', () => {
   test('tickStep picks 1-2-5 steps', () => {

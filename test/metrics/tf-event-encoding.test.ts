@@ -6,9 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { crc32c, maskedCrc32c } from '../../src/internal/crc32c.js';
-import { ProtobufWriter } from '../../src/internal/protobuf-writer.js';
-import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../../src/internal/tf-event.js';
+import { crc32c, maskedCrc32c } from '../../src/metrics/crc32c.js';
+import { ProtobufWriter } from '../../src/metrics/protobuf-writer.js';
+import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../../src/metrics/tf-event.js';
 import { crc32cBitwise, decodeEvent, decodeProto, maskBitwise, readTfRecords } from '../helpers/tfevents-reader.js';
 
 interface GoldenEvent {

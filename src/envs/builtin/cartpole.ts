@@ -2,9 +2,9 @@
  * CartPole-v1, ported from Gymnasium 1.3's `classic_control/cartpole.py` (Barto, Sutton and Anderson 1983), and
  * its velocity-masked variant `CartPoleStateless-v1`.
  */
-import type { Rng } from '../env/rng.js';
-import { Box, Discrete } from '../env/spaces.js';
-import type { EnvSpec } from '../env/types.js';
+import type { Rng } from '../contract/rng.js';
+import { Box, Discrete } from '../contract/spaces.js';
+import type { EnvSpec } from '../contract/types.js';
 import { ClassicControlEnv, resetBounds } from './classic-control-env.js';
 import type { ClassicControlOptions } from './classic-control-env.js';
 

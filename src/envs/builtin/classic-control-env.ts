@@ -2,9 +2,9 @@
  * Shared machinery of the classic-control ports: seeding, the time limit, reset bounds, the float64 `state`
  * property and the order checks. Each env supplies its dynamics.
  */
-import { Rng, assertSeed } from '../env/rng.js';
-import type { Box, Discrete } from '../env/spaces.js';
-import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../env/types.js';
+import { Rng, assertSeed } from '../contract/rng.js';
+import type { Box, Discrete } from '../contract/spaces.js';
+import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 
 /** Options shared by the classic-control envs. */
 export interface ClassicControlOptions {

@@ -7,9 +7,9 @@
  * with their dtype, so a 72×96×3 frame costs 28 KB of text rather than a JSON array of 20,736 numbers.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Box, Discrete, MultiDiscrete } from '../env/spaces.js';
-import type { BoxArray, BoxDtype, Space } from '../env/spaces.js';
-import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from '../env/types.js';
+import { Box, Discrete, MultiDiscrete } from '../contract/spaces.js';
+import type { BoxArray, BoxDtype, Space } from '../contract/spaces.js';
+import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 
 /** The Python side: reads requests from stdin, answers on stdout. Passed to `python -c`. */
 const SERVER = String.raw`

@@ -1,9 +1,9 @@
 /**
  * Acrobot-v1, ported from Gymnasium 1.3's `classic_control/acrobot.py` (Sutton 1996; Sutton and Barto 1998).
  */
-import type { Rng } from '../env/rng.js';
-import { Box, Discrete } from '../env/spaces.js';
-import type { EnvSpec } from '../env/types.js';
+import type { Rng } from '../contract/rng.js';
+import { Box, Discrete } from '../contract/spaces.js';
+import type { EnvSpec } from '../contract/types.js';
 import { ClassicControlEnv, resetBounds } from './classic-control-env.js';
 import type { ClassicControlOptions } from './classic-control-env.js';
 

@@ -2,7 +2,7 @@
  * Maze generation for the pixel maze: a perfect maze carved by a randomised depth-first search, with a fraction
  * of the remaining inner walls knocked down so that there are loops (DMLab's mazes have several routes).
  */
-import type { Rng } from '../env/rng.js';
+import type { Rng } from '../contract/rng.js';
 
 /** A maze on a tile grid: cells sit at odd (row, col), walls and passages between them. */
 export interface MazeLayout {

@@ -1,10 +1,10 @@
 /**
  * The observation-normalisation wrapper (Gymnasium's `NormalizeObservation`).
  */
-import { mapMaybe } from '../internal/maybe.js';
-import { Box } from './spaces.js';
-import type { BoxArray, BoxDtype } from './spaces.js';
-import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
+import { mapMaybe } from '../../internal/maybe.js';
+import { Box } from '../contract/spaces.js';
+import type { BoxArray, BoxDtype } from '../contract/spaces.js';
+import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /** Running statistics of the observations, per element. */

@@ -1,8 +1,8 @@
 /**
  * The reward-clipping wrapper (Gymnasium's `ClipReward`).
  */
-import { mapMaybe } from '../internal/maybe.js';
-import type { Env, MaybePromise, StepResult } from './types.js';
+import { mapMaybe } from '../../internal/maybe.js';
+import type { Env, MaybePromise, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /** Options of {@link ClipReward}. */

@@ -1,8 +1,8 @@
 /**
  * The base class of env wrappers (Gymnasium's `Wrapper`): an `Env` that holds another and forwards to it.
  */
-import type { Env, EnvSpec, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
-import type { Space } from './spaces.js';
+import type { Env, EnvSpec, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
+import type { Space } from '../contract/spaces.js';
 
 /**
  * An env that wraps `env` and forwards every call to it; subclasses override what they change.

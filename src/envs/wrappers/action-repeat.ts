@@ -1,8 +1,8 @@
 /**
  * The action-repeat wrapper (frame skipping, as in the IMPALA paper's Atari and DMLab setups).
  */
-import { isPromiseLike } from '../internal/maybe.js';
-import type { Env, MaybePromise, StepResult } from './types.js';
+import { isPromiseLike } from '../../internal/maybe.js';
+import type { Env, MaybePromise, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /**

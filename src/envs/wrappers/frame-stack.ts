@@ -1,10 +1,10 @@
 /**
  * The frame-stacking wrapper (Gymnasium's `FrameStackObservation`, with a channel-last option for images).
  */
-import { mapMaybe } from '../internal/maybe.js';
-import { Box, makeBoxArray } from './spaces.js';
-import type { BoxDtype, BoxValue } from './spaces.js';
-import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
+import { mapMaybe } from '../../internal/maybe.js';
+import { Box, makeBoxArray } from '../contract/spaces.js';
+import type { BoxDtype, BoxValue } from '../contract/spaces.js';
+import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /** Options of {@link FrameStack}. */

@@ -2,9 +2,9 @@
  * A vectorised env: N copies stepped together, each reset automatically when its episode ends.
  */
 import { allMaybe, mapMaybe } from '../internal/maybe.js';
-import { assertSeed } from './rng.js';
-import type { Space } from './spaces.js';
-import type { Env, Info, MaybePromise, ResetArgs, StepResult } from './types.js';
+import { assertSeed } from './contract/rng.js';
+import type { Space } from './contract/spaces.js';
+import type { Env, Info, MaybePromise, ResetArgs, StepResult } from './contract/types.js';
 
 /** What {@link VectorEnv.reset} returns: one observation and info per copy. */
 export interface VectorResetResult<Obs> {

@@ -1,8 +1,8 @@
 /**
  * The episode-statistics wrapper (Gymnasium's `RecordEpisodeStatistics`).
  */
-import { mapMaybe } from '../internal/maybe.js';
-import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
+import { mapMaybe } from '../../internal/maybe.js';
+import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /** The statistics of one finished episode, found in `info.episode` of its last step. */

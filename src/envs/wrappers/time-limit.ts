@@ -1,8 +1,8 @@
 /**
  * The time-limit wrapper (Gymnasium's `TimeLimit`).
  */
-import { mapMaybe } from '../internal/maybe.js';
-import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from './types.js';
+import { mapMaybe } from '../../internal/maybe.js';
+import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 
 /**

@@ -3,9 +3,9 @@
  * respawn elsewhere, find it again, until the fixed episode length runs out. RGB observations for the
  * convolutional networks, rendered from the top down.
  */
-import { Rng, assertSeed } from '../env/rng.js';
-import { Box, Discrete } from '../env/spaces.js';
-import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../env/types.js';
+import { Rng, assertSeed } from '../contract/rng.js';
+import { Box, Discrete } from '../contract/spaces.js';
+import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { generateMaze } from './maze-layout.js';
 import type { MazeLayout } from './maze-layout.js';
 
