@@ -15,6 +15,7 @@ import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-wo
 import { buildNetwork } from './build-network.js';
 import type { ParameterSnapshot } from './core.js';
 import { trajectoryBuffers } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 function post(port: MessagePort, message: FromActorWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -98,6 +99,6 @@ async function runActorWorker(port: MessagePort, init: ActorWorkerInit): Promise
 }
 
 if (parentPort === null) {
-  throw new Error('actor-worker: this module is the entry of a WorkerActorPool worker thread; it cannot be imported');
+  throw new AgentError('actor-worker: this module is the entry of a WorkerActorPool worker thread; it cannot be imported');
 }
 void runActorWorker(parentPort, workerData as ActorWorkerInit);

@@ -4,6 +4,7 @@ import { sampleActions } from '../networks/action-sampling.js';
 import type { Env } from '../envs/contract/types.js';
 import type { AgentModel, ModelState, ParameterSource } from './core.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 /** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
 export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
@@ -90,9 +91,9 @@ export class Actor {
 
   /** @param options - see {@link ActorOptions}. */
   constructor(options: ActorOptions) {
-    if (options.envs.length === 0) throw new Error(`${FN}: 'envs' must hold at least one environment`);
+    if (options.envs.length === 0) throw new AgentError(`${FN}: 'envs' must hold at least one environment`);
     if (!Number.isInteger(options.unrollLength) || options.unrollLength < 1) {
-      throw new Error(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);
+      throw new AgentError(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);
     }
     this.actorId = options.actorId ?? 0;
     this.#model = options.model;
@@ -227,7 +228,7 @@ export class Actor {
 
   #setObservation(slot: EnvSlot, observation: ArrayLike<number>): void {
     if (observation.length !== this.#obsSize) {
-      throw new Error(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
+      throw new AgentError(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
     }
     slot.observation = observation;
   }

@@ -30,3 +30,4 @@ export type {
   ParameterSnapshot,
   ParameterSource,
 } from './core.js';
+export { AgentError } from './errors.js';

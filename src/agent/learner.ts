@@ -9,6 +9,7 @@ import { fromLogits } from '../vtrace/from-logits.js';
 import type { VTraceOptions } from '../vtrace/options.js';
 import type { AgentModel, ParameterSnapshot, ParameterSource } from './core.js';
 import type { EpisodeStats, Trajectory } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 /** Options of {@link Learner}; defaults are the original IMPALA's (`experiment.py`) unless noted. */
 export interface LearnerOptions extends VTraceOptions {
@@ -154,9 +155,9 @@ export class Learner implements ParameterSource {
       maxGradNorm: options.maxGradNorm ?? null,
     };
     const { discount, learningRate, actionRepeats } = this.#options;
-    if (!(discount >= 0 && discount <= 1)) throw new Error(`${FN}: 'discount' must be in [0, 1], got ${discount}`);
-    if (!(learningRate >= 0)) throw new Error(`${FN}: 'learningRate' must be >= 0, got ${learningRate}`);
-    if (!Number.isInteger(actionRepeats) || actionRepeats < 1) throw new Error(`${FN}: 'actionRepeats' must be an integer >= 1, got ${actionRepeats}`);
+    if (!(discount >= 0 && discount <= 1)) throw new AgentError(`${FN}: 'discount' must be in [0, 1], got ${discount}`);
+    if (!(learningRate >= 0)) throw new AgentError(`${FN}: 'learningRate' must be >= 0, got ${learningRate}`);
+    if (!Number.isInteger(actionRepeats) || actionRepeats < 1) throw new AgentError(`${FN}: 'actionRepeats' must be an integer >= 1, got ${actionRepeats}`);
     this.#vtrace = {
       clipRhoThreshold: options.clipRhoThreshold,
       clipCThreshold: options.clipCThreshold,
@@ -167,7 +168,7 @@ export class Learner implements ParameterSource {
     this.#optimizer = opt === 'rmsprop' ? new RMSProp(options.rmsprop) : opt === 'adam' ? new Adam() : opt;
     const variables = options.model.trainableVariables;
     const specs = options.model.weightSpecs;
-    if (variables.length !== specs.length) throw new Error(`${FN}: the model has ${variables.length} variables but ${specs.length} weight specs`);
+    if (variables.length !== specs.length) throw new AgentError(`${FN}: the model has ${variables.length} variables but ${specs.length} weight specs`);
     this.#variables = {};
     this.#engineToPublic = new Map();
     variables.forEach((v, i) => {
@@ -263,7 +264,7 @@ export class Learner implements ParameterSource {
     }
     const [policyLoss, baselineLossValue, entropyLoss, entropySum] = parts as [number, number, number, number];
     if (![policyLoss, baselineLossValue, entropyLoss, gradNorm].every(Number.isFinite)) {
-      throw new Error(
+      throw new AgentError(
         `${FN}.step: non-finite loss or gradient (policy ${policyLoss}, baseline ${baselineLossValue}, entropy ${entropyLoss}, grad norm ${gradNorm}); lower the learning rate or enable maxGradNorm`,
       );
     }
@@ -313,7 +314,7 @@ export class Learner implements ParameterSource {
 
   /** Stacks B trajectories into time-major learner inputs. */
   #stack(batch: readonly Trajectory[]) {
-    if (batch.length === 0) throw new Error(`${FN}.step: the batch is empty`);
+    if (batch.length === 0) throw new AgentError(`${FN}.step: the batch is empty`);
     const first = batch[0]!;
     const T = first.unrollLength;
     const T1 = T + 1;
@@ -323,9 +324,9 @@ export class Learner implements ParameterSource {
     const obsShape = this.#model.observationShape;
     const obsSize = obsShape.reduce((a, b) => a * b, 1);
     batch.forEach((t, b) => {
-      if (t.unrollLength !== T) throw new Error(`${FN}.step: trajectory ${b} has T = ${t.unrollLength}, trajectory 0 has T = ${T}`);
+      if (t.unrollLength !== T) throw new AgentError(`${FN}.step: trajectory ${b} has T = ${t.unrollLength}, trajectory 0 has T = ${T}`);
       if (t.observations.length !== T1 * obsSize) {
-        throw new Error(`${FN}.step: trajectory ${b} has ${t.observations.length} observation values, expected ${T1}·${obsSize} for shape [${obsShape.join(',')}]`);
+        throw new AgentError(`${FN}.step: trajectory ${b} has ${t.observations.length} observation values, expected ${T1}·${obsSize} for shape [${obsShape.join(',')}]`);
       }
     });
     const pixels = first.observations instanceof Uint8Array;
@@ -363,7 +364,7 @@ export class Learner implements ParameterSource {
       const c = new Float32Array(B * u);
       const h = new Float32Array(B * u);
       batch.forEach((t, b) => {
-        if (!t.initialState) throw new Error(`${FN}.step: trajectory ${b} has no initial state but the model is recurrent`);
+        if (!t.initialState) throw new AgentError(`${FN}.step: trajectory ${b} has no initial state but the model is recurrent`);
         c.set(t.initialState.c, b * u);
         h.set(t.initialState.h, b * u);
       });

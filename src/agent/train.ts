@@ -18,6 +18,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
 import type { EpisodeStats, Trajectory } from './trajectory.js';
 import { WorkerActorPool } from './worker-actor-pool.js';
+import { AgentError } from './errors.js';
 
 /** Where {@link train} runs its actors; see {@link TrainConfig.actorMode}. */
 export type ActorMode = 'auto' | 'inline' | 'workers';
@@ -186,7 +187,7 @@ function envIds(config: TrainConfig): readonly string[] {
 export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
   const mode = config.actorMode ?? 'auto';
   if (!['auto', 'inline', 'workers'].includes(mode)) {
-    throw new Error(`train: 'actorMode' must be 'auto', 'inline' or 'workers', got ${JSON.stringify(mode)}`);
+    throw new AgentError(`train: 'actorMode' must be 'auto', 'inline' or 'workers', got ${JSON.stringify(mode)}`);
   }
   if (mode !== 'auto') return mode;
   const builtins = createEnvRegistry();
@@ -217,9 +218,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const unrollLength = config.unrollLength ?? 20;
   const batchSize = config.batchSize ?? 8;
   for (const [k, v] of Object.entries({ numActors, envsPerActor, unrollLength, batchSize })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`train: '${k}' must be an integer >= 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new AgentError(`train: '${k}' must be an integer >= 1, got ${v}`);
   }
-  if (!(config.totalFrames > 0)) throw new Error(`train: 'totalFrames' must be > 0, got ${config.totalFrames}`);
+  if (!(config.totalFrames > 0)) throw new AgentError(`train: 'totalFrames' must be > 0, got ${config.totalFrames}`);
   const ids = envIds(config);
   let envCount = 0;
   const newEnv = (): ActorEnv => makeEnv(ids[envCount++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;

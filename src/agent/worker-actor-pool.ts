@@ -7,6 +7,7 @@ import type { BackendRequest } from '../backends/backend-names.js';
 import type { ActorState } from './actor.js';
 import type { ActorWorkerConfig, ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
 import type { Trajectory } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 export type { ActorWorkerConfig } from './actor-worker-protocol.js';
 
@@ -98,7 +99,7 @@ function resolveWorkerEntry(moduleUrl: string): { url: URL; bootstrap?: string }
     const exportsMap = (JSON.parse(readFileSync(packageJson, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
     api = new URL(exportsMap?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs', pathToFileURL(packageJson)).href;
   } catch (error) {
-    throw new Error(`${FN}: running from TypeScript sources (${moduleUrl}) needs tsx to load the worker, and tsx was not found`, { cause: error });
+    throw new AgentError(`${FN}: running from TypeScript sources (${moduleUrl}) needs tsx to load the worker, and tsx was not found`, { cause: error });
   }
   const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
   return { url, bootstrap };
@@ -180,14 +181,14 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   static async start(options: WorkerActorPoolOptions): Promise<WorkerActorPool> {
     const { numWorkers } = options;
     const credits = options.maxUnrollsAhead ?? 2;
-    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new Error(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
-    if (!Number.isInteger(credits) || credits < 1) throw new Error(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
+    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new AgentError(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
+    if (!Number.isInteger(credits) || credits < 1) throw new AgentError(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
     if (options.actorStates && options.actorStates.length > numWorkers) {
-      throw new Error(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
+      throw new AgentError(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
     }
     const entry: { url: URL; bootstrap?: string } = options.workerUrl ? { url: options.workerUrl } : resolveWorkerEntry(import.meta.url);
     if (entry.url.protocol === 'file:' && !existsSync(fileURLToPath(entry.url))) {
-      throw new Error(`${FN}: the worker entry ${entry.url.href} does not exist (was impala-rl bundled? pass 'workerUrl')`);
+      throw new AgentError(`${FN}: the worker entry ${entry.url.href} does not exist (was impala-rl bundled? pass 'workerUrl')`);
     }
     const setupModule = options.setupModule === undefined ? null : moduleUrl(options.setupModule);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
@@ -430,7 +431,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
    * @param states - one state per worker, e.g. from {@link WorkerActorPool.getActorStates}.
    */
   async setActorStates(states: readonly ActorState[]): Promise<void> {
-    if (states.length !== this.#slots.length) throw new Error(`${FN}: setActorStates got ${states.length} states for ${this.#slots.length} workers`);
+    if (states.length !== this.#slots.length) throw new AgentError(`${FN}: setActorStates got ${states.length} states for ${this.#slots.length} workers`);
     this.#throwIfUnusable('setActorStates');
     await Promise.all(this.#slots.map((slot, i) => this.#request(slot, (id) => ({ type: 'set-state', id, state: states[i]! }))));
     this.#slots.forEach((slot, i) => {
@@ -440,7 +441,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
 
   #throwIfUnusable(what: string): void {
     if (this.#failure) throw this.#failure;
-    if (this.#closed) throw new Error(`${FN}: ${what} after close()`);
+    if (this.#closed) throw new AgentError(`${FN}: ${what} after close()`);
   }
 
   #request(slot: WorkerSlot, message: (id: number) => ToActorWorker): Promise<void> {

@@ -50,3 +50,4 @@ export type {
 } from './registry.js';
 export { GymnasiumEnv } from './builtin/gymnasium-env.js';
 export type { GymnasiumEnvOptions } from './builtin/gymnasium-env.js';
+export { EnvError } from './errors.js';

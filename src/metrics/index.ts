@@ -8,3 +8,4 @@ export { TensorBoardWriter } from './tensorboard-writer.js';
 export type { TensorBoardWriterOptions } from './tensorboard-writer.js';
 export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } from './plot.js';
 export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
+export { MetricsError } from './errors.js';

@@ -37,3 +37,4 @@ export type { EncodeInstructionsOptions, InstructionInput } from './instruction-
 export { INSTRUCTION_EMBEDDING_SIZE, INSTRUCTION_LSTM_SIZE } from './instruction-encoder.js';
 export { createActionRng, sampleActions } from './action-sampling.js';
 export type { RandomSource } from './action-sampling.js';
+export { NetworkError } from './errors.js';
