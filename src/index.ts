@@ -29,9 +29,11 @@ export * from './backends/index.js';
 export * from './metrics/index.js';
 // The agent: Actor, Learner, checkpoints and the one-machine training loop.
 export * from './agent/index.js';
-// Actors in worker threads.
-export { WorkerActorPool } from './agent/worker-actor-pool.js';
-export type { WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-pool.js';
+// Actors in worker threads (WorkerActorPool and VersionedWeights are the deprecated names).
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing users
+export { WorkerActorFleet, WorkerActorPool } from './agent/worker-actor-fleet.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing users
+export type { WorkerActorFleetOptions, WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-fleet.js';
 // The error base class every module's errors extend.
 export { ImpalaRlError, ArgumentError } from './internal/errors.js';
 export type { ImpalaRlErrorOptions } from './internal/errors.js';

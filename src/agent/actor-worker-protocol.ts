@@ -1,10 +1,10 @@
 /**
- * The messages between {@link WorkerActorPool} (main thread) and its actor workers (`actor-worker.ts`).
+ * The messages between `WorkerActorFleet` (main thread) and its actor workers (`actor-worker.ts`).
  * Types only: both sides import them with `import type`.
  *
  * ```text
  * main -> worker  workerData: ActorWorkerInit
- *                 { type: 'parameters', version, weights }   weights' buffer transferred (one copy per worker)
+ *                 { type: 'parameters', snapshot }            weights' buffer transferred (one copy per worker)
  *                 { type: 'credit', parameters }              one more unroll; newer parameters ride along
  *                 { type: 'get-state', id } / { type: 'set-state', id, state }
  * worker -> main  { type: 'ready', backend }
@@ -14,48 +14,18 @@
  * ```
  */
 import type { BackendRequest } from '../backends/backend-names.js';
-import type { BuiltInTorso } from '../networks/network-options.js';
 import type { ActorState } from './actor.js';
+import type { ParameterSnapshot } from './core.js';
+import type { ActorConfig, ResolvedActorConfig } from './train-config.js';
 import type { Trajectory } from './trajectory.js';
 
-/** What a worker builds: its environments and its network copy (a subset of `train`'s configuration). */
-export interface ActorWorkerConfig {
-  /** Environment id for `makeEnv`, or a list of ids (dealt round-robin over all environments of all actors, as `train` does). */
-  readonly env: string | readonly string[];
-  /** Options passed to `makeEnv`. */
-  readonly envOptions?: Readonly<Record<string, unknown>>;
-  /**
-   * Seed of the run; worker i's actor is seeded like `train`'s in-process actor i.
-   * @defaultValue 1
-   */
-  readonly seed?: number;
-  /**
-   * Environments per worker, stepped together with batched inference.
-   * @defaultValue 8
-   */
-  readonly envsPerActor?: number;
-  /**
-   * Unroll length T.
-   * @defaultValue 20
-   */
-  readonly unrollLength?: number;
-  /**
-   * Network torso (see `TrainConfig.torso`).
-   * @defaultValue 'mlp' for vector observations, 'deep' for images
-   */
-  readonly torso?: BuiltInTorso;
-  /**
-   * LSTM units; 0 for a feed-forward core.
-   * @defaultValue 0 for vector observations, 256 for images
-   */
-  readonly lstmSize?: number;
-  /** Hidden layer sizes of the MLP torso. */
-  readonly mlpHiddenSizes?: readonly number[];
-}
+/** What a worker builds: its environments and its network copy (the actor fields of `TrainConfig`). */
+export type ActorWorkerConfig = ActorConfig;
 
 /** `workerData` of one actor worker. */
 export interface ActorWorkerInit {
-  readonly config: ActorWorkerConfig;
+  /** What to build, with every default filled in (`resolveActorConfig`): the worker applies no defaults. */
+  readonly config: ResolvedActorConfig;
   /** Index of the worker in its pool; also its actor id. */
   readonly index: number;
   readonly backend: BackendRequest;
@@ -64,14 +34,16 @@ export interface ActorWorkerInit {
   readonly actorState: ActorState | null;
   /** A module URL to import before building the envs (custom env registrations). */
   readonly setupModule: string | null;
+  /** The learner model's fingerprint, checked against the worker's network at start-up (null: not checked). */
+  readonly fingerprint: string | null;
   /** tfjs flags mirrored from the main thread (they silence tfjs' console notices). */
   readonly flags: { readonly IS_TEST: boolean; readonly PROD: boolean };
 }
 
 /** Messages from the pool to a worker. */
 export type ToActorWorker =
-  | { readonly type: 'parameters'; readonly version: number; readonly weights: Float32Array }
-  | { readonly type: 'credit'; readonly parameters: { readonly version: number; readonly weights: Float32Array } | null }
+  | { readonly type: 'parameters'; readonly snapshot: ParameterSnapshot }
+  | { readonly type: 'credit'; readonly parameters: ParameterSnapshot | null }
   | { readonly type: 'get-state'; readonly id: number }
   | { readonly type: 'set-state'; readonly id: number; readonly state: ActorState };
 

@@ -3,6 +3,7 @@ import { Rng } from '../envs/contract/rng.js';
 import { sampleActions } from '../networks/action-sampling.js';
 import type { Env } from '../envs/contract/types.js';
 import type { AgentModel, ModelState, ParameterSource } from './core.js';
+import { checkModelFingerprint } from './model-fingerprint.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
 
@@ -17,7 +18,10 @@ export interface ActorOptions {
   readonly model: AgentModel;
   /** T, new steps per unroll (each trajectory has T + 1 entries). */
   readonly unrollLength: number;
-  /** Seeds action sampling and the environments' first resets (env i gets `seed·1000 + i`). */
+  /**
+   * Seeds action sampling and the environments' first resets: env i of actor k is reset with seed
+   * `seed·1000 + i + k·100003` (k is `actorId`).
+   */
   readonly seed: number;
   /**
    * Identifies the actor in trajectories and episode statistics.
@@ -28,7 +32,7 @@ export interface ActorOptions {
   readonly parameterSource?: ParameterSource;
 }
 
-/** Serialisable actor state for checkpoints: the sampling RNG and the parameter version in use. */
+/** Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced. */
 export interface ActorState {
   /** {@link Rng.getState} of the sampling RNG. */
   readonly rng: readonly number[];
@@ -144,6 +148,7 @@ export class Actor {
     if (!this.#source) return;
     const snapshot = await this.#source.latest();
     if (snapshot.version !== this.#policyVersion) {
+      if (snapshot.fingerprint !== undefined) checkModelFingerprint(`${FN} ${this.actorId}`, snapshot.fingerprint, this.#model);
       this.#model.setWeights(snapshot.weights);
       this.#policyVersion = snapshot.version;
     }

@@ -6,7 +6,7 @@ import type { Space } from '../envs/contract/spaces.js';
 import { ImpalaNetwork } from '../networks/impala-network.js';
 import { mlpTorso } from '../networks/mlp-torso.js';
 import type { ActorEnv } from './actor.js';
-import type { TrainConfig } from './train.js';
+import type { TrainConfig } from './train-config.js';
 import { AgentError } from './errors.js';
 
 /** What {@link describeSpaces} reads from an environment's spaces. */

@@ -29,8 +29,10 @@ export interface Checkpoint {
 const CHECKPOINT = 'checkpoint';
 
 /**
- * Writes a checkpoint into `runDir/checkpoint` atomically: everything goes to a temporary folder that is
- * then renamed over the previous checkpoint, so a crash leaves either the old or the new one, never a mix.
+ * Writes a checkpoint into `runDir/checkpoint`: everything goes to a temporary folder; the previous checkpoint
+ * is renamed aside, the new one renamed into place, and the old one removed. `checkpoint/` never holds a mix of
+ * two checkpoints, but a crash between the two renames leaves no `checkpoint/` folder (only
+ * `checkpoint.old-*`), and the temporary folders of crashed writes are not removed.
  * Layout: `state.json` (config, counters, actor RNG states, weight specs, optimizer slot shapes),
  * `weights.bin` (float32 little-endian), `optimizer.bin` (the slots, concatenated in `state.json` order).
  *

@@ -18,62 +18,43 @@ import { buildPolicyValueHeads } from './policy-value-heads.js';
 import type { PolicyValueHeads } from './policy-value-heads.js';
 import type { Torso, TorsoDefinition } from './torso.js';
 import { readWeightsDirectory, writeWeightsDirectory } from './weights-file.js';
+import type { AgentModel, ModelState, ModelStepInputs, ModelStepOutputs, ModelUnrollInputs, ModelUnrollOutputs } from '../agent/core.js';
 import { NetworkError } from './errors.js';
 
-/** Recurrent state of the core: an LSTM state, or `null` for a feed-forward network. */
-export type CoreState = LstmState | null;
+/**
+ * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
+ * @deprecated The same type as {@link ModelState}; use that.
+ */
+export type CoreState = ModelState;
 
-/** Inputs of one acting step for a batch of B environments (`[B, ...]` tensors). */
-export interface NetworkStepInputs {
-  /** `[B, ...observationShape]` observations (int32 or float32 pixel values 0–255 for the pixel torsos). */
-  readonly observation: tf.Tensor;
-  /**
-   * `[B]` previous actions (`[B, H]` for a multi-discrete action space); int32, or float32 holding whole
-   * numbers. 0 at the start of an episode is fine.
-   */
-  readonly lastAction: tf.Tensor;
-  /** `[B]` float32 (or int32) previous rewards; the network clips them to [−1, 1]. */
-  readonly lastReward: tf.Tensor;
-  /**
-   * `[B]` bool (or 0/1 int32/float32): rows whose observation is the first of a new episode; their state is
-   * reset to zeros before the step, exactly as `unroll` does at `dones[t]`. Omit when no row starts an episode.
-   */
-  readonly done?: tf.Tensor;
+/**
+ * Inputs of one acting step for a batch of B environments (`[B, ...]` tensors): the agent's
+ * {@link ModelStepInputs}, plus the instruction of networks that use one. Observations are int32 or float32 pixel
+ * values 0–255 for the pixel torsos; `lastAction` may be whole-number float32; `lastReward` is clipped to [−1, 1]
+ * inside; rows with `done` get a zero state before the step, exactly as `unroll` does at `dones[t]`.
+ */
+export interface NetworkStepInputs extends ModelStepInputs {
   /** `[B, L]` tokens and `[B]` lengths; required when the network uses instructions (see `encodeInstructions`). */
   readonly instruction?: InstructionInput;
 }
 
-/** Inputs of a whole unroll of T steps for B environments (time-major `[T, B, ...]` tensors). */
-export interface NetworkUnrollInputs {
-  /** `[T, B, ...observationShape]` observations. */
-  readonly observation: tf.Tensor;
-  /** `[T, B]` previous actions (`[T, B, H]` for a multi-discrete action space); int32 or whole-number float32. */
-  readonly lastAction: tf.Tensor;
-  /** `[T, B]` previous rewards (clipped to [−1, 1] inside). */
-  readonly lastReward: tf.Tensor;
+/** Inputs of a whole unroll of T steps for B environments: {@link ModelUnrollInputs} plus an instruction. */
+export interface NetworkUnrollInputs extends ModelUnrollInputs {
   /** `[T, B, L]` tokens and `[T, B]` lengths; required when the network uses instructions. */
   readonly instruction?: InstructionInput;
 }
 
-/** Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor. */
-export interface NetworkStepOutputs {
-  /** `[B, A]` policy logits (`[B, ΣA]`: the heads' logits concatenated, for a multi-discrete space). */
-  readonly policyLogits: tf.Tensor2D;
-  /** `[B]` state-value estimates. */
-  readonly baseline: tf.Tensor1D;
-  /** Core state after the step (`null` for a feed-forward network). */
-  readonly state: CoreState;
-}
+/**
+ * Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor.
+ * @deprecated The same type as {@link ModelStepOutputs}; use that.
+ */
+export type NetworkStepOutputs = ModelStepOutputs;
 
-/** Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor. */
-export interface NetworkUnrollOutputs {
-  /** `[T, B, A]` policy logits (`[T, B, ΣA]` for a multi-discrete space). */
-  readonly policyLogits: tf.Tensor3D;
-  /** `[T, B]` state-value estimates. */
-  readonly baseline: tf.Tensor2D;
-  /** Core state after the last step (`null` for a feed-forward network). */
-  readonly finalState: CoreState;
-}
+/**
+ * Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor.
+ * @deprecated The same type as {@link ModelUnrollOutputs}; use that.
+ */
+export type NetworkUnrollOutputs = ModelUnrollOutputs;
 
 /** The settings a saved network directory records in `model.json` (`userDefinedMetadata.impalaNetwork`). */
 export interface SavedNetworkMetadata {
@@ -131,7 +112,7 @@ const REWARD_DTYPES: readonly tf.DataType[] = ['float32', 'int32'];
  * ```
  * @see https://arxiv.org/abs/1802.01561
  */
-export class ImpalaNetwork {
+export class ImpalaNetwork implements AgentModel {
   /** Shape of one observation. */
   readonly observationShape: readonly number[];
   /** Number of actions per policy head (one entry for a single discrete action space). */
@@ -236,7 +217,7 @@ export class ImpalaNetwork {
    * @param batchSize - B.
    * @returns `{ c, h }` of zeros `[B, lstmSize]` each, or `null` for a feed-forward network.
    */
-  initialState(batchSize: number): CoreState {
+  initialState(batchSize: number): ModelState {
     this.#checkAlive('initialState');
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
       throw new NetworkError(`ImpalaNetwork.initialState: batchSize must be a positive integer, got ${batchSize}`);
@@ -254,7 +235,7 @@ export class ImpalaNetwork {
    * @param state - Core state from `initialState(B)` or a previous step (`null` when feed-forward).
    * @returns `policyLogits [B, A]`, `baseline [B]` and the new state; the inputs are not disposed.
    */
-  step(inputs: NetworkStepInputs, state: CoreState): NetworkStepOutputs {
+  step(inputs: NetworkStepInputs, state: ModelState): ModelStepOutputs {
     const caller = 'ImpalaNetwork.step';
     this.#checkAlive('step');
     const batch = this.#checkInputs(caller, inputs, 1);
@@ -295,7 +276,7 @@ export class ImpalaNetwork {
    * @param initialState - Core state at the start of the unroll (`null` when feed-forward).
    * @returns `policyLogits [T, B, A]`, `baseline [T, B]` and `finalState`; the inputs are not disposed.
    */
-  unroll(inputs: NetworkUnrollInputs, dones: tf.Tensor, initialState: CoreState): NetworkUnrollOutputs {
+  unroll(inputs: NetworkUnrollInputs, dones: tf.Tensor, initialState: ModelState): ModelUnrollOutputs {
     const caller = 'ImpalaNetwork.unroll';
     this.#checkAlive('unroll');
     const batch = this.#checkInputs(caller, inputs, 2);
@@ -575,9 +556,9 @@ export class ImpalaNetwork {
     return lead[leadRank - 1]!;
   }
 
-  #checkState(caller: string, argument: string, state: CoreState, batch: number): void {
+  #checkState(caller: string, argument: string, state: ModelState, batch: number): void {
     if (this.#lstm === null) {
-      if ((state as CoreState | undefined) != null) throw new NetworkError(`${caller}: ${argument} must be null for a feed-forward network (lstmSize 0)`);
+      if ((state as ModelState | undefined) != null) throw new NetworkError(`${caller}: ${argument} must be null for a feed-forward network (lstmSize 0)`);
       return;
     }
     if (state === null || typeof state !== 'object') {
@@ -598,7 +579,7 @@ export class ImpalaNetwork {
     lastReward: tf.Tensor,
     instruction: InstructionInput | undefined,
     dones: tf.Tensor | undefined,
-    state: CoreState,
+    state: ModelState,
     time: number,
     batch: number,
   ): tf.Tensor[] {
