@@ -4,15 +4,19 @@
  * {@link resolveTrainConfig}, which fills them in and checks every value before anything is built.
  */
 import type { BackendRequest } from '../backends/backend-names.js';
-import type { RewardClipping } from '../losses/reward-clipping.js';
 import type { BuiltInTorso } from '../networks/network-options.js';
 import { AgentError } from './errors.js';
+import type { LearnerOptions } from './learner.js';
 
 /** Where {@link train} runs its actors; see {@link TrainConfig.actorMode}. */
 export type ActorMode = 'auto' | 'inline' | 'workers';
 
-/** Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). */
-export interface TrainConfig {
+/**
+ * Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). The loss and
+ * optimizer fields are the {@link Learner}'s options of the same names.
+ */
+export interface TrainConfig
+  extends Pick<LearnerOptions, 'discount' | 'baselineCost' | 'entropyCost' | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'actionRepeats' | 'maxGradNorm'> {
   /** Environment id for `makeEnv` (e.g. `'CartPole-v1'`), or a list of ids for multi-task training (round-robin over environments). */
   readonly env: string | readonly string[];
   /** Options passed to `makeEnv`. */
@@ -56,28 +60,12 @@ export interface TrainConfig {
   readonly lstmSize?: number;
   /** Hidden layer sizes of the MLP torso. */
   readonly mlpHiddenSizes?: readonly number[];
-  /** γ. @defaultValue 0.99 */
-  readonly discount?: number;
-  /** Baseline loss weight. @defaultValue 0.5 */
-  readonly baselineCost?: number;
-  /** Entropy bonus weight. @defaultValue 0.00025 */
-  readonly entropyCost?: number;
-  /** Reward clipping. @defaultValue 'abs_one' */
-  readonly rewardClipping?: RewardClipping;
-  /** Rewards are multiplied by this before clipping. @defaultValue 1 */
-  readonly rewardScale?: number;
-  /** Initial learning rate (linear decay to 0 over `totalFrames`). @defaultValue 0.00048 */
-  readonly learningRate?: number;
   /** `'rmsprop'` (TF semantics) or `'adam'`. @defaultValue 'rmsprop' */
   readonly optimizer?: 'rmsprop' | 'adam';
   /** RMSProp ε. @defaultValue 0.1 */
   readonly rmspropEpsilon?: number;
   /** RMSProp decay. @defaultValue 0.99 */
   readonly rmspropDecay?: number;
-  /** Global-norm gradient clipping (null: none). @defaultValue null */
-  readonly maxGradNorm?: number | null;
-  /** Frames per agent step, for the frame counter. @defaultValue 1 */
-  readonly actionRepeats?: number;
   /**
    * Run directory: metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), TensorBoard event files
    * (`tensorboard/`), the learning curve (`learning-curve.svg`, written at the end) and checkpoints.

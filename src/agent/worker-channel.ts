@@ -110,24 +110,46 @@ export function openWorkerChannel<Out, In>(options: WorkerChannelOptions): Chann
     report(closing ? null : new AgentError(`${caller}: ${who} exited unexpectedly with code ${code}`));
   });
   let terminated: Promise<void> | null = null;
-  return {
-    send(message, transfer = []) {
-      if (!exited && !closing) worker.postMessage(message, transfer as ArrayBuffer[]);
-    },
-    onMessage(handler) {
-      worker.removeAllListeners('message');
-      worker.on('message', handler);
-    },
-    onClose(handler) {
+  return endpointChannel<Out, In>(
+    worker,
+    () => !exited && !closing,
+    (handler) => {
       closeHandler = handler;
     },
-    close() {
+    () => {
       closing = true;
       terminated ??= exited ? Promise.resolve() : worker.terminate().then(() => undefined);
       return terminated.then(() => {
         report(null);
       });
     },
+  );
+}
+
+/** What a `Worker` and a `MessagePort` have in common. */
+interface MessageEndpoint {
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  removeAllListeners(event: 'message'): unknown;
+  addListener(event: 'message', handler: (message: unknown) => void): unknown;
+}
+
+/** A {@link Channel} over a worker or a port; `canSend` says whether the other end may still get messages. */
+function endpointChannel<Out, In>(
+  endpoint: MessageEndpoint,
+  canSend: () => boolean,
+  onClose: (handler: (error: Error | null) => void) => void,
+  close: () => Promise<void>,
+): Channel<Out, In> {
+  return {
+    send(message, transfer = []) {
+      if (canSend()) endpoint.postMessage(message, [...transfer]);
+    },
+    onMessage(handler) {
+      endpoint.removeAllListeners('message');
+      endpoint.addListener('message', handler as (message: unknown) => void);
+    },
+    onClose,
+    close,
   };
 }
 
@@ -142,26 +164,23 @@ export function parentChannel<Out, In>(caller: string): { channel: Channel<Out, 
   const port = parentPort;
   if (port === null) throw new AgentError(`${caller}: this module is the entry of a worker thread; it cannot be imported`);
   let closeHandler: ((error: Error | null) => void) | null = null;
-  port.on('close', () => closeHandler?.(null));
-  return {
-    data: workerData as unknown,
-    channel: {
-      send(message, transfer = []) {
-        port.postMessage(message, transfer as ArrayBuffer[]);
-      },
-      onMessage(handler) {
-        port.removeAllListeners('message');
-        port.on('message', handler);
-      },
-      onClose(handler) {
-        closeHandler = handler;
-      },
-      close() {
-        port.close();
-        return Promise.resolve();
-      },
+  let open = true;
+  port.on('close', () => {
+    open = false;
+    closeHandler?.(null);
+  });
+  const channel = endpointChannel<Out, In>(
+    port,
+    () => open,
+    (handler) => {
+      closeHandler = handler;
     },
-  };
+    () => {
+      port.close();
+      return Promise.resolve();
+    },
+  );
+  return { data: workerData as unknown, channel };
 }
 
 /**

@@ -3,62 +3,9 @@
  */
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TrainProgress } from '../agent/train.js';
 import { writeLearningCurve } from './plot.js';
 import { TensorBoardWriter } from './tensorboard-writer.js';
-
-/** One finished episode, as {@link MetricsWriter} records it in `episodes.csv` and TensorBoard. */
-export interface EpisodeRecord {
-  /** Sum of the environment's (unclipped) rewards. */
-  readonly episodeReturn: number;
-  /** Number of environment steps. */
-  readonly episodeLength: number;
-  /** Whether it ended by truncation. */
-  readonly truncated: boolean;
-  /** Which actor produced it. */
-  readonly actorId: number;
-  /** Which of that actor's environments. */
-  readonly envIndex: number;
-  /** Task name (multi-task runs), if any. */
-  readonly task?: string | undefined;
-}
-
-/** What {@link MetricsWriter.write} records for one learner update (`train`'s `TrainProgress` is one). */
-export interface MetricsRecord {
-  /** Frames consumed so far. */
-  readonly frames: number;
-  /** Updates so far. */
-  readonly updates: number;
-  /** Seconds of training, earlier sessions included. */
-  readonly elapsedSeconds: number;
-  /** Mean return of the last 100 episodes (NaN before the first). */
-  readonly meanReturn100: number;
-  /** Episodes finished so far. */
-  readonly episodes: number;
-  /** Total loss. */
-  readonly totalLoss: number;
-  /** Policy-gradient loss. */
-  readonly policyLoss: number;
-  /** Weighted baseline loss. */
-  readonly baselineLoss: number;
-  /** Weighted entropy loss. */
-  readonly entropyLoss: number;
-  /** Mean policy entropy per step. */
-  readonly entropy: number;
-  /** Global gradient norm before clipping. */
-  readonly gradNorm: number;
-  /** Learning rate of the update. */
-  readonly learningRate: number;
-  /** Mean policy lag of the batch. */
-  readonly policyLag: number;
-  /** Frames per second over the session. */
-  readonly framesPerSecond: number;
-  /** Updates per second over the session. */
-  readonly updatesPerSecond: number;
-  /** Trajectories waiting in the learner queue. */
-  readonly queueSize: number;
-  /** Episodes that finished in this update's batch. */
-  readonly newEpisodes: readonly EpisodeRecord[];
-}
 
 /**
  * Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, finished episodes to `episodes.csv`,
@@ -98,9 +45,9 @@ export class MetricsWriter {
   /**
    * Appends one update's row to every output, and its finished episodes to `episodes.csv`.
    *
-   * @param p - the update's metrics (`train`'s `TrainProgress` is one).
+   * @param p - the update's progress, as `train` reports it.
    */
-  async write(p: MetricsRecord): Promise<void> {
+  async write(p: TrainProgress): Promise<void> {
     const row = MetricsWriter.COLUMNS.map((c) => p[c]);
     const jsonl = JSON.stringify(Object.fromEntries(MetricsWriter.COLUMNS.map((c) => [c, p[c]])));
     const csv = `${this.#csvHeaderWritten ? '' : `${MetricsWriter.COLUMNS.join(',')}\n`}${row.join(',')}\n`;
