@@ -383,10 +383,11 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   }
 
   /**
-   * {@inheritDoc ActorFleet.actorStates}
+   * The workers' actor states for a checkpoint (entry i for worker i), within `timeoutMs`. A worker answers
+   * between two unrolls; one busy in a long (or stuck) unroll is represented by the state it reported with its
+   * last unroll. Never waits longer than `timeoutMs`.
    *
-   * @param timeoutMs - the longest wait; a worker busy in a long (or stuck) unroll answers only between two
-   *   unrolls, and is represented by the state it reported with its last unroll.
+   * @param timeoutMs - the longest wait.
    * @returns one state per worker.
    */
   async actorStates(timeoutMs: number): Promise<ActorState[]> {
