@@ -46,3 +46,4 @@ export type {
   ParameterSource,
 } from './core.js';
 export { AgentError, TrajectoryError } from './errors.js';
+export type { DefaultedField, TrainDefaults } from './train-config.js';

@@ -42,7 +42,12 @@ export interface StackedTrajectories {
   /** `[T, B]` γ, or 0 where the transition ended an episode. */
   readonly discounts: Float32Array;
   /** `[B, units]` initial core states (null for a feed-forward model). */
-  readonly initialState: { readonly c: Float32Array; readonly h: Float32Array } | null;
+  readonly initialState: {
+    /** `[B, units]` LSTM cell states. */
+    readonly c: Float32Array;
+    /** `[B, units]` LSTM hidden states. */
+    readonly h: Float32Array;
+  } | null;
 }
 
 /**

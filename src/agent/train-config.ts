@@ -96,6 +96,15 @@ export interface TrainConfig
   readonly workerSetupModule?: string;
 }
 
+/** The {@link TrainConfig} fields that have a default ({@link TRAIN_DEFAULTS}). */
+export type DefaultedField =
+  | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
+  | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
+  | 'checkpointIntervalSeconds' | 'resume' | 'actorMode';
+
+/** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
+export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
+
 /**
  * The defaults of every {@link TrainConfig} field that has one: the original IMPALA's hyperparameters
  * (`experiment.py` defaults and the paper's Table G.1), with three changes for a single machine: `totalFrames`
@@ -103,7 +112,7 @@ export interface TrainConfig
  * `actionRepeats` is 1 because the built-in environments do not repeat actions (the frame counter then counts
  * environment steps). `Learner`'s option defaults are the same values, read from here.
  */
-export const TRAIN_DEFAULTS = Object.freeze({
+export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   totalFrames: 1_000_000,
   seed: 1,
   numActors: 1,
@@ -126,8 +135,6 @@ export const TRAIN_DEFAULTS = Object.freeze({
   actorMode: 'auto',
 });
 
-/** The fields {@link TRAIN_DEFAULTS} fills in. */
-type DefaultedField = keyof typeof TRAIN_DEFAULTS;
 
 /**
  * A {@link TrainConfig} with every default filled in (by {@link resolveTrainConfig}). `torso`, `lstmSize` and
