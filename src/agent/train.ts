@@ -14,6 +14,7 @@ import { createBuiltInFleet } from './built-in-fleets.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
 import { runLearnerLoop } from './learner-loop.js';
+import { checkModelFingerprint, modelFingerprint } from './model-fingerprint.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './train-config.js';
 import type { EpisodeStats } from './trajectory.js';
 
@@ -138,8 +139,15 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   if (resolved.resume && resolved.runDir) {
     const checkpoint = await loadCheckpoint(resolved.runDir).catch(() => null);
     if (checkpoint) {
-      network.setWeights(checkpoint.weights);
-      learner.setState(checkpoint.learner);
+      try {
+        checkModelFingerprint(`train: the checkpoint in '${resolved.runDir}'`, modelFingerprint({ weightSpecs: checkpoint.weightSpecs }), network);
+        network.setWeights(checkpoint.weights);
+        learner.setState(checkpoint.learner);
+      } catch (error) {
+        learner.dispose();
+        network.dispose();
+        throw error;
+      }
       restoredActorStates = checkpoint.actors;
       recentReturns = [...checkpoint.recentReturns];
       priorSeconds = checkpoint.elapsedSeconds;

@@ -121,6 +121,24 @@ describe('train() through an ActorFleet written in the test', () => {
   });
 });
 
+describe('weights crossing a boundary', () => {
+  test('resuming from a checkpoint of another network is refused with both fingerprints, and frees what it made', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'impala-fingerprint-'));
+    try {
+      const config = { env: 'CartPole-v1', totalFrames: 20, envsPerActor: 2, unrollLength: 5, batchSize: 2, mlpHiddenSizes: [8], runDir } as const;
+      (await train(config)).network.dispose();
+      const before = tf.memory().numTensors;
+      await assert.rejects(
+        train({ ...config, totalFrames: 40, mlpHiddenSizes: [6], resume: true }),
+        /train: the checkpoint in '.*': the parameters are for another model \(fingerprint 6x\d+:[0-9a-f]{8}/,
+      );
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('InlineActorFleet', () => {
   const makeActors = (source: ParameterSource, n: number) =>
     Array.from({ length: n }, (_, i) => {
