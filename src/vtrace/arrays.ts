@@ -11,7 +11,7 @@
  */
 import { formatShape } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
-import { vtraceKernel } from './kernel.js';
+import { runVTraceKernel } from './wasm-kernel.js';
 import { addActionLogProbs, assertActionsInRange } from './log-probs.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 
@@ -207,7 +207,7 @@ export function fromImportanceWeights(args: ArraysFromImportanceWeightsArgs): Ar
   checkValueInputs(IWS, args, T, B, K);
   const dtype = pickDType(args.dtype, [args.logRhos, args.discounts, args.rewards, args.values, args.bootstrapValue]);
   const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
-  vtraceKernel(IWS, shapeOf(T, B, K), args, options, out);
+  runVTraceKernel(IWS, shapeOf(T, B, K), args, options, out);
   return out;
 }
 
@@ -335,6 +335,6 @@ export function fromLogits(args: ArraysFromLogitsArgs): ArraysFromLogitsReturns 
   const logRhos = allocate(dtype, T * B * K);
   for (let i = 0; i < logRhos.length; i++) logRhos[i] = targetActionLogProbs[i]! - behaviourActionLogProbs[i]!;
   const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
-  vtraceKernel(LOGITS, shapeOf(T, B, K), { ...args, logRhos }, options, out);
+  runVTraceKernel(LOGITS, shapeOf(T, B, K), { ...args, logRhos }, options, out);
   return { ...out, logRhos, behaviourActionLogProbs, targetActionLogProbs };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { vtraceKernel } from './kernel.js';
+import { runVTraceKernel } from './wasm-kernel.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import { assertSameShape, assertTensor, assertTimeMajor } from './tensor-checks.js';
 
@@ -47,7 +47,7 @@ export function vtraceOnTensors(
   const shape = inputs.logRhos.shape;
   const size = inputs.logRhos.size;
   const out = { vs: new Float32Array(size), pgAdvantages: new Float32Array(size) };
-  vtraceKernel(
+  runVTraceKernel(
     fn,
     shape,
     {
