@@ -7,11 +7,18 @@
  * `Float32Array` when all of them are `Float32Array`s (override with `dtype`). Accumulation is always in
  * float64, so the float32 results are the float64 results rounded once.
  *
+ * Kernel: a WebAssembly SIMD kernel where WebAssembly SIMD is available ({@link kernelName} says which), the
+ * JavaScript kernel otherwise; both give the same results. {@link VTraceWorkspace} skips the copies into and
+ * out of the WebAssembly kernel's memory.
+ *
  * @module
  */
 import { formatShape } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
 import { runVTraceKernel } from './wasm-kernel.js';
+
+export { VTraceWorkspace, type VTraceWorkspaceArgs, type VTraceWorkspaceDType } from './workspace.js';
+export { vtraceKernelName as kernelName, type VTraceKernelName } from './wasm-kernel.js';
 import { addActionLogProbs, assertActionsInRange } from './log-probs.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 

@@ -39,9 +39,22 @@ type KernelFn = (
   logMax: number,
 ) => number;
 
+/** The parts of the WebAssembly JavaScript API used here (declared locally: the project's `lib` has no DOM types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+/** A WebAssembly.Memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** The exports of the kernel module. */
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+export interface KernelExports {
+  readonly memory: WasmMemory;
   readonly vtraceF32: KernelFn;
   readonly vtraceF64: KernelFn;
   readonly expF64: (ptr: number, count: number) => void;
@@ -50,14 +63,15 @@ interface KernelExports {
 /** Which kernel `vtrace.arrays` and the tensor path use. */
 export type VTraceKernelName = 'wasm-simd' | 'javascript';
 
-const HEADER_BYTES = 1024; // the exp table (512 bytes), rounded up
+export const HEADER_BYTES = 1024; // the exp table (512 bytes), rounded up
 /** Elements per staging array: 8192 float32 (32 KiB) keeps the six staging arrays in L2. */
 const BLOCK_ELEMENTS = 8192;
 const PAGE = 65536;
 
-let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet; null: unavailable
+let compiled: object | null | undefined; // undefined: not tried yet; null: unavailable
 let shared: KernelExports | undefined; // the private cached instance (see the module comment)
 let forced: 'auto' | VTraceKernelName = 'auto';
+const runs: Record<VTraceKernelName, number> = { 'wasm-simd': 0, javascript: 0 }; // for tests: which kernel ran
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -66,27 +80,30 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-function compileModule(): WebAssembly.Module | null {
+function compileModule(): object | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   try {
-    if (typeof WebAssembly !== 'object') return null;
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (api === undefined) return null;
     const bytes = decodeBase64(VTRACE_WASM_BASE64);
     // validate() is false where the SIMD proposal (or any other instruction used) is unsupported.
-    if (!WebAssembly.validate(bytes)) return null;
-    compiled = new WebAssembly.Module(bytes);
+    if (!api.validate(bytes)) return null;
+    compiled = new api.Module(bytes);
   } catch {
     compiled = null; // e.g. a browser main thread refusing synchronous compilation
   }
   return compiled;
 }
 
-/** A new instance with its own memory, or null where the kernel is unavailable. */
-function instantiate(): KernelExports | null {
+/** A new instance with its own memory, or null where the kernel is unavailable (or forced off for tests). */
+export function instantiateVTraceKernel(): KernelExports | null {
+  if (forced === 'javascript') return null;
   const module = compileModule();
   if (module === null) return null;
   try {
-    return new WebAssembly.Instance(module, { env: { exp: Math.exp } }).exports as unknown as KernelExports;
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+    return new api.Instance(module, { env: { exp: Math.exp } }).exports as KernelExports;
   } catch {
     return null;
   }
@@ -94,7 +111,7 @@ function instantiate(): KernelExports | null {
 
 function sharedKernel(): KernelExports | null {
   if (forced === 'javascript') return null;
-  shared ??= instantiate() ?? undefined;
+  shared ??= instantiateVTraceKernel() ?? undefined;
   if (shared === undefined && forced === 'wasm-simd') throw new Error('the WebAssembly SIMD V-trace kernel is unavailable');
   return shared ?? null;
 }
@@ -115,8 +132,13 @@ export function setVTraceKernelForTesting(kernel: 'auto' | VTraceKernelName): vo
   forced = kernel;
 }
 
+/** Internal, for tests only: how many calls each kernel has run in this process. */
+export function vtraceKernelRunsForTesting(): Readonly<Record<VTraceKernelName, number>> {
+  return { ...runs };
+}
+
 /** Grows `memory` to at least `bytes`; false when it cannot. */
-function ensureMemory(memory: WebAssembly.Memory, bytes: number): boolean {
+export function ensureMemory(memory: WasmMemory, bytes: number): boolean {
   const have = memory.buffer.byteLength;
   if (bytes <= have) return true;
   try {
@@ -127,7 +149,7 @@ function ensureMemory(memory: WebAssembly.Memory, bytes: number): boolean {
   }
 }
 
-const align16 = (x: number) => (x + 15) & ~15;
+export const align16 = (x: number) => (x + 15) & ~15;
 
 type Typed = Float32Array | Float64Array;
 
@@ -135,12 +157,12 @@ function asTyped(x: ArrayLike<number>): Typed {
   return x instanceof Float32Array || x instanceof Float64Array ? x : Float64Array.from(x);
 }
 
-function logMaxThreshold(options: ResolvedVTraceOptions): number {
+export function logMaxThreshold(options: ResolvedVTraceOptions): number {
   return Math.log(Math.max(options.clipRho, options.clipC, options.clipPgRho));
 }
 
 /** Carries at `base`: V_{t+1} = vs_{t+1} = bootstrap, acc = 0. Returns their three byte offsets. */
-function initCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>): [number, number, number] {
+export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>): [number, number, number] {
   const stride = align16(N * 8);
   const nv = new Float64Array(buffer, base, N);
   const nvs = new Float64Array(buffer, base + stride, N);
@@ -170,7 +192,10 @@ export function runVTraceKernel(
   const T = shape[0]!;
   const size = input.logRhos.length;
   const kernel = size === 0 ? null : sharedKernel();
-  if (kernel === null || !runBlocked(kernel, T, size / T, input, options, out, fn, shape)) {
+  if (kernel !== null && runBlocked(kernel, T, size / T, input, options, out, fn, shape)) {
+    runs['wasm-simd']++;
+  } else {
+    runs.javascript++;
     vtraceKernel(fn, shape, input, options, out);
   }
 }
@@ -222,7 +247,7 @@ function runBlocked(
 
 /** exp over `xs` with the kernel's vector exp (for its accuracy test); null where the kernel is unavailable. */
 export function wasmExpForTesting(xs: Float64Array): Float64Array | null {
-  const kernel = instantiate();
+  const kernel = instantiateVTraceKernel();
   if (kernel === null) return null;
   const n = xs.length + (xs.length & 1);
   ensureMemory(kernel.memory, HEADER_BYTES + n * 8);

@@ -1,0 +1,210 @@
+/**
+ * The WebAssembly SIMD V-trace kernel (src/vtrace/wasm-kernel.ts) against its oracle, the JavaScript kernel
+ * (src/vtrace/kernel.ts), which the golden and property suites check against the golden files and the
+ * paper-notation oracle. Both kernels do the same float64 operations in the same order with the same exp, so
+ * the expected values here are the JavaScript kernel's results, bit for bit, on deterministic inputs; the
+ * exp's expected values are Math.exp's (V8's fdlibm port, within 1 ulp of exp).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { vtrace } from '../../src/index.js';
+import {
+  setVTraceKernelForTesting,
+  vtraceKernelName,
+  vtraceKernelRunsForTesting,
+  wasmExpForTesting,
+  type VTraceKernelName,
+} from '../../src/vtrace/wasm-kernel.js';
+
+after(() => setVTraceKernelForTesting('auto'));
+
+type Args = Parameters<typeof vtrace.arrays.fromImportanceWeights>[0];
+
+/** Deterministic inputs (an LCG): log ρ in [−spread/2, spread/2], episode ends with probability 0.05. */
+function inputs(T: number, B: number, K = 1, seed = 7, spread = 4): Args & { logRhos: Float32Array; rewards: Float32Array; values: Float32Array; discounts: Float32Array; bootstrapValue: Float32Array } {
+  let state = seed >>> 0;
+  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const n = T * B * K;
+  const fill = (len: number, f: () => number) => Float32Array.from({ length: len }, f);
+  return {
+    T,
+    B,
+    logRhos: fill(n, () => (rand() - 0.5) * spread),
+    discounts: fill(n, () => (rand() < 0.05 ? 0 : 0.99)),
+    rewards: fill(n, () => rand() * 2 - 1),
+    values: fill(n, () => rand() * 4 - 2),
+    bootstrapValue: fill(B * K, () => rand() * 4 - 2),
+  };
+}
+
+function withKernel<R>(kernel: VTraceKernelName, f: () => R): R {
+  setVTraceKernelForTesting(kernel);
+  try {
+    return f();
+  } finally {
+    setVTraceKernelForTesting('auto');
+  }
+}
+
+/** Runs both kernels; asserts the WebAssembly one ran and that the results are identical. */
+function assertSameAsJs(args: Args, label: string): void {
+  const before = vtraceKernelRunsForTesting()['wasm-simd'];
+  const wasm = withKernel('wasm-simd', () => vtrace.arrays.fromImportanceWeights(args));
+  assert.equal(vtraceKernelRunsForTesting()['wasm-simd'], before + 1, `${label}: the WebAssembly kernel did not run`);
+  const js = withKernel('javascript', () => vtrace.arrays.fromImportanceWeights(args));
+  assert.equal(wasm.vs.constructor, js.vs.constructor, `${label}: result type`);
+  assert.deepEqual(wasm.vs, js.vs, `${label}: vs`);
+  assert.deepEqual(wasm.pgAdvantages, js.pgAdvantages, `${label}: pgAdvantages`);
+}
+
+const f64 = (x: Float32Array) => Float64Array.from(x);
+
+describe('WebAssembly SIMD V-trace kernel', () => {
+  test('is the kernel selected in Node (WebAssembly SIMD is available since Node 16.4)', () => {
+    assert.equal(vtraceKernelName(), 'wasm-simd');
+    assert.equal(vtrace.arrays.kernelName(), 'wasm-simd');
+  });
+
+  test('the committed .wat and bytes.ts are what src/vtrace/wasm/generate.mjs produces', () => {
+    const script = fileURLToPath(new URL('../../src/vtrace/wasm/generate.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+  });
+
+  test('identical to the JavaScript kernel: shapes around the f32x4/f64x2 widths and the staging blocks', () => {
+    // N = B·K not a multiple of 4 or 2 (tail columns), T not a multiple of the rows per block, N above the
+    // staging block (one row per block), a single row and a single column.
+    const shapes: [number, number, number][] = [[1, 1, 1], [3, 1, 1], [5, 3, 1], [7, 5, 1], [20, 32, 1], [9, 6, 3], [33, 257, 1], [100, 256, 1], [4, 8193, 1], [37, 130, 2]];
+    for (const [T, B, K] of shapes) {
+      const x = inputs(T, B, K, T * 1000 + B);
+      const label = `[${T},${B},${K}]`;
+      assertSameAsJs(x, `${label} float32`);
+      assertSameAsJs({ ...x, logRhos: f64(x.logRhos), discounts: f64(x.discounts) }, `${label} float64 (mixed inputs)`);
+      assertSameAsJs({ ...x, dtype: 'float64' }, `${label} float32 inputs, dtype float64`);
+      assertSameAsJs({ ...x, rewards: Array.from(x.rewards, (r) => r * Math.PI), dtype: 'float32' }, `${label} number[] rewards, dtype float32`);
+    }
+  });
+
+  test('identical to the JavaScript kernel for every threshold, λ, and log ρ far outside (−40, 40)', () => {
+    const thresholds = [null, 0, 0.5, 1, 2.5];
+    let k = 0;
+    for (const clipRhoThreshold of thresholds) {
+      for (const clipPgRhoThreshold of thresholds) {
+        for (const [clipCThreshold, lambda] of [[1, 1], [null, 0.9], [0.5, 0], [2, 0.5]] as const) {
+          const x = inputs(6, 7, 1, k++, k % 2 === 0 ? 4 : 120); // spread 120: log ρ up to ±60, Math.exp lanes
+          if (k % 3 === 0) x.logRhos.set([Infinity, -Infinity, 88, -100, 39.99, -39.99, 40, -40]);
+          assertSameAsJs({ ...x, clipRhoThreshold, clipPgRhoThreshold, clipCThreshold, lambda }, `case ${k}`);
+        }
+      }
+    }
+  });
+
+  test('non-finite inputs: the same errors as the JavaScript kernel, naming argument and index', () => {
+    const T = 9;
+    const B = 7; // columns 4..6 go through the tail code
+    const message = (kernel: VTraceKernelName, args: Args): string =>
+      withKernel(kernel, () => {
+        try {
+          vtrace.arrays.fromImportanceWeights(args);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      });
+    for (const name of ['logRhos', 'discounts', 'rewards', 'values', 'bootstrapValue'] as const) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, 5, 30, 62]) {
+          for (const dtype of ['float32', 'float64'] as const) {
+            const { T: _T, B: _B, ...x } = inputs(T, B, 1, at);
+            const arrays: Record<string, Float32Array | Float64Array> = { ...x };
+            if (dtype === 'float64') for (const key of Object.keys(arrays)) arrays[key] = f64(arrays[key] as Float32Array);
+            const target = arrays[name]!;
+            target[at % target.length] = bad;
+            const args = { T, B, ...arrays } as unknown as Args;
+            const expected = message('javascript', args);
+            assert.equal(message('wasm-simd', args), expected, `${name}[${at}] = ${bad} (${dtype})`);
+            if (name !== 'logRhos' || Number.isNaN(bad)) assert.match(expected, new RegExp(`'${name}' contains`));
+          }
+        }
+      }
+    }
+  });
+
+  test('the private memory is reused and grown: results do not depend on earlier calls', () => {
+    const small = inputs(5, 3);
+    const big = inputs(50, 9000);
+    const first = vtrace.arrays.fromImportanceWeights(small);
+    vtrace.arrays.fromImportanceWeights(big); // grows the memory
+    const again = vtrace.arrays.fromImportanceWeights(small);
+    assert.deepEqual(again, first);
+    first.vs.fill(123); // results are the caller's own arrays, not views of the kernel's memory
+    assert.notDeepEqual(vtrace.arrays.fromImportanceWeights(small).vs, first.vs);
+    assertSameAsJs(big, 'after growth');
+  });
+
+  test('exp: within 2 ulps of Math.exp on (−40, 40) (200,001 points and the table boundaries), Math.exp outside', () => {
+    const xs: number[] = [];
+    for (let i = 0; i <= 200_000; i++) xs.push(-40 + (80 * i) / 200_000 + 1e-9 * Math.sin(i));
+    for (let k = -3690; k <= 3690; k += 7) for (const dx of [-1e-12, 0, 1e-12]) xs.push((k * Math.LN2) / 64 + dx);
+    xs.push(0, -0, 1e-300, -1e-300, Math.LN2 / 128, -Math.LN2 / 128, 39.999999, -39.999999);
+    const outside = [-40, 40, -745, -800, 700, 710, -Infinity, Infinity, NaN];
+    const got = wasmExpForTesting(Float64Array.from([...xs, ...outside]));
+    assert.ok(got !== null, 'kernel unavailable');
+    let worst = 0;
+    xs.forEach((x, i) => {
+      const expected = Math.exp(x);
+      const ulp = 2 ** (Math.floor(Math.log2(expected)) - 52);
+      worst = Math.max(worst, Math.abs(got[i]! - expected) / ulp);
+    });
+    assert.ok(worst <= 2, `max error ${worst} ulps`);
+    outside.forEach((x, i) => assert.ok(Object.is(got[xs.length + i], Math.exp(x)), `exp(${x})`));
+  });
+});
+
+describe('vtrace.arrays.VTraceWorkspace', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    test(`${dtype}: same results as fromImportanceWeights, in place, reusable`, () => {
+      const ws = new vtrace.arrays.VTraceWorkspace({ T: 11, B: 6, K: 3, dtype });
+      assert.equal(ws.kernel, 'wasm-simd');
+      for (const [seed, options] of [[1, {}], [2, { clipRhoThreshold: null, lambda: 0.5 }], [3, { clipPgRhoThreshold: 0 }]] as const) {
+        const x = inputs(11, 6, 3, seed);
+        ws.logRhos.set(x.logRhos);
+        ws.discounts.set(x.discounts);
+        ws.rewards.set(x.rewards);
+        ws.values.set(x.values);
+        ws.bootstrapValue.set(x.bootstrapValue);
+        const out = ws.run(options);
+        assert.equal(out.vs, ws.vs);
+        const cast = dtype === 'float32' ? (a: Float32Array) => a : f64;
+        const expected = withKernel('javascript', () =>
+          vtrace.arrays.fromImportanceWeights({ T: 11, B: 6, ...options, logRhos: cast(x.logRhos), discounts: cast(x.discounts), rewards: cast(x.rewards), values: cast(x.values), bootstrapValue: cast(x.bootstrapValue) }),
+        );
+        assert.deepEqual(ws.vs, expected.vs);
+        assert.deepEqual(ws.pgAdvantages, expected.pgAdvantages);
+      }
+    });
+  }
+
+  test('errors: bad sizes, bad options, non-finite inputs (argument and index named)', () => {
+    assert.throws(() => new vtrace.arrays.VTraceWorkspace({ T: 0, B: 2 }), /'T' must be an integer >= 1/);
+    assert.throws(() => new vtrace.arrays.VTraceWorkspace({ T: 2, B: 2, dtype: 'int8' as 'float32' }), /'dtype' must be 'float32' or 'float64'/);
+    const ws = new vtrace.arrays.VTraceWorkspace({ T: 3, B: 2 });
+    assert.throws(() => ws.run({ lambda: 2 }), /'lambda' must be a number in \[0, 1\]/);
+    ws.rewards[4] = NaN;
+    assert.throws(() => ws.run(), { name: 'VTraceArgumentError', message: "vtrace.arrays.VTraceWorkspace.run: 'rewards' contains a non-finite value (NaN) at [2,0]" });
+  });
+
+  test('falls back to plain arrays and the JavaScript kernel where WebAssembly is unavailable', () => {
+    const ws = withKernel('javascript', () => new vtrace.arrays.VTraceWorkspace({ T: 4, B: 3 }));
+    assert.equal(ws.kernel, 'javascript');
+    const x = inputs(4, 3);
+    ws.logRhos.set(x.logRhos);
+    ws.discounts.set(x.discounts);
+    ws.rewards.set(x.rewards);
+    ws.values.set(x.values);
+    ws.bootstrapValue.set(x.bootstrapValue);
+    assert.deepEqual(ws.run().vs, vtrace.arrays.fromImportanceWeights(x).vs);
+  });
+});
