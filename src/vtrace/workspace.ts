@@ -113,7 +113,7 @@ export class VTraceWorkspace {
       end += align16(n * bytes);
     }
     if (wasm !== null && !ensureMemory(wasm.memory, end)) wasm = null;
-    const make = (k: number) => (wasm === null ? new View(sizes[k]!) : new View(wasm.memory.buffer, offsets[k]!, sizes[k]!));
+    const make = (k: number) => (wasm === null ? new View(sizes[k]!) : new View(wasm.memory.buffer, offsets[k], sizes[k]));
     [this.logRhos, this.discounts, this.rewards, this.values, this.bootstrapValue, this.vs, this.pgAdvantages] = [0, 1, 2, 3, 4, 5, 6].map(make) as [
       Float32Array | Float64Array,
       Float32Array | Float64Array,

@@ -52,8 +52,8 @@ function runArrays(c: VTraceGoldenCase, cast: (a: Float64Array) => Float64Array 
 
 for (const kernel of ['wasm-simd', 'javascript'] as const satisfies readonly VTraceKernelName[]) {
   describe(`${kernel} kernel`, () => {
-    before(() => setVTraceKernelForTesting(kernel));
-    after(() => setVTraceKernelForTesting('auto'));
+    before(() => { setVTraceKernelForTesting(kernel); });
+    after(() => { setVTraceKernelForTesting('auto'); });
     describe(`golden cases: vtrace.arrays in float64 (${kernel} kernel)`, () => {
       for (const c of cases) {
         test(c.name, () => {

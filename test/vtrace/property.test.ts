@@ -85,8 +85,8 @@ const options = (c: Case) => ({
 
 for (const kernel of ['wasm-simd', 'javascript'] as const satisfies readonly VTraceKernelName[]) {
   describe(`vtrace against the paper-notation oracle (property-based, ${kernel} kernel)`, () => {
-    before(() => setVTraceKernelForTesting(kernel));
-    after(() => setVTraceKernelForTesting('auto'));
+    before(() => { setVTraceKernelForTesting(kernel); });
+    after(() => { setVTraceKernelForTesting('auto'); });
 
     test('vtrace.arrays float64 (number[] inputs) within 1e-10 of the case scale', () => {
       fc.assert(

@@ -18,12 +18,22 @@ import {
   type VTraceKernelName,
 } from '../../src/vtrace/wasm-kernel.js';
 
-after(() => setVTraceKernelForTesting('auto'));
+after(() => { setVTraceKernelForTesting('auto'); });
 
 type Args = Parameters<typeof vtrace.arrays.fromImportanceWeights>[0];
 
 /** Deterministic inputs (an LCG): log ρ in [−spread/2, spread/2], episode ends with probability 0.05. */
-function inputs(T: number, B: number, K = 1, seed = 7, spread = 4): Args & { logRhos: Float32Array; rewards: Float32Array; values: Float32Array; discounts: Float32Array; bootstrapValue: Float32Array } {
+interface Inputs {
+  T: number;
+  B: number;
+  logRhos: Float32Array;
+  discounts: Float32Array;
+  rewards: Float32Array;
+  values: Float32Array;
+  bootstrapValue: Float32Array;
+}
+
+function inputs(T: number, B: number, K = 1, seed = 7, spread = 4): Inputs {
   let state = seed >>> 0;
   const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const n = T * B * K;
@@ -117,8 +127,8 @@ describe('WebAssembly SIMD V-trace kernel', () => {
       for (const bad of [NaN, Infinity, -Infinity]) {
         for (const at of [0, 5, 30, 62]) {
           for (const dtype of ['float32', 'float64'] as const) {
-            const { T: _T, B: _B, ...x } = inputs(T, B, 1, at);
-            const arrays: Record<string, Float32Array | Float64Array> = { ...x };
+            const x = inputs(T, B, 1, at);
+            const arrays: Record<string, Float32Array | Float64Array> = { logRhos: x.logRhos, discounts: x.discounts, rewards: x.rewards, values: x.values, bootstrapValue: x.bootstrapValue };
             if (dtype === 'float64') for (const key of Object.keys(arrays)) arrays[key] = f64(arrays[key] as Float32Array);
             const target = arrays[name]!;
             target[at % target.length] = bad;
@@ -159,7 +169,7 @@ describe('WebAssembly SIMD V-trace kernel', () => {
       worst = Math.max(worst, Math.abs(got[i]! - expected) / ulp);
     });
     assert.ok(worst <= 2, `max error ${worst} ulps`);
-    outside.forEach((x, i) => assert.ok(Object.is(got[xs.length + i], Math.exp(x)), `exp(${x})`));
+    outside.forEach((x, i) => { assert.ok(Object.is(got[xs.length + i], Math.exp(x)), `exp(${x})`); });
   });
 });
 

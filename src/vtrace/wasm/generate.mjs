@@ -9,6 +9,7 @@
 // The loop bodies are written once here as templates and instantiated for the two storage types (float32 read
 // with f32x4 loads and split into two f64x2 halves; float64 read as f64x2); all arithmetic is f64x2, in the
 // same order as the JavaScript kernel (src/vtrace/kernel.ts), so both accumulate in float64.
+import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
