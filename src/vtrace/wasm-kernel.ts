@@ -57,6 +57,8 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   readonly vtraceF32: KernelFn;
   readonly vtraceF64: KernelFn;
+  readonly vtraceF32x4: KernelFn;
+  readonly expF32: (ptr: number, count: number) => void;
   readonly expF64: (ptr: number, count: number) => void;
 }
 
@@ -65,7 +67,7 @@ export type VTraceKernelName = 'wasm-simd' | 'javascript';
 
 export const HEADER_BYTES = 1024; // the exp table (512 bytes), rounded up
 /** Elements per staging array: 8192 float32 (32 KiB) keeps the six staging arrays in L2. */
-const BLOCK_ELEMENTS = 8192;
+const BLOCK_ELEMENTS = Number(process.env.VT_BLOCK ?? 8192);
 const PAGE = 65536;
 
 let compiled: object | null | undefined; // undefined: not tried yet; null: unavailable
@@ -161,12 +163,16 @@ export function logMaxThreshold(options: ResolvedVTraceOptions): number {
   return Math.log(Math.max(options.clipRho, options.clipC, options.clipPgRho));
 }
 
-/** Carries at `base`: V_{t+1} = vs_{t+1} = bootstrap, acc = 0. Returns their three byte offsets. */
-export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>): [number, number, number] {
+/**
+ * Carries at `base`: V_{t+1} = vs_{t+1} = bootstrap, acc = 0, as float64 (or float32 for the float32-arithmetic
+ * kernel), each in a slot of `align16(N · 8)` bytes. Returns their three byte offsets.
+ */
+export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>, f32 = false): [number, number, number] {
   const stride = align16(N * 8);
-  const nv = new Float64Array(buffer, base, N);
-  const nvs = new Float64Array(buffer, base + stride, N);
-  const acc = new Float64Array(buffer, base + 2 * stride, N);
+  const View = f32 ? Float32Array : Float64Array;
+  const nv = new View(buffer, base, N);
+  const nvs = new View(buffer, base + stride, N);
+  const acc = new View(buffer, base + 2 * stride, N);
   if (bootstrap instanceof Float32Array || bootstrap instanceof Float64Array) {
     nv.set(bootstrap);
     nvs.set(bootstrap);
@@ -177,10 +183,31 @@ export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootst
   return [base, base + stride, base + 2 * stride];
 }
 
+/** Byte address of the flag the float32-arithmetic kernel sets when a lane needs the float64 kernel. */
+export const EXACT_FLAG = 512;
+
+/** The smallest float32 ≥ x (x finite or ±Infinity). */
+export function roundUpToFloat32(x: number): number {
+  const f = Math.fround(x);
+  if (f >= x || !Number.isFinite(f)) return f;
+  const bits = new Float32Array([f]);
+  const int = new Int32Array(bits.buffer);
+  int[0] = f > 0 ? int[0]! + 1 : f < 0 ? int[0]! - 1 : 1;
+  return bits[0]!;
+}
+
 /**
- * V-trace on flat arrays: the WebAssembly kernel when it is available (same results as {@link vtraceKernel}
- * up to the rounding of exp's argument reduction, within the golden tolerances), the JavaScript kernel
- * otherwise. Same contract as {@link vtraceKernel}, including the errors on non-finite inputs.
+ * Which arithmetic a call uses: `'f32x4'` (float32 storage and arithmetic, like JAX and PyTorch in float32),
+ * `'f32-exact'` (float32 storage, float64 arithmetic: the JavaScript kernel's results bit for bit) or `'f64'`.
+ */
+type Mode = 'f32x4' | 'f32-exact' | 'f64';
+
+/**
+ * V-trace on flat arrays: the WebAssembly kernel when it is available, the JavaScript kernel otherwise. Same
+ * contract as {@link vtraceKernel}, errors on non-finite inputs included. Float64 results equal the JavaScript
+ * kernel's bit for bit; float32 results from float32 inputs are computed in float32 arithmetic (f32x4), within
+ * a few float32 roundings per step of the float64 results, and fall back to float64 arithmetic for the whole
+ * call where some log ρ lies outside (−80, 80) below the largest threshold, is NaN, or an output overflows.
  */
 export function runVTraceKernel(
   fn: string,
@@ -188,47 +215,65 @@ export function runVTraceKernel(
   input: KernelInputs,
   options: ResolvedVTraceOptions,
   out: KernelOutputs,
+  exactFloat32 = false,
 ): void {
   const T = shape[0]!;
   const size = input.logRhos.length;
   const kernel = size === 0 ? null : sharedKernel();
-  if (kernel !== null && runBlocked(kernel, T, size / T, input, options, out, fn, shape)) {
-    runs['wasm-simd']++;
-  } else {
+  if (kernel === null) {
     runs.javascript++;
     vtraceKernel(fn, shape, input, options, out);
+    return;
   }
+  const N = size / T;
+  const inputs = [input.logRhos, input.discounts, input.rewards, input.values, input.bootstrapValue];
+  // float32 storage only when nothing would be rounded on the way in or out.
+  const f32 = out.vs instanceof Float32Array && inputs.every((a) => a instanceof Float32Array);
+  let mode: Mode = f32 ? (exactFloat32 ? 'f32-exact' : 'f32x4') : 'f64';
+  let result = runBlocked(kernel, mode, T, N, input, options, out);
+  if (result === 'redo') {
+    mode = 'f32-exact';
+    result = runBlocked(kernel, mode, T, N, input, options, out);
+  }
+  if (result === 'no-memory') {
+    runs.javascript++;
+    vtraceKernel(fn, shape, input, options, out);
+    return;
+  }
+  runs['wasm-simd']++;
+  if (result === 'non-finite') assertFiniteInputs(fn, shape, input);
 }
 
-/** Runs the shared kernel block by block; false (nothing written) when its memory cannot grow enough. */
+/**
+ * Runs the shared kernel block by block. `'redo'`: the float32 kernel met a lane it does not handle (or
+ * overflowed); `'non-finite'`: some output is not finite (the caller searches the inputs); `'no-memory'`:
+ * nothing was written because the memory could not grow.
+ */
 function runBlocked(
   kernel: KernelExports,
+  mode: Mode,
   T: number,
   N: number,
   input: KernelInputs,
   options: ResolvedVTraceOptions,
   out: KernelOutputs,
-  fn: string,
-  shape: readonly number[],
-): boolean {
-  const inputs = [input.logRhos, input.discounts, input.rewards, input.values, input.bootstrapValue];
-  // float32 arithmetic storage only when nothing would be rounded on the way in or out.
-  const f32 = out.vs instanceof Float32Array && inputs.every((a) => a instanceof Float32Array);
-  const bytes = f32 ? 4 : 8;
+): 'done' | 'redo' | 'non-finite' | 'no-memory' {
+  const bytes = mode === 'f64' ? 8 : 4;
   const R = Math.max(1, Math.min(T, Math.floor(BLOCK_ELEMENTS / N)));
   const carries = HEADER_BYTES;
   const staging = carries + 3 * align16(N * 8);
   const blockBytes = align16(R * N * bytes);
-  if (!ensureMemory(kernel.memory, staging + 6 * blockBytes)) return false;
+  if (!ensureMemory(kernel.memory, staging + 6 * blockBytes)) return 'no-memory';
   const buffer = kernel.memory.buffer;
-  const [nvP, nvsP, accP] = initCarries(buffer, carries, N, input.bootstrapValue);
-  const View = f32 ? Float32Array : Float64Array;
+  const [nvP, nvsP, accP] = initCarries(buffer, carries, N, input.bootstrapValue, mode === 'f32x4');
+  const View = bytes === 4 ? Float32Array : Float64Array;
   const ptr = (k: number) => staging + k * blockBytes;
   const stage = [0, 1, 2, 3, 4, 5].map((k) => new View(buffer, ptr(k), R * N));
   const src = [input.logRhos, input.discounts, input.rewards, input.values].map(asTyped);
-  const run = f32 ? kernel.vtraceF32 : kernel.vtraceF64;
+  const run = mode === 'f32x4' ? kernel.vtraceF32x4 : mode === 'f32-exact' ? kernel.vtraceF32 : kernel.vtraceF64;
   const { clipRho, clipC, clipPgRho, lambda } = options;
-  const logMax = logMaxThreshold(options);
+  const logMax = mode === 'f32x4' ? roundUpToFloat32(logMaxThreshold(options)) : logMaxThreshold(options);
+  const flag = new Int32Array(buffer, EXACT_FLAG, 1);
   let guard = 0;
   for (let t1 = T; t1 > 0; ) {
     const t0 = Math.max(0, t1 - R);
@@ -236,13 +281,15 @@ function runBlocked(
     const b = t1 * N;
     for (let k = 0; k < 4; k++) stage[k]!.set(src[k]!.subarray(a, b));
     guard += run(t1 - t0, N, ptr(0), ptr(1), ptr(2), ptr(3), ptr(4), ptr(5), nvP, nvsP, accP, clipRho, clipC, clipPgRho, lambda, logMax);
+    if (mode === 'f32x4' && flag[0] !== 0) return 'redo';
     const len = b - a;
     out.vs.set(len === R * N ? stage[4]! : stage[4]!.subarray(0, len), a);
     out.pgAdvantages.set(len === R * N ? stage[5]! : stage[5]!.subarray(0, len), a);
     t1 = t0;
   }
-  if (!Number.isFinite(guard)) assertFiniteInputs(fn, shape, input);
-  return true;
+  if (Number.isFinite(guard)) return 'done';
+  // float32 arithmetic can overflow where float64 does not: redo in float64 unless an input is invalid.
+  return mode === 'f32x4' ? 'redo' : 'non-finite';
 }
 
 /** exp over `xs` with the kernel's vector exp (for its accuracy test); null where the kernel is unavailable. */
@@ -255,5 +302,18 @@ export function wasmExpForTesting(xs: Float64Array): Float64Array | null {
   view.fill(0);
   view.set(xs);
   kernel.expF64(HEADER_BYTES, n);
+  return view.slice(0, xs.length);
+}
+
+/** exp over `xs` with the float32 kernel's vector exp (for its accuracy test); null where it is unavailable. */
+export function wasmExpF32ForTesting(xs: Float32Array): Float32Array | null {
+  const kernel = instantiateVTraceKernel();
+  if (kernel === null) return null;
+  const n = (xs.length + 3) & ~3;
+  ensureMemory(kernel.memory, HEADER_BYTES + n * 4);
+  const view = new Float32Array(kernel.memory.buffer, HEADER_BYTES, n);
+  view.fill(0);
+  view.set(xs);
+  kernel.expF32(HEADER_BYTES, n);
   return view.slice(0, xs.length);
 }

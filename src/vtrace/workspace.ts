@@ -4,10 +4,12 @@ import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import {
   align16,
   ensureMemory,
+  EXACT_FLAG,
   HEADER_BYTES,
   initCarries,
   instantiateVTraceKernel,
   logMaxThreshold,
+  roundUpToFloat32,
   type KernelExports,
   type VTraceKernelName,
 } from './wasm-kernel.js';
@@ -148,9 +150,21 @@ export class VTraceWorkspace {
       return out;
     }
     const [lr, d, r, v, vs, pg, carries] = this.#pointers as [number, number, number, number, number, number, number];
-    const [nv, nvs, acc] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue);
-    const run = this.dtype === 'float32' ? wasm.vtraceF32 : wasm.vtraceF64;
-    const guard = run(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, resolved.clipRho, resolved.clipC, resolved.clipPgRho, resolved.lambda, logMaxThreshold(resolved));
+    const { clipRho, clipC, clipPgRho, lambda } = resolved;
+    const logMax = logMaxThreshold(resolved);
+    let guard: number;
+    if (this.dtype === 'float32') {
+      // float32 arithmetic first; float64 arithmetic where it cannot serve (see runVTraceKernel).
+      const [nv, nvs, acc] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue, true);
+      guard = wasm.vtraceF32x4(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, clipRho, clipC, clipPgRho, lambda, roundUpToFloat32(logMax));
+      if (new Int32Array(wasm.memory.buffer, EXACT_FLAG, 1)[0] !== 0 || !Number.isFinite(guard)) {
+        const [nv64, nvs64, acc64] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue);
+        guard = wasm.vtraceF32(this.T, N, lr, d, r, v, vs, pg, nv64, nvs64, acc64, clipRho, clipC, clipPgRho, lambda, logMax);
+      }
+    } else {
+      const [nv, nvs, acc] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue);
+      guard = wasm.vtraceF64(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, clipRho, clipC, clipPgRho, lambda, logMax);
+    }
     if (!Number.isFinite(guard)) assertFiniteInputs(fn, shape, input);
     return out;
   }

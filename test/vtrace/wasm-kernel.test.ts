@@ -1,20 +1,26 @@
 /**
  * The WebAssembly SIMD V-trace kernel (src/vtrace/wasm-kernel.ts) against its oracle, the JavaScript kernel
  * (src/vtrace/kernel.ts), which the golden and property suites check against the golden files and the
- * paper-notation oracle. Both kernels do the same float64 operations in the same order with the same exp, so
- * the expected values here are the JavaScript kernel's results, bit for bit, on deterministic inputs; the
- * exp's expected values are Math.exp's (V8's fdlibm port, within 1 ulp of exp).
+ * paper-notation oracle. Expected values here are the JavaScript kernel's results on deterministic inputs:
+ * bit for bit for the float64-arithmetic paths (float64, mixed inputs, and float32 storage with float64
+ * arithmetic: the same operations in the same order with the same exp), within the golden float32 tolerance
+ * `1e-5 + 1e-5·|e|` for the float32-arithmetic (f32x4) path. The exps' expected values are Math.exp's (V8's
+ * fdlibm port, within 1 ulp of exp), rounded to float32 for the float32 exp.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { vtrace } from '../../src/index.js';
+import { resolveVTraceOptions } from '../../src/vtrace/options.js';
+import { assertClose } from '../helpers/close.js';
 import {
+  runVTraceKernel,
   setVTraceKernelForTesting,
   vtraceKernelName,
   vtraceKernelRunsForTesting,
   wasmExpForTesting,
+  wasmExpF32ForTesting,
   type VTraceKernelName,
 } from '../../src/vtrace/wasm-kernel.js';
 
@@ -58,15 +64,40 @@ function withKernel<R>(kernel: VTraceKernelName, f: () => R): R {
   }
 }
 
-/** Runs both kernels; asserts the WebAssembly one ran and that the results are identical. */
-function assertSameAsJs(args: Args, label: string): void {
+/** Both kernels' results; asserts the WebAssembly one ran. */
+function bothKernels(args: Args, label: string) {
   const before = vtraceKernelRunsForTesting()['wasm-simd'];
   const wasm = withKernel('wasm-simd', () => vtrace.arrays.fromImportanceWeights(args));
   assert.equal(vtraceKernelRunsForTesting()['wasm-simd'], before + 1, `${label}: the WebAssembly kernel did not run`);
   const js = withKernel('javascript', () => vtrace.arrays.fromImportanceWeights(args));
   assert.equal(wasm.vs.constructor, js.vs.constructor, `${label}: result type`);
-  assert.deepEqual(wasm.vs, js.vs, `${label}: vs`);
-  assert.deepEqual(wasm.pgAdvantages, js.pgAdvantages, `${label}: pgAdvantages`);
+  return { wasm, js };
+}
+
+/**
+ * Float64 arithmetic paths: identical results. Float32 inputs and results (f32x4 arithmetic): within the golden
+ * float32 tolerance, and the float32-storage, float64-arithmetic path (its fallback) identical.
+ */
+function assertSameAsJs(args: Args, label: string): void {
+  const { wasm, js } = bothKernels(args, label);
+  if (!(wasm.vs instanceof Float32Array) || Array.isArray(args.logRhos) || !(args.logRhos instanceof Float32Array) || args.dtype === 'float64') {
+    assert.deepEqual(wasm.vs, js.vs, `${label}: vs`);
+    assert.deepEqual(wasm.pgAdvantages, js.pgAdvantages, `${label}: pgAdvantages`);
+    return;
+  }
+  // Equal values (±Infinity included: an overflow sends the call to float64 arithmetic) count as close.
+  const close = (a: Float32Array | Float64Array, e: Float32Array | Float64Array, what: string) => {
+    assertClose(a.map((v, i) => (Object.is(v, e[i]) ? 0 : v)), e.map((v, i) => (Object.is(v, a[i]) ? 0 : v)), 1e-5, 1e-5, `${label}: ${what} (f32x4)`);
+  };
+  close(wasm.vs, js.vs, 'vs');
+  close(wasm.pgAdvantages, js.pgAdvantages, 'pgAdvantages');
+  const n = args.logRhos.length;
+  const exact = { vs: new Float32Array(n), pgAdvantages: new Float32Array(n) };
+  const T = args.T;
+  const shape = n === T * args.B ? [T, args.B] : [T, args.B, n / (T * args.B)];
+  runVTraceKernel('test', shape, args, resolveVTraceOptions('test', args), exact, true);
+  assert.deepEqual(exact.vs, js.vs, `${label}: vs (float32 storage, float64 arithmetic)`);
+  assert.deepEqual(exact.pgAdvantages, js.pgAdvantages, `${label}: pgAdvantages (float32 storage, float64 arithmetic)`);
 }
 
 const f64 = (x: Float32Array) => Float64Array.from(x);
@@ -83,7 +114,7 @@ describe('WebAssembly SIMD V-trace kernel', () => {
     assert.equal(r.status, 0, r.stderr + r.stdout);
   });
 
-  test('identical to the JavaScript kernel: shapes around the f32x4/f64x2 widths and the staging blocks', () => {
+  test('matches the JavaScript kernel: shapes around the f32x4/f64x2 widths and the staging blocks', () => {
     // N = B·K not a multiple of 4 or 2 (tail columns), T not a multiple of the rows per block, N above the
     // staging block (one row per block), a single row and a single column.
     const shapes: [number, number, number][] = [[1, 1, 1], [3, 1, 1], [5, 3, 1], [7, 5, 1], [20, 32, 1], [9, 6, 3], [33, 257, 1], [100, 256, 1], [4, 8193, 1], [37, 130, 2]];
@@ -97,7 +128,7 @@ describe('WebAssembly SIMD V-trace kernel', () => {
     }
   });
 
-  test('identical to the JavaScript kernel for every threshold, λ, and log ρ far outside (−40, 40)', () => {
+  test('matches the JavaScript kernel for every threshold, λ, and log ρ far outside (−40, 40) and (−80, 80)', () => {
     const thresholds = [null, 0, 0.5, 1, 2.5];
     let k = 0;
     for (const clipRhoThreshold of thresholds) {
@@ -173,6 +204,33 @@ describe('WebAssembly SIMD V-trace kernel', () => {
   });
 });
 
+describe('WebAssembly SIMD V-trace kernel, float32 exp', () => {
+  test('within 2 float32 ulps of Math.exp rounded to float32 on (−80, 80) (400,000 points)', () => {
+    const xs = new Float32Array(400_000);
+    for (let i = 0; i < xs.length; i++) xs[i] = -80 + (160 * i) / xs.length + 1e-4 * Math.sin(i);
+    const got = wasmExpF32ForTesting(xs);
+    assert.ok(got !== null, 'kernel unavailable');
+    let worst = 0;
+    xs.forEach((x, i) => {
+      const expected = Math.fround(Math.exp(x));
+      const ulp = 2 ** (Math.floor(Math.log2(expected)) - 23);
+      worst = Math.max(worst, Math.abs(got[i]! - expected) / ulp);
+    });
+    assert.ok(worst <= 2, `max error ${worst} float32 ulps`);
+  });
+
+  test('log ρ outside (−80, 80), NaN or ±Infinity below the largest threshold: float64 arithmetic, identical to the JavaScript kernel', () => {
+    for (const bad of [80, -80, 95, -200, -Infinity]) {
+      const x = inputs(6, 9, 1, 3);
+      x.logRhos[20] = bad;
+      const args = { ...x, clipRhoThreshold: null };
+      const { wasm, js } = bothKernels(args, String(bad));
+      assert.deepEqual(wasm.vs, js.vs, `log ρ = ${bad}: vs`);
+      assert.deepEqual(wasm.pgAdvantages, js.pgAdvantages, `log ρ = ${bad}: pgAdvantages`);
+    }
+  });
+});
+
 describe('vtrace.arrays.VTraceWorkspace', () => {
   for (const dtype of ['float32', 'float64'] as const) {
     test(`${dtype}: same results as fromImportanceWeights, in place, reusable`, () => {
@@ -188,9 +246,7 @@ describe('vtrace.arrays.VTraceWorkspace', () => {
         const out = ws.run(options);
         assert.equal(out.vs, ws.vs);
         const cast = dtype === 'float32' ? (a: Float32Array) => a : f64;
-        const expected = withKernel('javascript', () =>
-          vtrace.arrays.fromImportanceWeights({ T: 11, B: 6, ...options, logRhos: cast(x.logRhos), discounts: cast(x.discounts), rewards: cast(x.rewards), values: cast(x.values), bootstrapValue: cast(x.bootstrapValue) }),
-        );
+        const expected = vtrace.arrays.fromImportanceWeights({ T: 11, B: 6, ...options, logRhos: cast(x.logRhos), discounts: cast(x.discounts), rewards: cast(x.rewards), values: cast(x.values), bootstrapValue: cast(x.bootstrapValue) });
         assert.deepEqual(ws.vs, expected.vs);
         assert.deepEqual(ws.pgAdvantages, expected.pgAdvantages);
       }
@@ -215,6 +271,6 @@ describe('vtrace.arrays.VTraceWorkspace', () => {
     ws.rewards.set(x.rewards);
     ws.values.set(x.values);
     ws.bootstrapValue.set(x.bootstrapValue);
-    assert.deepEqual(ws.run().vs, vtrace.arrays.fromImportanceWeights(x).vs);
+    assert.deepEqual(ws.run().vs, withKernel('javascript', () => vtrace.arrays.fromImportanceWeights(x)).vs);
   });
 });

@@ -244,6 +244,126 @@ const fixLanes = `
       (then (local.set $rho (f64x2.replace_lane 1 (local.get $rho) (call $mathExp (local.get $xi))))))
     (local.get $rho))`;
 
+
+// ---- float32 arithmetic (f32x4): the fast kernel for float32 storage ----
+// exp(x) = 2^k · Q(y), x = k·ln2 + y, |y| ≤ ln2/2, Q the degree-7 Taylor polynomial (remainder < 6e-9 relative),
+// in float32; valid where x ∈ (−80, 80). Lanes outside (or NaN) raise the kernel's "exact" flag instead, and the
+// caller redoes the call with the float64 kernel.
+const f32 = (x) => (Object.is(x, Infinity) ? 'inf' : Object.is(x, -Infinity) ? '-inf' : Math.fround(x).toPrecision(9));
+const splat4 = (x) => `(v128.const f32x4 ${f32(x)} ${f32(x)} ${f32(x)} ${f32(x)})`;
+const LN2_HI_F32 = 0.693359375; // 355/512: k · LN2_HI_F32 is exact in float32 for |k| < 2^15
+const LN2_LO_F32 = Math.LN2 - LN2_HI_F32;
+/** Byte address of the i32 flag the float32 kernel sets when some lane needs the float64 kernel. */
+const EXACT_FLAG = 512;
+
+/** exp of the f32x4 in local $x into local $e (lanes outside (−80, 80) are wrong here). */
+const exp4Code = `
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${splat4(Math.LOG2E)})))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat4(LN2_HI_F32)}))
+                             (f32x4.mul (local.get $k) ${splat4(LN2_LO_F32)})))
+    (local.set $p (f32x4.add ${splat4(1 / 720)} (f32x4.mul (local.get $y) ${splat4(1 / 5040)})))
+    (local.set $p (f32x4.add ${splat4(1 / 120)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add ${splat4(1 / 24)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add ${splat4(1 / 6)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add ${splat4(1 / 2)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add ${splat4(1)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add ${splat4(1)} (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $e (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))`;
+
+/** One float32 V-trace step on four columns (or one, splat, for the tail); see stepCode. */
+function step4Code(nv, nvs, acc, lanes) {
+  const load = (addr) => (lanes === 4 ? `(v128.load ${addr})` : `(v128.load32_splat ${addr})`);
+  const store = (addr, value) => (lanes === 4 ? `(v128.store ${addr} ${value})` : `(v128.store32_lane 0 ${addr} ${value})`);
+  return `
+    ${exp4Code}
+    (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
+    (local.set $rho (v128.bitselect ${splat4(Infinity)} (local.get $e) (local.get $ge)))
+    (local.set $bad (v128.or (local.get $bad) (v128.andnot
+      (v128.not (v128.and (f32x4.gt (local.get $x) ${splat4(-80)}) (f32x4.lt (local.get $x) ${splat4(80)})))
+      (local.get $ge))))
+    (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
+    (local.set $a (f32x4.add
+      (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nv)})) (local.get $v)))
+      (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) ${load(acc)})))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
+    (local.set $pg (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipPg))
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))
+    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ${store(acc, '(local.get $a)')}
+    ${store(nv, '(local.get $v)')}
+    ${store(nvs, '(local.get $vsT)')}`;
+}
+
+const carry4 = (base) => `(i32.add (local.get ${base}) (local.get $cn))`;
+
+/** Rows t = rows−1 … 0 of float32 [rows, N] arrays in float32 arithmetic; carries are float32 [N]. */
+const kernelF32x4 = `
+  (func $vtraceF32x4 (export "vtraceF32x4") ${kernelParams}
+    (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
+    (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
+    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $bad v128)
+    (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
+    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
+    (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
+    (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
+    (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
+    (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
+    (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (local.set $t (local.get $rows))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $i (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2)))
+      (local.set $n (i32.const 0))
+      (local.set $cn (i32.const 0))
+      (block $vecDone (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $n) (local.get $n4)))
+        (local.set $x (v128.load ${at('$lrP')}))
+        (local.set $d (v128.load ${at('$dP')}))
+        (local.set $r (v128.load ${at('$rP')}))
+        (local.set $v (v128.load ${at('$vP')}))
+        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 4)}
+        (v128.store ${at('$vsP')} (local.get $vsT))
+        (v128.store ${at('$pgP')} (local.get $pg))
+        (local.set $n (i32.add (local.get $n) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 16)))
+        (br $vecLoop)))
+      (block $tailDone (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $x (v128.load32_splat ${at('$lrP')}))
+        (local.set $d (v128.load32_splat ${at('$dP')}))
+        (local.set $r (v128.load32_splat ${at('$rP')}))
+        (local.set $v (v128.load32_splat ${at('$vP')}))
+        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 1)}
+        (v128.store32_lane 0 ${at('$vsP')} (local.get $vsT))
+        (v128.store32_lane 0 ${at('$pgP')} (local.get $pg))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
+        (br $tailLoop)))
+      (br $rowLoop)))
+    (i32.store (i32.const ${EXACT_FLAG}) (v128.any_true (local.get $bad)))
+    (f64.add
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
+
+/** The float32 exp over n float32 values at p, in place (n a multiple of 4), for its accuracy test. */
+const exp4Export = `
+  (func (export "expF32") (param $ptr i32) (param $count i32)
+    (local $x v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $end i32)
+    (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+      (local.set $x (v128.load (local.get $ptr)))
+      ${exp4Code}
+      (v128.store (local.get $ptr) (local.get $e))
+      (local.set $ptr (i32.add (local.get $ptr) (i32.const 16)))
+      (br $loop))))`;
+
 /** The whole module; `i64x2.join` (low halves of two vectors) is expanded to a shuffle below. */
 function moduleText() {
   const text = `;; GENERATED by src/vtrace/wasm/generate.mjs from its templates: edit that file, then run npm run build:vtrace-wasm.
@@ -251,12 +371,14 @@ function moduleText() {
 (module
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
   (memory (export "memory") 1)
-  ;; bytes 0..${EXP_TABLE_BYTES - 1}: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian
+  ;; bytes 0..${EXP_TABLE_BYTES - 1}: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian; bytes ${EXACT_FLAG}..${EXACT_FLAG + 3}: the float32 kernel's flag
   (data (i32.const 0) "${expTable()}")
   ${fixLanes}
   ${kernelF32}
   ${kernelF64}
+  ${kernelF32x4}
   ${expExport}
+  ${exp4Export}
 )
 `;
   return text
