@@ -4,12 +4,14 @@
  * inferred from the lengths), `bootstrapValue` is `[B, ...]`.
  *
  * Precision: results are `Float64Array` when any float input is a `Float64Array` or a `number[]`, and
- * `Float32Array` when all of them are `Float32Array`s (override with `dtype`). Accumulation is always in
- * float64, so the float32 results are the float64 results rounded once.
+ * `Float32Array` when all of them are `Float32Array`s (override with `dtype`).
  *
  * Kernel: a WebAssembly SIMD kernel where WebAssembly SIMD is available ({@link kernelName} says which), the
- * JavaScript kernel otherwise; both give the same results. {@link VTraceWorkspace} skips the copies into and
- * out of the WebAssembly kernel's memory.
+ * JavaScript kernel otherwise. Both accumulate in float64, and give identical results, except that the
+ * WebAssembly kernel computes float32 results from all-`Float32Array` inputs in float32 arithmetic (four
+ * lanes at a time, like JAX or PyTorch in float32): within a few float32 roundings per time step of the
+ * float64-accumulated results (the golden float32 tolerance, `1e-5 + 1e-5·|e|`). Pass `dtype: 'float64'`
+ * for float64 accumulation. {@link VTraceWorkspace} skips the copies into and out of the kernel's memory.
  *
  * @module
  */
