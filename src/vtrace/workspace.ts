@@ -1,3 +1,4 @@
+import type { ArraysVTraceReturns } from './arrays.js';
 import { VTraceArgumentError } from './errors.js';
 import { assertFiniteInputs, vtraceKernel } from './kernel.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
@@ -137,7 +138,7 @@ export class VTraceWorkspace {
    * @returns `{ vs, pgAdvantages }`: this workspace's own arrays (not copies).
    * @throws {@link VTraceArgumentError} on bad options or non-finite inputs (naming the argument and index).
    */
-  run(options: VTraceOptions = {}): { readonly vs: Float32Array | Float64Array; readonly pgAdvantages: Float32Array | Float64Array } {
+  run(options: VTraceOptions = {}): ArraysVTraceReturns {
     const fn = `${FN}.run`;
     const resolved = resolveVTraceOptions(fn, options);
     const N = this.B * this.K;
