@@ -251,14 +251,20 @@ const fixLanes = `
 // caller redoes the call with the float64 kernel.
 const f32 = (x) => (Object.is(x, Infinity) ? 'inf' : Object.is(x, -Infinity) ? '-inf' : Math.fround(x).toPrecision(9));
 const splat4 = (x) => `(v128.const f32x4 ${f32(x)} ${f32(x)} ${f32(x)} ${f32(x)})`;
+const SHIFT_F32 = 12582912; // 1.5 · 2^23
 const LN2_HI_F32 = 0.693359375; // 355/512: k · LN2_HI_F32 is exact in float32 for |k| < 2^15
 const LN2_LO_F32 = Math.LN2 - LN2_HI_F32;
 /** Byte address of the i32 flag the float32 kernel sets when some lane needs the float64 kernel. */
 const EXACT_FLAG = 512;
 
-/** exp of the f32x4 in local $x into local $e (lanes outside (−80, 80) are wrong here). */
+/**
+ * exp of the f32x4 in local $x into local $e (lanes outside (−80, 80) are wrong here). k is rounded with the
+ * shift trick: kf = x·log2(e) + 1.5·2^23 holds k in its low mantissa bits, so kf's bits shifted left by 23 are
+ * k·2^23, and adding the bits of 1.0 makes the bits of 2^k.
+ */
 const exp4Code = `
-    (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${splat4(Math.LOG2E)})))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) ${splat4(Math.LOG2E)}) ${splat4(SHIFT_F32)}))
+    (local.set $k (f32x4.sub (local.get $kf) ${splat4(SHIFT_F32)}))
     (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat4(LN2_HI_F32)}))
                              (f32x4.mul (local.get $k) ${splat4(LN2_LO_F32)})))
     (local.set $p (f32x4.add ${splat4(1 / 720)} (f32x4.mul (local.get $y) ${splat4(1 / 5040)})))
@@ -269,7 +275,7 @@ const exp4Code = `
     (local.set $p (f32x4.add ${splat4(1)} (f32x4.mul (local.get $y) (local.get $p))))
     (local.set $p (f32x4.add ${splat4(1)} (f32x4.mul (local.get $y) (local.get $p))))
     (local.set $e (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))`;
+      (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))`;
 
 /** One float32 V-trace step on four columns (or one, splat, for the tail); see stepCode. */
 function step4Code(nv, nvs, acc, lanes) {
@@ -278,10 +284,11 @@ function step4Code(nv, nvs, acc, lanes) {
   return `
     ${exp4Code}
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    (local.set $rho (v128.bitselect ${splat4(Infinity)} (local.get $e) (local.get $ge)))
-    (local.set $bad (v128.or (local.get $bad) (v128.andnot
-      (v128.not (v128.and (f32x4.gt (local.get $x) ${splat4(-80)}) (f32x4.lt (local.get $x) ${splat4(80)})))
-      (local.get $ge))))
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) ${splat4(Infinity)})))
+    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
+    (local.set $ok (v128.and (local.get $ok)
+      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) ${splat4(80)}) (local.get $ge))))
     (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -303,14 +310,15 @@ const kernelF32x4 = `
   (func $vtraceF32x4 (export "vtraceF32x4") ${kernelParams}
     (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $bad v128)
-    (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
+    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
@@ -346,7 +354,7 @@ const kernelF32x4 = `
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const ${EXACT_FLAG}) (v128.any_true (local.get $bad)))
+    (i32.store (i32.const ${EXACT_FLAG}) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
@@ -354,7 +362,7 @@ const kernelF32x4 = `
 /** The float32 exp over n float32 values at p, in place (n a multiple of 4), for its accuracy test. */
 const exp4Export = `
   (func (export "expF32") (param $ptr i32) (param $count i32)
-    (local $x v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $end i32)
+    (local $x v128) (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $end i32)
     (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $count) (i32.const 2))))
     (block $done (loop $loop
       (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
