@@ -58,6 +58,7 @@ export interface KernelExports {
   readonly vtraceF32: KernelFn;
   readonly vtraceF64: KernelFn;
   readonly vtraceF32x4: KernelFn;
+  readonly vtraceF32x4Staged: (rows: number, N: number, S: number, C: number, clipRho: number, clipC: number, clipPg: number, lambda: number, logMax: number) => number;
   readonly expF32: (ptr: number, count: number) => void;
   readonly expF64: (ptr: number, count: number) => void;
 }
@@ -66,8 +67,8 @@ export interface KernelExports {
 export type VTraceKernelName = 'wasm-simd' | 'javascript';
 
 export const HEADER_BYTES = 1024; // the exp table (512 bytes), rounded up
-/** Elements per staging array: 8192 float32 (32 KiB) keeps the six staging arrays in L2. */
-const BLOCK_ELEMENTS = Number(process.env.VT_BLOCK ?? 8192);
+/** Elements per staging array: 8192 (32 KiB of float32) keeps the six staging arrays in L2. */
+const BLOCK_ELEMENTS = 8192;
 const PAGE = 65536;
 
 let compiled: object | null | undefined; // undefined: not tried yet; null: unavailable
@@ -244,6 +245,24 @@ export function runVTraceKernel(
   if (result === 'non-finite') assertFiniteInputs(fn, shape, input);
 }
 
+/** Bytes between the staged float32 kernel's arrays (8,192 float32 elements each; see generate.mjs). */
+const STAGE_STRIDE = 32768;
+
+/**
+ * Carries of the staged float32 kernel at `base`: interleaved in groups of four columns (V_{t+1}, vs_{t+1}, acc),
+ * 48 bytes a group, set to bootstrap, bootstrap, 0.
+ */
+function initInterleavedCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>): void {
+  const carries = new Float32Array(buffer, base, ((N + 3) >> 2) * 12);
+  for (let n = 0; n < N; n++) {
+    const k = (n >> 2) * 12 + (n & 3);
+    const b = bootstrap[n]!;
+    carries[k] = b;
+    carries[k + 4] = b;
+    carries[k + 8] = 0;
+  }
+}
+
 /**
  * Runs the shared kernel block by block. `'redo'`: the float32 kernel met a lane it does not handle (or
  * overflowed); `'non-finite'`: some output is not finite (the caller searches the inputs); `'no-memory'`:
@@ -259,13 +278,19 @@ function runBlocked(
   out: KernelOutputs,
 ): 'done' | 'redo' | 'non-finite' | 'no-memory' {
   const bytes = mode === 'f64' ? 8 : 4;
+  // The float32-arithmetic kernel has a fixed layout (constant offsets) when a row fits in its staging arrays.
+  const staged = mode === 'f32x4' && N <= BLOCK_ELEMENTS;
   const R = Math.max(1, Math.min(T, Math.floor(BLOCK_ELEMENTS / N)));
   const carries = HEADER_BYTES;
   const staging = carries + 3 * align16(N * 8);
-  const blockBytes = align16(R * N * bytes);
+  const blockBytes = staged ? STAGE_STRIDE : align16(R * N * bytes);
   if (!ensureMemory(kernel.memory, staging + 6 * blockBytes)) return 'no-memory';
   const buffer = kernel.memory.buffer;
-  const [nvP, nvsP, accP] = initCarries(buffer, carries, N, input.bootstrapValue, mode === 'f32x4');
+  let nvP = 0;
+  let nvsP = 0;
+  let accP = 0;
+  if (staged) initInterleavedCarries(buffer, carries, N, input.bootstrapValue);
+  else [nvP, nvsP, accP] = initCarries(buffer, carries, N, input.bootstrapValue, mode === 'f32x4');
   const View = bytes === 4 ? Float32Array : Float64Array;
   const ptr = (k: number) => staging + k * blockBytes;
   const stage = [0, 1, 2, 3, 4, 5].map((k) => new View(buffer, ptr(k), R * N));
@@ -280,7 +305,9 @@ function runBlocked(
     const a = t0 * N;
     const b = t1 * N;
     for (let k = 0; k < 4; k++) stage[k]!.set(src[k]!.subarray(a, b));
-    guard += run(t1 - t0, N, ptr(0), ptr(1), ptr(2), ptr(3), ptr(4), ptr(5), nvP, nvsP, accP, clipRho, clipC, clipPgRho, lambda, logMax);
+    guard += staged
+      ? kernel.vtraceF32x4Staged(t1 - t0, N, staging, carries, clipRho, clipC, clipPgRho, lambda, logMax)
+      : run(t1 - t0, N, ptr(0), ptr(1), ptr(2), ptr(3), ptr(4), ptr(5), nvP, nvsP, accP, clipRho, clipC, clipPgRho, lambda, logMax);
     if (mode === 'f32x4' && flag[0] !== 0) return 'redo';
     const len = b - a;
     out.vs.set(len === R * N ? stage[4]! : stage[4]!.subarray(0, len), a);

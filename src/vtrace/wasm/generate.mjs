@@ -279,8 +279,9 @@ const exp4Code = `
 
 /** One float32 V-trace step on four columns (or one, splat, for the tail); see stepCode. */
 function step4Code(nv, nvs, acc, lanes) {
-  const load = (addr) => (lanes === 4 ? `(v128.load ${addr})` : `(v128.load32_splat ${addr})`);
-  const store = (addr, value) => (lanes === 4 ? `(v128.store ${addr} ${value})` : `(v128.store32_lane 0 ${addr} ${value})`);
+  // addresses are { m: memarg (e.g. 'offset=16' or ''), e: the address expression }
+  const load = (a) => (lanes === 4 ? `(v128.load ${a.m} ${a.e})` : `(v128.load32_splat ${a.m} ${a.e})`);
+  const store = (a, value) => (lanes === 4 ? `(v128.store ${a.m} ${a.e} ${value})` : `(v128.store32_lane ${a.m} 0 ${a.e} ${value})`);
   return `
     ${exp4Code}
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
@@ -303,7 +304,7 @@ function step4Code(nv, nvs, acc, lanes) {
     ${store(nvs, '(local.get $vsT)')}`;
 }
 
-const carry4 = (base) => `(i32.add (local.get ${base}) (local.get $cn))`;
+const carry4 = (base) => ({ m: '', e: `(i32.add (local.get ${base}) (local.get $cn))` });
 
 /** Rows t = rows−1 … 0 of float32 [rows, N] arrays in float32 arithmetic; carries are float32 [N]. */
 const kernelF32x4 = `
@@ -359,6 +360,72 @@ const kernelF32x4 = `
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
 
+
+/** Bytes between the staging arrays of the staged float32 kernel: 8192 float32 elements each. */
+const STAGE_STRIDE = 32768;
+const stage = (k) => ({ m: k === 0 ? '' : `offset=${k * STAGE_STRIDE}`, e: '(local.get $i)' });
+const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $cn)' });
+
+/**
+ * The float32-arithmetic kernel on the staging area: the six arrays at $S + k·${STAGE_STRIDE} (log ρ, discounts,
+ * rewards, values, vs, pgAdvantages; rows·N ≤ 8192), the carries interleaved at $C in groups of four columns
+ * (V_{t+1}, vs_{t+1}, acc: 48 bytes a group), so that one index addresses every array with constant offsets.
+ */
+const kernelF32x4Staged = `
+  (func $vtraceF32x4Staged (export "vtraceF32x4Staged")
+    (param $rows i32) (param $N i32) (param $S i32) (param $C i32)
+    (param $clipRhoS f64) (param $clipCS f64) (param $clipPgS f64) (param $lambdaS f64) (param $logMaxS f64)
+    (result f64)
+    (local $t i32) (local $i i32) (local $end i32) (local $vecEnd i32) (local $cn i32)
+    (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
+    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
+    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
+    (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
+    (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
+    (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
+    (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
+    (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
+    (local.set $t (local.get $rows))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $i (i32.add (local.get $S) (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $i) (i32.shl (local.get $N) (i32.const 2))))
+      (local.set $vecEnd (i32.add (local.get $i) (i32.shl (i32.and (local.get $N) (i32.const -4)) (i32.const 2))))
+      (local.set $cn (local.get $C))
+      (block $vecDone (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
+        (local.set $x (v128.load ${stage(0).m} (local.get $i)))
+        (local.set $d (v128.load ${stage(1).m} (local.get $i)))
+        (local.set $r (v128.load ${stage(2).m} (local.get $i)))
+        (local.set $v (v128.load ${stage(3).m} (local.get $i)))
+        ${step4Code(carryI(0), carryI(1), carryI(2), 4)}
+        (v128.store ${stage(4).m} (local.get $i) (local.get $vsT))
+        (v128.store ${stage(5).m} (local.get $i) (local.get $pg))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 48)))
+        (br $vecLoop)))
+      ;; the last N mod 4 columns, one lane of the last carry group at a time
+      (block $tailDone (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (v128.load32_splat ${stage(0).m} (local.get $i)))
+        (local.set $d (v128.load32_splat ${stage(1).m} (local.get $i)))
+        (local.set $r (v128.load32_splat ${stage(2).m} (local.get $i)))
+        (local.set $v (v128.load32_splat ${stage(3).m} (local.get $i)))
+        ${step4Code(carryI(0), carryI(1), carryI(2), 1)}
+        (v128.store32_lane ${stage(4).m} 0 (local.get $i) (local.get $vsT))
+        (v128.store32_lane ${stage(5).m} 0 (local.get $i) (local.get $pg))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
+        (br $tailLoop)))
+      (br $rowLoop)))
+    (i32.store (i32.const ${EXACT_FLAG}) (i32.eqz (i32x4.all_true (local.get $ok))))
+    (f64.add
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
+
 /** The float32 exp over n float32 values at p, in place (n a multiple of 4), for its accuracy test. */
 const exp4Export = `
   (func (export "expF32") (param $ptr i32) (param $count i32)
@@ -385,6 +452,7 @@ function moduleText() {
   ${kernelF32}
   ${kernelF64}
   ${kernelF32x4}
+  ${kernelF32x4Staged}
   ${expExport}
   ${exp4Export}
 )
