@@ -39,6 +39,8 @@ type KernelFn = (
   logMax: number,
 ) => number;
 
+type StagedKernelFn = (rows: number, N: number, S: number, C: number, clipRho: number, clipC: number, clipPg: number, lambda: number, logMax: number) => number;
+
 /** The parts of the WebAssembly JavaScript API used here (declared locally: the project's `lib` has no DOM types). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
@@ -58,7 +60,8 @@ export interface KernelExports {
   readonly vtraceF32: KernelFn;
   readonly vtraceF64: KernelFn;
   readonly vtraceF32x4: KernelFn;
-  readonly vtraceF32x4Staged: (rows: number, N: number, S: number, C: number, clipRho: number, clipC: number, clipPg: number, lambda: number, logMax: number) => number;
+  readonly vtraceF32x4Staged: StagedKernelFn;
+  readonly vtraceF32x4StagedUniform: StagedKernelFn;
   readonly expF32: (ptr: number, count: number) => void;
   readonly expF64: (ptr: number, count: number) => void;
 }
@@ -245,8 +248,8 @@ export function runVTraceKernel(
   if (result === 'non-finite') assertFiniteInputs(fn, shape, input);
 }
 
-/** Bytes between the staged float32 kernel's arrays (8,192 float32 elements each; see generate.mjs). */
-const STAGE_STRIDE = 32768;
+/** Bytes between the staged float32 kernel's arrays (8,192 float32 elements each, plus 256; see generate.mjs). */
+const STAGE_STRIDE = 33024;
 
 /**
  * Carries of the staged float32 kernel at `base`: interleaved in groups of four columns (V_{t+1}, vs_{t+1}, acc),
@@ -299,6 +302,7 @@ function runBlocked(
   const { clipRho, clipC, clipPgRho, lambda } = options;
   const logMax = mode === 'f32x4' ? roundUpToFloat32(logMaxThreshold(options)) : logMaxThreshold(options);
   const flag = new Int32Array(buffer, EXACT_FLAG, 1);
+  const stagedRun = clipRho === clipC && clipRho === clipPgRho && lambda === 1 ? kernel.vtraceF32x4StagedUniform : kernel.vtraceF32x4Staged;
   let guard = 0;
   for (let t1 = T; t1 > 0; ) {
     const t0 = Math.max(0, t1 - R);
@@ -306,7 +310,7 @@ function runBlocked(
     const b = t1 * N;
     for (let k = 0; k < 4; k++) stage[k]!.set(src[k]!.subarray(a, b));
     guard += staged
-      ? kernel.vtraceF32x4Staged(t1 - t0, N, staging, carries, clipRho, clipC, clipPgRho, lambda, logMax)
+      ? stagedRun(t1 - t0, N, staging, carries, clipRho, clipC, clipPgRho, lambda, logMax)
       : run(t1 - t0, N, ptr(0), ptr(1), ptr(2), ptr(3), ptr(4), ptr(5), nvP, nvsP, accP, clipRho, clipC, clipPgRho, lambda, logMax);
     if (mode === 'f32x4' && flag[0] !== 0) return 'redo';
     const len = b - a;

@@ -278,7 +278,7 @@ const exp4Code = `
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))`;
 
 /** One float32 V-trace step on four columns (or one, splat, for the tail); see stepCode. */
-function step4Code(nv, nvs, acc, lanes) {
+function step4Code(nv, nvs, acc, lanes, uniform = false) {
   // addresses are { m: memarg (e.g. 'offset=16' or ''), e: the address expression }
   const load = (a) => (lanes === 4 ? `(v128.load ${a.m} ${a.e})` : `(v128.load32_splat ${a.m} ${a.e})`);
   const store = (a, value) => (lanes === 4 ? `(v128.store ${a.m} ${a.e} ${value})` : `(v128.store32_lane ${a.m} 0 ${a.e} ${value})`);
@@ -290,14 +290,26 @@ function step4Code(nv, nvs, acc, lanes) {
     ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
     (local.set $ok (v128.and (local.get $ok)
       (v128.or (f32x4.lt (f32x4.abs (local.get $x)) ${splat4(80)}) (local.get $ge))))
-    (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
+    ${
+      uniform
+        ? `;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
+    (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
+    (local.set $a (f32x4.add
+      (f32x4.mul (local.get $c)
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nv)})) (local.get $v)))
+      (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) ${load(acc)})))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
+    (local.set $pg (f32x4.mul (local.get $c)
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))`
+        : `(local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nv)})) (local.get $v)))
       (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) ${load(acc)})))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
     (local.set $pg (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipPg))
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))`
+    }
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     ${store(acc, '(local.get $a)')}
     ${store(nv, '(local.get $v)')}
@@ -361,8 +373,8 @@ const kernelF32x4 = `
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
 
 
-/** Bytes between the staging arrays of the staged float32 kernel: 8192 float32 elements each. */
-const STAGE_STRIDE = 32768;
+/** Bytes between the staging arrays of the staged float32 kernel: 8192 float32 elements each, plus 256 so that the arrays do not share their low 12 address bits (4K aliasing between loads and stores). */
+const STAGE_STRIDE = 33024;
 const stage = (k) => ({ m: k === 0 ? '' : `offset=${k * STAGE_STRIDE}`, e: '(local.get $i)' });
 const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $cn)' });
 
@@ -370,9 +382,10 @@ const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $c
  * The float32-arithmetic kernel on the staging area: the six arrays at $S + k·${STAGE_STRIDE} (log ρ, discounts,
  * rewards, values, vs, pgAdvantages; rows·N ≤ 8192), the carries interleaved at $C in groups of four columns
  * (V_{t+1}, vs_{t+1}, acc: 48 bytes a group), so that one index addresses every array with constant offsets.
+ * `uniform`: the variant for ρ̄ = c̄ = ρ̄_pg and λ = 1 (the defaults), one clip instead of three.
  */
-const kernelF32x4Staged = `
-  (func $vtraceF32x4Staged (export "vtraceF32x4Staged")
+const kernelF32x4Staged = (name, uniform) => `
+  (func $${name} (export "${name}")
     (param $rows i32) (param $N i32) (param $S i32) (param $C i32)
     (param $clipRhoS f64) (param $clipCS f64) (param $clipPgS f64) (param $lambdaS f64) (param $logMaxS f64)
     (result f64)
@@ -401,7 +414,7 @@ const kernelF32x4Staged = `
         (local.set $d (v128.load ${stage(1).m} (local.get $i)))
         (local.set $r (v128.load ${stage(2).m} (local.get $i)))
         (local.set $v (v128.load ${stage(3).m} (local.get $i)))
-        ${step4Code(carryI(0), carryI(1), carryI(2), 4)}
+        ${step4Code(carryI(0), carryI(1), carryI(2), 4, uniform)}
         (v128.store ${stage(4).m} (local.get $i) (local.get $vsT))
         (v128.store ${stage(5).m} (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
@@ -414,7 +427,7 @@ const kernelF32x4Staged = `
         (local.set $d (v128.load32_splat ${stage(1).m} (local.get $i)))
         (local.set $r (v128.load32_splat ${stage(2).m} (local.get $i)))
         (local.set $v (v128.load32_splat ${stage(3).m} (local.get $i)))
-        ${step4Code(carryI(0), carryI(1), carryI(2), 1)}
+        ${step4Code(carryI(0), carryI(1), carryI(2), 1, uniform)}
         (v128.store32_lane ${stage(4).m} 0 (local.get $i) (local.get $vsT))
         (v128.store32_lane ${stage(5).m} 0 (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
@@ -452,7 +465,8 @@ function moduleText() {
   ${kernelF32}
   ${kernelF64}
   ${kernelF32x4}
-  ${kernelF32x4Staged}
+  ${kernelF32x4Staged('vtraceF32x4Staged', false)}
+  ${kernelF32x4Staged('vtraceF32x4StagedUniform', true)}
   ${expExport}
   ${exp4Export}
 )
