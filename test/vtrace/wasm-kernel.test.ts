@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { vtrace } from '../../src/index.js';
 import { resolveVTraceOptions } from '../../src/vtrace/options.js';
 import { assertClose } from '../helpers/close.js';
+import { setupTestBackend, tf } from '../helpers/tf.js';
 import {
   runVTraceKernel,
   setVTraceKernelForTesting,
@@ -24,7 +25,10 @@ import {
   type VTraceKernelName,
 } from '../../src/vtrace/wasm-kernel.js';
 
-after(() => { setVTraceKernelForTesting('auto'); });
+await setupTestBackend();
+after(() => {
+  setVTraceKernelForTesting('auto');
+});
 
 type Args = Parameters<typeof vtrace.arrays.fromImportanceWeights>[0];
 
@@ -106,6 +110,17 @@ describe('WebAssembly SIMD V-trace kernel', () => {
   test('is the kernel selected in Node (WebAssembly SIMD is available since Node 16.4)', () => {
     assert.equal(vtraceKernelName(), 'wasm-simd');
     assert.equal(vtrace.arrays.kernelName(), 'wasm-simd');
+  });
+
+  test('the tensor path runs it too (float32 arithmetic), with the same results as vtrace.arrays', () => {
+    const x = inputs(7, 6, 1, 11);
+    const t = (a: Float32Array, shape: number[]) => tf.tensor(a, shape, 'float32');
+    const args = { logRhos: t(x.logRhos, [7, 6]), discounts: t(x.discounts, [7, 6]), rewards: t(x.rewards, [7, 6]), values: t(x.values, [7, 6]), bootstrapValue: t(x.bootstrapValue, [6]) };
+    const before = vtraceKernelRunsForTesting()['wasm-simd'];
+    const out = vtrace.fromImportanceWeights(args);
+    assert.equal(vtraceKernelRunsForTesting()['wasm-simd'], before + 1);
+    assert.deepEqual(out.vs.dataSync(), vtrace.arrays.fromImportanceWeights(x).vs);
+    tf.dispose([...Object.values(args), out.vs, out.pgAdvantages]);
   });
 
   test('the committed .wat and bytes.ts are what src/vtrace/wasm/generate.mjs produces', () => {
@@ -260,6 +275,12 @@ describe('vtrace.arrays.VTraceWorkspace', () => {
     assert.throws(() => ws.run({ lambda: 2 }), /'lambda' must be a number in \[0, 1\]/);
     ws.rewards[4] = NaN;
     assert.throws(() => ws.run(), { name: 'VTraceArgumentError', message: "vtrace.arrays.VTraceWorkspace.run: 'rewards' contains a non-finite value (NaN) at [2,0]" });
+  });
+
+  test('B = 0: empty arrays, nothing to compute', () => {
+    const ws = new vtrace.arrays.VTraceWorkspace({ T: 3, B: 0 });
+    assert.equal(ws.vs.length, 0);
+    assert.deepEqual(ws.run(), { vs: ws.vs, pgAdvantages: ws.pgAdvantages });
   });
 
   test('falls back to plain arrays and the JavaScript kernel where WebAssembly is unavailable', () => {
