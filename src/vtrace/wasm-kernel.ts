@@ -6,8 +6,8 @@
  * - float32 storage, float32 arithmetic (f32x4, a float32 exp within 2 ulps): the default for float32 inputs
  *   and results, within the golden float32 tolerance of the float64-accumulated results;
  * - float32 storage, float64 arithmetic (f32x4 loads widened to f64x2): the JavaScript kernel's float32 results
- *   bit for bit, used for a whole call when the float32 kernel meets a log ρ outside (−80, 80) below the largest
- *   threshold, a NaN, or an overflow.
+ *   bit for bit, used for a whole call when the float32 kernel's outputs are not all finite (a NaN input, or a
+ *   float32 overflow, e.g. log ρ ≥ 88.7 with a `null` threshold).
  * Non-finite inputs: the kernels return a running sum of the outputs; when it is not finite, the inputs are
  * searched by the JavaScript kernel's code, so the errors are the same.
  *
@@ -18,7 +18,7 @@
  * Private cache: the instance and its memory are created once, lazily, and grown when a call needs more; no
  * caller can see them (results never alias it). Calls are synchronous, so one memory serves them all.
  *
- * Memory layout of a call: bytes [0, 512) the exp table, [512, 516) the float32 kernel's flag, from 1024 the
+ * Memory layout of a call: bytes [0, 512) the exp table, from 1024 the
  * per-column carries (V_{t+1}, vs_{t+1}, acc_{t+1}), then a staging block of `R` rows of the four inputs and two
  * outputs (at most 8,192 elements each). Inputs are copied in (`TypedArray.set`) and outputs copied out block by
  * block, from the last rows to the first, so the staging block stays in cache and the memory grows with B, not T.
@@ -76,7 +76,7 @@ export interface KernelExports {
 /** Which kernel `vtrace.arrays` and the tensor path use. */
 export type VTraceKernelName = 'wasm-simd' | 'javascript';
 
-/** Bytes before the carries: the exp table (512 bytes) and the float32 kernel's flag, rounded up. */
+/** Bytes before the carries: the exp table (512 bytes), rounded up. */
 export const HEADER_BYTES = 1024;
 /** Elements per staging array: 8192 (32 KiB of float32) keeps the six staging arrays in L2. */
 const BLOCK_ELEMENTS = 8192;
@@ -197,9 +197,6 @@ export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootst
   return [base, base + stride, base + 2 * stride];
 }
 
-/** Byte address of the flag the float32-arithmetic kernel sets when a lane needs the float64 kernel. */
-export const EXACT_FLAG = 512;
-
 /** The smallest float32 ≥ x (x finite or ±Infinity). */
 export function roundUpToFloat32(x: number): number {
   const f = Math.fround(x);
@@ -221,7 +218,7 @@ type Mode = 'f32x4' | 'f32-exact' | 'f64';
  * contract as {@link vtraceKernel}, errors on non-finite inputs included. Float64 results equal the JavaScript
  * kernel's bit for bit; float32 results from float32 inputs are computed in float32 arithmetic (f32x4), within
  * a few float32 roundings per step of the float64 results, and fall back to float64 arithmetic for the whole
- * call where some log ρ lies outside (−80, 80) below the largest threshold, is NaN, or an output overflows.
+ * call where some output is not finite (a NaN input, or a float32 overflow).
  */
 export function runVTraceKernel(
   fn: string,
@@ -311,7 +308,6 @@ function runBlocked(
   const run = mode === 'f32x4' ? kernel.vtraceF32x4 : mode === 'f32-exact' ? kernel.vtraceF32 : kernel.vtraceF64;
   const { clipRho, clipC, clipPgRho, lambda } = options;
   const logMax = mode === 'f32x4' ? roundUpToFloat32(logMaxThreshold(options)) : logMaxThreshold(options);
-  const flag = new Int32Array(buffer, EXACT_FLAG, 1);
   const stagedRun = clipRho === clipC && clipRho === clipPgRho && lambda === 1 ? kernel.vtraceF32x4StagedUniform : kernel.vtraceF32x4Staged;
   let guard = 0;
   for (let t1 = T; t1 > 0; ) {
@@ -322,14 +318,14 @@ function runBlocked(
     guard += staged
       ? stagedRun(t1 - t0, N, staging, carries, clipRho, clipC, clipPgRho, lambda, logMax)
       : run(t1 - t0, N, ptr(0), ptr(1), ptr(2), ptr(3), ptr(4), ptr(5), nvP, nvsP, accP, clipRho, clipC, clipPgRho, lambda, logMax);
-    if (mode === 'f32x4' && flag[0] !== 0) return 'redo';
     const len = b - a;
     out.vs.set(len === R * N ? stage[4]! : stage[4]!.subarray(0, len), a);
     out.pgAdvantages.set(len === R * N ? stage[5]! : stage[5]!.subarray(0, len), a);
     t1 = t0;
   }
   if (Number.isFinite(guard)) return 'done';
-  // float32 arithmetic can overflow where float64 does not: redo in float64 unless an input is invalid.
+  // A NaN input, or a float32 overflow (where float64 may not overflow): redo in float64 arithmetic, which
+  // either finds the invalid input or computes the finite results.
   return mode === 'f32x4' ? 'redo' : 'non-finite';
 }
 

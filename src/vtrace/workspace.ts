@@ -5,7 +5,6 @@ import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import {
   align16,
   ensureMemory,
-  EXACT_FLAG,
   HEADER_BYTES,
   initCarries,
   instantiateVTraceKernel,
@@ -158,7 +157,7 @@ export class VTraceWorkspace {
       // float32 arithmetic first; float64 arithmetic where it cannot serve (see runVTraceKernel).
       const [nv, nvs, acc] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue, true);
       guard = wasm.vtraceF32x4(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, clipRho, clipC, clipPgRho, lambda, roundUpToFloat32(logMax));
-      if (new Int32Array(wasm.memory.buffer, EXACT_FLAG, 1)[0] !== 0 || !Number.isFinite(guard)) {
+      if (!Number.isFinite(guard)) {
         const [nv64, nvs64, acc64] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue);
         guard = wasm.vtraceF32(this.T, N, lr, d, r, v, vs, pg, nv64, nvs64, acc64, clipRho, clipC, clipPgRho, lambda, logMax);
       }

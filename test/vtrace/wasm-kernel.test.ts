@@ -234,11 +234,17 @@ describe('WebAssembly SIMD V-trace kernel, float32 exp', () => {
     assert.ok(worst <= 2, `max error ${worst} float32 ulps`);
   });
 
-  test('log ρ outside (−80, 80), NaN or ±Infinity below the largest threshold: float64 arithmetic, identical to the JavaScript kernel', () => {
-    for (const bad of [80, -80, 95, -200, -Infinity]) {
+  test('log ρ far outside the float32 exp\'s range: ρ = 0 below −87.3, an overflow is redone in float64 arithmetic', () => {
+    for (const bad of [80, -80, 88, -87, -95, -200, -Infinity]) {
       const x = inputs(6, 9, 1, 3);
       x.logRhos[20] = bad;
-      const args = { ...x, clipRhoThreshold: null };
+      assertSameAsJs({ ...x, clipRhoThreshold: null }, `log ρ = ${bad}`);
+    }
+    // ρ = e^95 overflows float32: the whole call runs in float64 arithmetic, identical to the JavaScript kernel.
+    for (const bad of [89, 95, 1000]) {
+      const x = inputs(6, 9, 1, 3);
+      x.logRhos[20] = bad;
+      const args = { ...x, clipRhoThreshold: null, rewards: x.rewards.map((r) => r * 1e-30) };
       const { wasm, js } = bothKernels(args, String(bad));
       assert.deepEqual(wasm.vs, js.vs, `log ρ = ${bad}: vs`);
       assert.deepEqual(wasm.pgAdvantages, js.pgAdvantages, `log ρ = ${bad}: pgAdvantages`);

@@ -247,25 +247,23 @@ const fixLanes = `
 
 // ---- float32 arithmetic (f32x4): the fast kernel for float32 storage ----
 // exp(x) = 2^k · Q(y), x = k·ln2 + y, |y| ≤ ln2/2, Q the degree-7 Taylor polynomial (remainder < 6e-9 relative),
-// in float32; valid where x ∈ (−80, 80). Lanes outside (or NaN) raise the kernel's "exact" flag instead, and the
-// caller redoes the call with the float64 kernel.
+// in float32. A NaN log ρ, or an overflow, makes some output non-finite, and the caller then redoes the call with
+// the float64-arithmetic kernel (which finds the NaN, or computes what float32 could not).
 const f32 = (x) => (Object.is(x, Infinity) ? 'inf' : Object.is(x, -Infinity) ? '-inf' : Math.fround(x).toPrecision(9));
 const splat4 = (x) => `(v128.const f32x4 ${f32(x)} ${f32(x)} ${f32(x)} ${f32(x)})`;
 const SHIFT_F32 = 12582912; // 1.5 · 2^23
 const LN2_HI_F32 = 0.693359375; // 355/512: k · LN2_HI_F32 is exact in float32 for |k| < 2^15
 const LN2_LO_F32 = Math.LN2 - LN2_HI_F32;
-/** Byte address of the i32 flag the float32 kernel sets when some lane needs the float64 kernel. */
-const EXACT_FLAG = 512;
 
 /**
- * exp of the f32x4 in local $x into local $e (lanes outside (−80, 80) are wrong here). k is rounded with the
+ * exp of the f32x4 in local `x` into local $e (accurate on (−87, 88); see the clamp in step4Code). k is rounded with the
  * shift trick: kf = x·log2(e) + 1.5·2^23 holds k in its low mantissa bits, so kf's bits shifted left by 23 are
  * k·2^23, and adding the bits of 1.0 makes the bits of 2^k.
  */
-const exp4Code = `
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) ${splat4(Math.LOG2E)}) ${splat4(SHIFT_F32)}))
+const exp4Code = (x) => `
+    (local.set $kf (f32x4.add (f32x4.mul (local.get ${x}) ${splat4(Math.LOG2E)}) ${splat4(SHIFT_F32)}))
     (local.set $k (f32x4.sub (local.get $kf) ${splat4(SHIFT_F32)}))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat4(LN2_HI_F32)}))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get ${x}) (f32x4.mul (local.get $k) ${splat4(LN2_HI_F32)}))
                              (f32x4.mul (local.get $k) ${splat4(LN2_LO_F32)})))
     (local.set $p (f32x4.add ${splat4(1 / 720)} (f32x4.mul (local.get $y) ${splat4(1 / 5040)})))
     (local.set $p (f32x4.add ${splat4(1 / 120)} (f32x4.mul (local.get $y) (local.get $p))))
@@ -283,13 +281,14 @@ function step4Code(nv, nvs, acc, lanes, uniform = false) {
   const load = (a) => (lanes === 4 ? `(v128.load ${a.m} ${a.e})` : `(v128.load32_splat ${a.m} ${a.e})`);
   const store = (a, value) => (lanes === 4 ? `(v128.store ${a.m} ${a.e} ${value})` : `(v128.store32_lane ${a.m} 0 ${a.e} ${value})`);
   return `
-    ${exp4Code}
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) ${splat4(-100)}) ${splat4(89)}))
+    ${exp4Code('$xc')}
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) ${splat4(Infinity)})))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) ${splat4(80)}) (local.get $ge))))
     ${
       uniform
         ? `;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
@@ -323,7 +322,7 @@ const kernelF32x4 = `
   (func $vtraceF32x4 (export "vtraceF32x4") ${kernelParams}
     (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
@@ -331,7 +330,6 @@ const kernelF32x4 = `
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
-    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
@@ -367,7 +365,6 @@ const kernelF32x4 = `
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const ${EXACT_FLAG}) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
@@ -391,7 +388,7 @@ const kernelF32x4Staged = (name, uniform) => `
     (result f64)
     (local $t i32) (local $i i32) (local $end i32) (local $vecEnd i32) (local $cn i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
@@ -399,7 +396,6 @@ const kernelF32x4Staged = (name, uniform) => `
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
-    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -434,7 +430,6 @@ const kernelF32x4Staged = (name, uniform) => `
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const ${EXACT_FLAG}) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
@@ -447,7 +442,7 @@ const exp4Export = `
     (block $done (loop $loop
       (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
       (local.set $x (v128.load (local.get $ptr)))
-      ${exp4Code}
+      ${exp4Code('$x')}
       (v128.store (local.get $ptr) (local.get $e))
       (local.set $ptr (i32.add (local.get $ptr) (i32.const 16)))
       (br $loop))))`;
@@ -459,7 +454,7 @@ function moduleText() {
 (module
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
   (memory (export "memory") 1)
-  ;; bytes 0..${EXP_TABLE_BYTES - 1}: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian; bytes ${EXACT_FLAG}..${EXACT_FLAG + 3}: the float32 kernel's flag
+  ;; bytes 0..${EXP_TABLE_BYTES - 1}: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian
   (data (i32.const 0) "${expTable()}")
   ${fixLanes}
   ${kernelF32}

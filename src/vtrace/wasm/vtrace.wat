@@ -3,7 +3,7 @@
 (module
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
   (memory (export "memory") 1)
-  ;; bytes 0..511: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian; bytes 512..515: the float32 kernel's flag
+  ;; bytes 0..511: bits(2^(j/64)) − j·2^46, j = 0..63, little-endian
   (data (i32.const 0) "\00\00\00\00\00\00\f0\3f\61\80\77\3e\9a\ec\ef\3f\74\85\15\d3\b0\d9\ef\3f\c8\9b\75\18\45\c7\ef\3f\0f\89\f9\6c\58\b5\ef\3f\a2\d1\d3\32\ec\a3\ef\3f\51\5b\12\d0\01\93\ef\3f\e0\2d\a9\ae\9a\82\ef\3f\7b\51\7d\3c\b8\72\ef\3f\75\cb\6f\eb\5b\63\ef\3f\aa\b9\68\31\87\54\ef\3f\d6\8c\62\88\3b\46\ef\3f\38\62\75\6e\7a\38\ef\3f\dd\7c\e2\65\45\2b\ef\3f\e1\de\1f\f5\9d\1e\ef\3f\0b\03\e4\a6\85\12\ef\3f\15\b7\31\0a\fe\06\ef\3f\ff\16\64\b2\08\fc\ee\3f\cb\a9\3a\37\a7\f1\ee\3f\f7\9f\e5\34\db\e7\ee\3f\22\34\12\4c\a6\de\ee\3f\2a\2e\f7\21\0a\d6\ee\3f\2d\89\61\60\08\ce\ee\3f\d0\3c\c1\b5\a2\c6\ee\3f\27\2a\36\d5\da\bf\ee\3f\a7\2c\9d\76\b2\b9\ee\3f\82\4f\9d\56\2b\b4\ee\3f\da\27\b5\36\47\af\ee\3f\29\54\48\dd\07\ab\ee\3f\48\21\ad\15\6f\a7\ee\3f\84\55\3a\b0\7e\a4\ee\3f\24\22\55\82\38\a2\ee\3f\cd\3b\7f\66\9e\a0\ee\3f\2f\1a\65\3c\b2\9f\ee\3f\74\5f\ec\e8\75\9f\ee\3f\c8\67\42\56\eb\9f\ee\3f\87\01\eb\73\14\a1\ee\3f\62\4e\cf\36\f3\a2\ee\3f\13\ce\4c\99\89\a5\ee\3f\ec\92\44\9b\d9\a8\ee\3f\dc\a0\2a\42\e5\ac\ee\3f\36\77\15\99\ae\b1\ee\3f\e5\c5\cd\b0\37\b7\ee\3f\50\4e\de\9f\82\bd\ee\3f\90\f0\a3\82\91\c4\ee\3f\65\e5\5d\7b\66\cc\ee\3f\5c\25\3e\b2\03\d5\ee\3f\bf\fd\79\55\6b\de\ee\3f\ae\d3\5a\99\9f\e8\ee\3f\fb\15\4f\b8\a2\f3\ee\3f\47\5e\fb\f2\76\ff\ee\3f\d2\c1\4b\90\1e\0c\ef\3f\9c\52\85\dd\9b\19\ef\3f\4b\d1\57\2e\f1\27\ef\3f\69\90\ef\dc\20\37\ef\3f\7c\89\07\4a\2d\47\ef\3f\87\a4\fb\dc\18\58\ef\3f\86\32\db\03\e6\69\ef\3f\5f\9b\7b\33\97\7c\ef\3f\f6\3f\8b\e7\2e\90\ef\3f\da\90\a4\a2\af\a4\ef\3f\28\5a\61\ee\1b\ba\ef\3f\40\45\6e\5b\76\d0\ef\3f\d8\90\9e\81\c1\e7\ef\3f")
   
   ;; Lanes of x outside (−40, 40) or NaN, unless selected by mask: Math.exp(x); other lanes keep rho.
@@ -339,7 +339,7 @@
     (result f64)
     (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
@@ -347,7 +347,6 @@
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
-    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
@@ -363,10 +362,13 @@
         (local.set $r (v128.load (i32.add (local.get $rP) (local.get $i))))
         (local.set $v (v128.load (i32.add (local.get $vP) (local.get $i))))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -378,11 +380,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -408,10 +408,13 @@
         (local.set $r (v128.load32_splat (i32.add (local.get $rP) (local.get $i))))
         (local.set $v (v128.load32_splat (i32.add (local.get $vP) (local.get $i))))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -423,11 +426,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -447,7 +448,6 @@
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const 512) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))
@@ -458,7 +458,7 @@
     (result f64)
     (local $t i32) (local $i i32) (local $end i32) (local $vecEnd i32) (local $cn i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
@@ -466,7 +466,6 @@
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
-    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -482,10 +481,13 @@
         (local.set $r (v128.load offset=66048 (local.get $i)))
         (local.set $v (v128.load offset=99072 (local.get $i)))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -497,11 +499,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -527,10 +527,13 @@
         (local.set $r (v128.load32_splat offset=66048 (local.get $i)))
         (local.set $v (v128.load32_splat offset=99072 (local.get $i)))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -542,11 +545,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     (local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -565,7 +566,6 @@
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const 512) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))
@@ -576,7 +576,7 @@
     (result f64)
     (local $t i32) (local $i i32) (local $end i32) (local $vecEnd i32) (local $cn i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
-    (local $x v128) (local $d v128) (local $r v128) (local $v v128) (local $ok v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
@@ -584,7 +584,6 @@
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
-    (local.set $ok (v128.const i32x4 -1 -1 -1 -1))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -600,10 +599,13 @@
         (local.set $r (v128.load offset=66048 (local.get $i)))
         (local.set $v (v128.load offset=99072 (local.get $i)))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -615,11 +617,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
     (local.set $a (f32x4.add
@@ -646,10 +646,13 @@
         (local.set $r (v128.load32_splat offset=66048 (local.get $i)))
         (local.set $v (v128.load32_splat offset=99072 (local.get $i)))
         
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
     
-    (local.set $kf (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
     (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
-    (local.set $y (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
     (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
@@ -661,11 +664,9 @@
     (local.set $e (f32x4.mul (local.get $p)
       (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
     (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
-    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp (e ≥ 0, so pmax works)
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; every lane must be below 80 in magnitude (false for NaN) or at/above log(max threshold)
-    (local.set $ok (v128.and (local.get $ok)
-      (v128.or (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 80.0000000 80.0000000 80.0000000 80.0000000)) (local.get $ge))))
     ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
     (local.set $a (f32x4.add
@@ -685,7 +686,6 @@
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
-    (i32.store (i32.const 512) (i32.eqz (i32x4.all_true (local.get $ok))))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))
