@@ -1,21 +1,28 @@
 /**
  * `npm run bench:vtrace`: times V-trace (`fromImportanceWeights`, thresholds 1/1) on
- * - `vtrace.arrays` in float32 and float64,
+ * - `vtrace.arrays` in float32 and float64 (the WebAssembly SIMD kernel where available, copies included),
+ * - `vtrace.arrays.VTraceWorkspace` (the same kernel on arrays that already live in its memory: no copies),
+ * - the JavaScript kernel (the fallback) called directly, in float32 and float64,
  * - the tensor path on every installed tfjs backend (cpu, wasm, tensorflow when @tensorflow/tfjs-node loads),
  * - and, when python3 with torch is importable, a PyTorch V-trace with a Python loop over T
- *   (bench/vtrace_torch.py), on the same inputs, checking its vs against ours.
+ *   (bench/vtrace_torch.py), on the same inputs, checking its vs against ours,
+ * - and, when python3 with jax is importable, a jit-compiled JAX V-trace (lax.scan, bench/vtrace_jax.py): the
+ *   compiled-speed anchor, also checked against ours.
+ * Python is `$IMPALA_BENCH_PYTHON`, bench/.venv/bin/python or python3, whichever imports the modules.
  * Sizes [T=20,B=32], [T=100,B=256], [T=100,B=4096]. Prints medians with the p10–p90 spread and ratios,
  * plus a floor row: a loop that only reads the inputs and writes the outputs (no V-trace arithmetic).
  * Options (env): VTRACE_BENCH_MIN_TIME_MS (default 400), VTRACE_BENCH_SIZES (e.g. "20x32,100x256").
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as Library from '../src/index.js';
+import { vtraceKernel } from '../src/vtrace/kernel.js';
+import { resolveVTraceOptions } from '../src/vtrace/options.js';
 import { findPython } from './lib/python.js';
 import { formatMs, printTable, summarise, timeSync, type TimingStats } from './lib/timing.js';
 
@@ -64,10 +71,26 @@ async function installedBackends(): Promise<string[]> {
   return names;
 }
 
-function timeTorch(cases: { T: number; B: number }[], inputs: ReturnType<typeof makeInputs>[], threads: number | null): { stats: TimingStats[]; maxDiff: number[]; label: string } | null {
-  const { python, reason } = findPython(['torch', 'numpy'], benchDir);
+type Inputs = ReturnType<typeof makeInputs>;
+interface PythonRun {
+  stats: TimingStats[];
+  maxDiff: number[];
+  label: string;
+}
+
+/** Runs bench/<script> on the cases (inputs written as raw float32); null, with a message, when it cannot. */
+function timePython(
+  script: string,
+  modules: readonly string[],
+  prefix: string,
+  cases: { T: number; B: number }[],
+  inputs: Inputs[],
+  extraArgs: string[],
+  label: (line: Record<string, string | number | undefined>) => string,
+): PythonRun | null {
+  const { python, reason } = findPython(modules, benchDir);
   if (python === null) {
-    console.log(`# PyTorch comparison skipped: python3 with torch not importable (${reason})`);
+    console.log(`# ${script} skipped: python3 with ${modules.join(', ')} not importable (${reason})`);
     return null;
   }
   const dir = mkdtempSync(join(tmpdir(), 'vtrace-bench-'));
@@ -78,22 +101,30 @@ function timeTorch(cases: { T: number; B: number }[], inputs: ReturnType<typeof 
       writeFileSync(join(dir, `case_${i}.bin`), Buffer.from(all.buffer));
     });
     writeFileSync(join(dir, 'cases.json'), JSON.stringify({ cases, ...timing }));
-    const r = spawnSync(python, [join(benchDir, 'vtrace_torch.py'), dir, ...(threads === null ? [] : [String(threads)])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(python, [join(benchDir, script), dir, ...extraArgs], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) {
-      console.log(`# PyTorch comparison failed: ${r.stderr}`);
+      console.log(`# ${script} failed: ${r.stderr}`);
       return null;
     }
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { samples: number[]; torch: string; threads: number });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { samples: number[] } & Record<string, string | number | undefined>);
     const maxDiff = cases.map((_, i) => {
-      const bytes = readFileSync(join(dir, `torch_vs_${i}.bin`));
+      const bytes = readFileSync(join(dir, `${prefix}_vs_${i}.bin`));
       const theirs = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       const ours = vtrace.arrays.fromImportanceWeights({ ...cases[i]!, ...inputs[i]! }).vs;
       return theirs.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k]!) / (1 + Math.abs(ours[k]!))), 0);
     });
-    return { stats: lines.map((l) => summarise(l.samples)), maxDiff, label: `PyTorch ${lines[0]?.torch ?? '?'} (${lines[0]?.threads ?? '?'} threads), Python loop over T` };
+    return { stats: lines.map((l) => summarise(l.samples)), maxDiff, label: label(lines[0] ?? {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function timeTorch(cases: { T: number; B: number }[], inputs: Inputs[], threads: number | null): PythonRun | null {
+  return timePython('vtrace_torch.py', ['torch', 'numpy'], 'torch', cases, inputs, threads === null ? [] : [String(threads)], (l) => `PyTorch ${l.torch ?? '?'} (${l.threads ?? '?'} threads), Python loop over T`);
+}
+
+function timeJax(cases: { T: number; B: number }[], inputs: Inputs[]): PythonRun | null {
+  return timePython('vtrace_jax.py', ['jax', 'numpy'], 'jax', cases, inputs, [], (l) => `JAX ${l.jax ?? '?'} jit (lax.scan), CPU`);
 }
 
 /** The memory traffic of V-trace without its arithmetic: read the four inputs once, write two outputs. */
@@ -109,14 +140,17 @@ function memoryFloor(x: ReturnType<typeof makeInputs>): { vs: Float32Array; pgAd
   return { vs, pgAdvantages };
 }
 
+const FLOOR = 'floor: read 4 inputs, write 2 outputs, no math (float32)';
+
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', true);
   const inputs = sizes.map(({ T, B }, i) => makeInputs(T, B, 1234 + i));
   const results = new Map<string, TimingStats[]>();
 
+  const kernel = vtrace.arrays.kernelName();
   for (const dtype of ['float32', 'float64'] as const) {
     results.set(
-      `vtrace.arrays ${dtype}`,
+      `vtrace.arrays ${dtype} (${kernel} kernel, copies in and out)`,
       sizes.map(({ T, B }, i) => {
         const x = inputs[i]!;
         const args = dtype === 'float32' ? x : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Float64Array.from(v)]));
@@ -125,10 +159,40 @@ async function main(): Promise<void> {
     );
   }
 
+  for (const dtype of ['float32', 'float64'] as const) {
+    results.set(
+      `vtrace.arrays.VTraceWorkspace ${dtype} (${kernel} kernel, no copies)`,
+      sizes.map(({ T, B }, i) => {
+        const x = inputs[i]!;
+        const ws = new vtrace.arrays.VTraceWorkspace({ T, B, dtype });
+        ws.logRhos.set(x.logRhos);
+        ws.discounts.set(x.discounts);
+        ws.rewards.set(x.rewards);
+        ws.values.set(x.values);
+        ws.bootstrapValue.set(x.bootstrapValue);
+        return timeSync(() => ws.run(), timing);
+      }),
+    );
+  }
+
+  // The JavaScript kernel (the fallback where WebAssembly SIMD is unavailable), from src/ through tsx.
+  const defaults = resolveVTraceOptions('bench', {});
+  for (const dtype of ['float32', 'float64'] as const) {
+    results.set(
+      `JavaScript kernel ${dtype} (the fallback)`,
+      sizes.map(({ T, B }, i) => {
+        const x = inputs[i]!;
+        const args = dtype === 'float32' ? x : (Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Float64Array.from(v)])) as unknown as typeof x);
+        const Out = dtype === 'float32' ? Float32Array : Float64Array;
+        return timeSync(() => { vtraceKernel('bench', [T, B], args, defaults, { vs: new Out(T * B), pgAdvantages: new Out(T * B) }); }, timing);
+      }),
+    );
+  }
+
   // What no JavaScript V-trace can beat: one pass that only reads the four [T, B] inputs and writes
   // two new [T, B] outputs, with none of the V-trace arithmetic (no exp, no recursion).
   results.set(
-    'floor: read 4 inputs, write 2 outputs, no math (float32)',
+    FLOOR,
     sizes.map((_, i) => {
       const x = inputs[i]!;
       return timeSync(() => memoryFloor(x), timing);
@@ -162,6 +226,8 @@ async function main(): Promise<void> {
 
   // PyTorch with its default threads and with one (the Python loop is overhead-bound; on a busy machine
   // the default thread pool can be much slower). Ratios are against the faster of the two.
+  const jax = timeJax(sizes, inputs);
+  if (jax) results.set(jax.label, jax.stats);
   const torchRuns = [timeTorch(sizes, inputs, null), timeTorch(sizes, inputs, 1)].filter((t): t is NonNullable<typeof t> => t !== null);
   for (const t of torchRuns) results.set(t.label, t.stats);
   const torch =
@@ -173,7 +239,7 @@ async function main(): Promise<void> {
           maxDiff: torchRuns[0]!.maxDiff,
         };
 
-  console.log(`\nV-trace fromImportanceWeights, median (p10–p90), node ${process.version}, tfjs-core ${tf.version_core}, impala-rl from ${fromSource ? 'src/ (tsx)' : 'dist/'}\n`);
+  console.log(`\nV-trace fromImportanceWeights, median (p10–p90), node ${process.version}, tfjs-core ${tf.version_core}, impala-rl from ${fromSource ? 'src/ (tsx)' : 'dist/'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} CPUs)\n`);
   printTable(
     ['implementation', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],
     [...results].map(([name, stats]) => [name, ...stats.map((s) => `${formatMs(s.medianMs)} (${formatMs(s.p10Ms)}–${formatMs(s.p90Ms)})`)]),
@@ -188,6 +254,21 @@ async function main(): Promise<void> {
     );
     console.log(`\nPyTorch vs impala-rl vs: max |Δ|/(1+|vs|) = ${torch.maxDiff.map((d) => d.toExponential(1)).join(', ')}`);
   }
+  const floor = results.get(FLOOR)!;
+  console.log('\nSpeed ratio to the floor (floor median / ours; ≥ 0.5 is "within 2× of the floor"):\n');
+  printTable(
+    ['implementation', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],
+    [...results].map(([name, stats]) => [name, ...stats.map((s, i) => (floor[i]!.medianMs / s.medianMs).toFixed(2))]),
+  );
+  if (jax) {
+    console.log('\nSpeed ratio to JAX jit (JAX median / ours; ≥ 1.0 is "at least as fast as JAX"):\n');
+    printTable(
+      ['implementation', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],
+      [...results].map(([name, stats]) => [name, ...stats.map((s, i) => (jax.stats[i]!.medianMs / s.medianMs).toFixed(2))]),
+    );
+    console.log(`\nJAX vs impala-rl vs: max |Δ|/(1+|vs|) = ${jax.maxDiff.map((d) => d.toExponential(1)).join(', ')}`);
+  }
+  console.log(`\nuptime: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
 }
 
 await main();

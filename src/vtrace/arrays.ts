@@ -4,14 +4,23 @@
  * inferred from the lengths), `bootstrapValue` is `[B, ...]`.
  *
  * Precision: results are `Float64Array` when any float input is a `Float64Array` or a `number[]`, and
- * `Float32Array` when all of them are `Float32Array`s (override with `dtype`). Accumulation is always in
- * float64, so the float32 results are the float64 results rounded once.
+ * `Float32Array` when all of them are `Float32Array`s (override with `dtype`).
+ *
+ * Kernel: a WebAssembly SIMD kernel where WebAssembly SIMD is available ({@link kernelName} says which), the
+ * JavaScript kernel otherwise. Both accumulate in float64, and give identical results, except that the
+ * WebAssembly kernel computes float32 results from all-`Float32Array` inputs in float32 arithmetic (four
+ * lanes at a time, like JAX or PyTorch in float32): within a few float32 roundings per time step of the
+ * float64-accumulated results (the golden float32 tolerance, `1e-5 + 1e-5·|e|`). Pass `dtype: 'float64'`
+ * for float64 accumulation. {@link VTraceWorkspace} skips the copies into and out of the kernel's memory.
  *
  * @module
  */
 import { formatShape } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
-import { vtraceKernel } from './kernel.js';
+import { runVTraceKernel } from './wasm-kernel.js';
+
+export { VTraceWorkspace, type VTraceWorkspaceArgs, type VTraceWorkspaceDType } from './workspace.js';
+export { vtraceKernelName as kernelName, type VTraceKernelName } from './wasm-kernel.js';
 import { addActionLogProbs, assertActionsInRange } from './log-probs.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 
@@ -207,7 +216,7 @@ export function fromImportanceWeights(args: ArraysFromImportanceWeightsArgs): Ar
   checkValueInputs(IWS, args, T, B, K);
   const dtype = pickDType(args.dtype, [args.logRhos, args.discounts, args.rewards, args.values, args.bootstrapValue]);
   const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
-  vtraceKernel(IWS, shapeOf(T, B, K), args, options, out);
+  runVTraceKernel(IWS, shapeOf(T, B, K), args, options, out);
   return out;
 }
 
@@ -335,6 +344,6 @@ export function fromLogits(args: ArraysFromLogitsArgs): ArraysFromLogitsReturns 
   const logRhos = allocate(dtype, T * B * K);
   for (let i = 0; i < logRhos.length; i++) logRhos[i] = targetActionLogProbs[i]! - behaviourActionLogProbs[i]!;
   const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
-  vtraceKernel(LOGITS, shapeOf(T, B, K), { ...args, logRhos }, options, out);
+  runVTraceKernel(LOGITS, shapeOf(T, B, K), { ...args, logRhos }, options, out);
   return { ...out, logRhos, behaviourActionLogProbs, targetActionLogProbs };
 }

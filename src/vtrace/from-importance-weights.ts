@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { vtraceKernel } from './kernel.js';
+import { runVTraceKernel } from './wasm-kernel.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import { assertSameShape, assertTensor, assertTimeMajor } from './tensor-checks.js';
 
@@ -47,7 +47,7 @@ export function vtraceOnTensors(
   const shape = inputs.logRhos.shape;
   const size = inputs.logRhos.size;
   const out = { vs: new Float32Array(size), pgAdvantages: new Float32Array(size) };
-  vtraceKernel(
+  runVTraceKernel(
     fn,
     shape,
     {
@@ -85,8 +85,9 @@ export function checkValueTensors(
  * `vs_s = V_s + Σ_{t≥s} (Π_{i=s}^{t−1} d_i c_i) δ_t`, `δ_t = min(ρ̄, ρ_t)(r_t + d_t V_{t+1} − V_t)`,
  * `c_i = λ min(c̄, ρ_i)`, and `pgAdvantages_s = min(ρ̄_pg, ρ_s)(r_s + d_s vs_{s+1} − V_s)`.
  *
- * The inputs are read back to the host once (`dataSync`) and the backward recursion runs there in
- * float64; the outputs are new float32 tensors on the current backend, constants to autodiff (no
+ * The inputs are read back to the host once (`dataSync`) and the backward recursion runs there (on the
+ * WebAssembly SIMD kernel in float32 arithmetic where available, else on the JavaScript kernel in float64; see
+ * `vtrace.arrays`); the outputs are new float32 tensors on the current backend, constants to autodiff (no
  * gradient flows through them, as in every reference implementation). The caller owns and disposes them.
  *
  * @param args - the float32 tensors `logRhos`, `discounts`, `rewards`, `values` (`[T, B, ...]`),

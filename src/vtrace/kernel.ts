@@ -114,7 +114,7 @@ export class ExpTables {
 }
 
 /** Locates and reports the first invalid input; returns normally if there is none (e.g. d + r + v overflowed). */
-function assertFiniteInputs(fn: string, shape: readonly number[], input: KernelInputs): void {
+export function assertFiniteInputs(fn: string, shape: readonly number[], input: KernelInputs): void {
   const checks: [keyof KernelInputs, (x: number) => boolean, string][] = [
     ['logRhos', (x) => !Number.isNaN(x), 'NaN'],
     ['discounts', Number.isFinite, 'a non-finite value'],
