@@ -45,6 +45,14 @@ export class GraphCaptureError extends Error {
   }
 }
 
+/**
+ * Type attributes that tfjs-node leaves for eager execution to infer from the inputs (a graph node must
+ * state them): op → attribute → index of the input whose dtype it is.
+ */
+const INFERRED_TYPE_ATTRS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  ExpandDims: { T: 0, Tdim: 1 },
+};
+
 function bytesOf(values: unknown, what: string): Uint8Array {
   if (ArrayBuffer.isView(values)) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
   throw new GraphCaptureError(`${what} has non-numeric (string) values`);
@@ -56,11 +64,11 @@ function bytesOf(values: unknown, what: string): Uint8Array {
  * @param backend - tfjs-node's backend.
  * @param inputs - tensors (already materialised, by binding id) that become placeholders.
  * @param fn - the eager step; it runs for real.
- * @returns the result and the graph.
- * @throws GraphCaptureError when the step reads tensor values on the host, uses string tensors, or an
- *   attribute type the writer does not know.
+ * @returns the result, the graph, and `error`: why the graph is incomplete (the step read tensor values
+ *   on the host, used string tensors, an attribute type the writer does not know, or a tensor made
+ *   before the step that is not an input), or null. `fn` always runs to the end.
  */
-export function recordOps<T>(backend: TensorflowBackend, inputs: readonly RecordedInput[], fn: () => T): { result: T; graph: RecordedGraph } {
+export function recordOps<T>(backend: TensorflowBackend, inputs: readonly RecordedInput[], fn: () => T): { result: T; graph: RecordedGraph; error: string | null } {
   const real: TensorflowBinding = backend.binding;
   const A = {
     string: bindingConstant(real, 'TF_ATTR_STRING'),
@@ -128,6 +136,10 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
         const node = `op_${nodes.length}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
         const nodeAttrs: Record<string, AttrValueSpec> = {};
         for (const a of attrs) nodeAttrs[a.name] = attr(a, name);
+        for (const [attrName, input] of Object.entries(INFERRED_TYPE_ATTRS[name] ?? {})) {
+          const dtype = meta.get(inputIds[input]!)?.dtype;
+          if (nodeAttrs[attrName] === undefined && dtype !== undefined) nodeAttrs[attrName] = { type: dtype };
+        }
         nodes.push({ name: node, op: name, inputs: inputNames, attrs: nodeAttrs });
         opCount++;
         out.forEach((m, i) => {
@@ -168,10 +180,9 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
   } finally {
     backend.binding = real;
   }
-  if (hostRead !== null) throw new GraphCaptureError(hostRead);
-  if (failure !== null) throw new GraphCaptureError(failure);
   return {
     result,
+    error: hostRead ?? failure,
     graph: {
       nodes,
       opCount,
