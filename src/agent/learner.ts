@@ -242,6 +242,7 @@ export class Learner implements ParameterSource {
           const { pieces, norm } = this.#update(inputs, lr, false);
           gradNorm = norm as number;
           parts = pieces.map((p) => p.dataSync()[0]!);
+          tf.dispose(pieces);
         });
       }
     } finally {

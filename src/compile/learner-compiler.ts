@@ -222,7 +222,9 @@ export class LearnerCompiler {
       const { result: metrics, graph: recording, error } = recordOps(backend, recorded, () =>
         tf.tidy(() => {
           const { pieces, norm } = update(lr);
-          return tf.keep(tf.stack([...pieces, typeof norm === 'number' ? tf.scalar(norm) : norm]));
+          const stacked = tf.stack([...pieces, typeof norm === 'number' ? tf.scalar(norm) : norm]);
+          tf.dispose(pieces); // kept by the update for the eager path's reads
+          return stacked;
         }),
       );
       const metricsId = backend.getInputTensorIds([metrics])[0]!;
