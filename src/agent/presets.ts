@@ -14,7 +14,7 @@ export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>
  * repeat actions (the frame counter then counts environment steps). Used for any environment without a
  * preset of its own, and under every preset.
  */
-export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>>> = Object.freeze({
+export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile'>>> = Object.freeze({
   totalFrames: 1_000_000,
   seed: 1,
   numActors: 1,

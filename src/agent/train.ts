@@ -91,6 +91,8 @@ export interface TrainConfig {
   readonly maxGradNorm?: number | null;
   /** Frames per agent step, for the frame counter. @defaultValue 1 */
   readonly actionRepeats?: number;
+  /** Run learner updates as one libtensorflow graph (see `LearnerOptions.compile`). @defaultValue 'auto' */
+  readonly compile?: boolean | 'auto';
   /**
    * Run directory: metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), TensorBoard event files
    * (`tensorboard/`), the learning curve (`learning-curve.svg`, written at the end) and checkpoints.
@@ -241,6 +243,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     maxGradNorm: config.maxGradNorm ?? null,
     optimizer: config.optimizer ?? 'rmsprop',
     rmsprop: { epsilon: config.rmspropEpsilon ?? 0.1, decay: config.rmspropDecay ?? 0.99 },
+    compile: config.compile ?? 'auto',
   } as ConstructorParameters<typeof Learner>[0]);
   const actorNetworks = workers ? [] : envs.map(() => buildNetwork(config, envs[0]![0]!, seed));
   const actors = actorNetworks.map(

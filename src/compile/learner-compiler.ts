@@ -85,6 +85,7 @@ const DTYPES: Record<string, `TF_${string}`> = { float32: 'TF_FLOAT', int32: 'TF
 export class LearnerCompiler {
   readonly #mode: CompileMode;
   readonly #optimizer: Optimizer;
+  readonly #rmsprop: RMSProp | null;
   readonly #actionSizes: readonly number[];
   readonly #variables: Readonly<Record<string, tf.Variable>>;
   readonly #log: (message: string) => void;
@@ -104,6 +105,7 @@ export class LearnerCompiler {
   constructor(mode: CompileMode, optimizer: Optimizer, variables: Readonly<Record<string, tf.Variable>>, actionSizes: readonly number[], log: (message: string) => void = (m) => { console.warn(m); }) {
     this.#mode = mode;
     this.#optimizer = optimizer;
+    this.#rmsprop = optimizer instanceof RMSProp ? optimizer : null;
     this.#actionSizes = actionSizes;
     this.#variables = variables;
     this.#log = log;
@@ -135,7 +137,7 @@ export class LearnerCompiler {
     if (this.#reason !== null) return null;
     const backend = tensorflowBackend();
     if (typeof backend === 'string') return this.#fallBack(backend);
-    if (!(this.#optimizer instanceof RMSProp)) {
+    if (this.#rmsprop === null) {
       return this.#fallBack(`the optimizer is '${this.#optimizer.name}'; only the built-in RMSProp is compiled (Adam computes its bias correction on the host at every step)`);
     }
     this.#checkActions(inputs.actions);
@@ -152,7 +154,7 @@ export class LearnerCompiler {
       entry.assigned.forEach((v, i) => { v.assign(outs[i]!); });
       values = Array.from(outs[outs.length - 1]!.dataSync());
     });
-    this.#optimizer.countCompiledUpdates(1);
+    this.#rmsprop.countCompiledUpdates(1);
     this.#compiledSteps++;
     return values;
   }
@@ -189,7 +191,7 @@ export class LearnerCompiler {
    * afterwards), then builds and loads its graph. Returns the new entry, or null after falling back.
    */
   #record(backend: TensorflowBackend, key: string, entries: [string, tf.Tensor][], learningRate: number, update: RecordableUpdate): Entry | null {
-    const optimizer = this.#optimizer as RMSProp;
+    const optimizer = this.#rmsprop!;
     optimizer.ensureSlots(this.#variables);
     const variables = Object.values(tf.engine().registeredVariables);
     const optimizerState = optimizer.getState();

@@ -82,7 +82,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
   const names = new Map<number, string>();
   const meta = new Map<number, { dtype: number; shape: readonly number[] }>();
   let opCount = 0;
-  let hostRead: string | null = null;
+  const seen: { hostRead: string | null } = { hostRead: null };
   let failure: string | null = null;
   const utf8 = new TextEncoder();
 
@@ -161,7 +161,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
       return id;
     },
     tensorDataSync(id: number): ArrayBufferView {
-      hostRead ??= `the step reads a tensor's values on the host (tensor ${names.get(id) ?? id}) before it ends`;
+      seen.hostRead ??= `the step reads a tensor's values on the host (tensor ${names.get(id) ?? id}) before it ends`;
       return real.tensorDataSync(id);
     },
   };
@@ -182,7 +182,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
   }
   return {
     result,
-    error: hostRead ?? failure,
+    error: seen.hostRead ?? failure,
     graph: {
       nodes,
       opCount,

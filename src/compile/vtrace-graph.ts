@@ -35,7 +35,7 @@ export function fromLogitsTensor(args: FromLogitsArgs): VTraceFromLogitsReturns 
   const recursion = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [lr, discounts, rewards, values, bootstrap] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const shapes = [lr, discounts, rewards, values, bootstrap].map((x) => x.shape);
-    const T = lr.shape[0]!;
+    const T = lr.shape[0];
     const rho = tf.exp(lr);
     const clip = (threshold: number): tf.Tensor => (Number.isFinite(threshold) ? tf.minimum(rho, threshold) : rho);
     const boot = tf.expandDims(bootstrap, 0);
