@@ -31,6 +31,9 @@
 //                                the kernel launches per step and the top kernels by time (self and inclusive)
 //   --top 15 [BENCH_TOP]         rows of the profile table
 //   --out FILE [BENCH_OUT]       also write every result as JSON (e.g. bench/results/learner.json)
+//   --compile eager,graph [BENCH_COMPILE]  learner steps on tensorflow/cuda: eager (op by op) and/or graph
+//                                (LearnerOptions.compile: one libtensorflow session run); both are timed in one
+//                                process, alternating step by step, so that load changes hit both alike
 //   --malloc-reuse 1 [BENCH_MALLOC_REUSE]  run every child (tfjs and Python) with GLIBC_TUNABLES that keep
 //                                freed memory for reuse (see MALLOC_REUSE below); 0: the system's defaults
 // Python: the first of $IMPALA_BENCH_PYTHON, bench/.venv/bin/python, python3 that imports the modules (torch,
@@ -69,6 +72,7 @@ interface Config {
   top: number;
   mallocReuse: boolean;
   out: string | undefined;
+  compile: string[];
 }
 
 /** Learner hyperparameters (the maze preset's); the Python twins get the same ones on the command line. */
@@ -77,6 +81,8 @@ const HYPER = { learningRate: 6e-4, decay: 0.99, epsilon: 0.01, discount: 0.99, 
 /** Issue #6's targets: tfjs time / PyTorch time. */
 const TARGETS: Record<string, number> = { tensorflow: 1.2, cuda: 1.2, wasm: 2.5 };
 const FWD_TARGET = 1.5;
+/** Issue #16's target for compiled (graph) learner steps: at most the TF/Keras tf.function step's time. */
+const GRAPH_TARGET = 1;
 
 interface KernelStat {
   name: string;
@@ -115,6 +121,8 @@ interface Result {
   version?: string;
   params?: number;
   resolved?: string; // for --fwd-backends auto: the backend useBackend picked
+  execution?: 'eager' | 'graph'; // tfjs learner steps: op by op, or one compiled libtensorflow graph (issue #16)
+  kernels?: string; // what one step launches
   profile?: Profile;
   note?: string;
 }
@@ -175,6 +183,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       top: num('top', 'BENCH_TOP', 15),
       mallocReuse: get('malloc-reuse', 'BENCH_MALLOC_REUSE', '1') !== '0',
       out: out === '' ? undefined : out,
+      compile: list('compile', 'BENCH_COMPILE', 'eager,graph'),
     },
   };
 }
@@ -255,47 +264,77 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
 
     const T = cfg.T;
     const B = cfg.B[netName]!;
-    const res: Result = { ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters };
-    let learner: InstanceType<typeof Learner> | undefined;
-    try {
-      learner = new Learner({
-        model: net,
+    const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
+    const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
+    const runs = executions.map((execution) => ({
+      execution,
+      net: execution === 'eager' ? net : new ImpalaNetwork({ torso: netName as 'deep' | 'shallow', observationShape: [cfg.size, cfg.size, cfg.channels], numActions: cfg.actions, seed: 1, checkInputValues: false }),
+      res: { ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters, ...(libtensorflow ? { execution } : {}) } as Result,
+      learner: undefined as InstanceType<typeof Learner> | undefined,
+      times: [] as number[],
+      failed: false,
+    }));
+    const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
+    const isCpu = info.name === 'cpu';
+    const warmup = isCpu ? 0 : cfg.warmup;
+    const reps = isCpu ? 1 : cfg.reps;
+    for (const r of runs) {
+      r.learner = new Learner({
+        model: r.net,
         discount: HYPER.discount,
         baselineCost: HYPER.baselineCost,
         entropyCost: HYPER.entropyCost,
         learningRate: HYPER.learningRate,
         maxGradNorm: HYPER.maxGradNorm,
         rmsprop: { epsilon: HYPER.epsilon, decay: HYPER.decay },
+        compile: r.execution === 'graph',
       });
-      const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
-      const isCpu = info.name === 'cpu';
-      const warmup = isCpu ? 0 : cfg.warmup;
-      const reps = isCpu ? 1 : cfg.reps;
-      const times: number[] = [];
-      let tensorsAfterFirst = 0; // the first step also creates the optimizer's slots
-      for (let i = 0; i < warmup + reps; i++) {
-        const t0 = performance.now();
-        learner.step(batch);
-        const dt = performance.now() - t0;
-        if (i === 0) tensorsAfterFirst = tf.memory().numTensors;
-        if (i >= warmup) times.push(dt);
-        log(`${netName} learner ${i < warmup ? 'warm-up' : 'rep'} ${dt.toFixed(0)} ms`);
+    }
+    // Alternating step by step: the machine's load changes hit both executions alike.
+    let tensorsAfterFirst = 0; // the first step also creates the optimizer's slots
+    for (let i = 0; i < warmup + reps; i++) {
+      if (i === 1) tensorsAfterFirst = tf.memory().numTensors;
+      for (const r of runs) {
+        if (r.failed) continue;
+        try {
+          const t0 = performance.now();
+          r.learner!.step(batch);
+          const dt = performance.now() - t0;
+          if (i >= warmup) r.times.push(dt);
+          log(`${netName} learner ${r.execution} ${i < warmup ? 'warm-up' : 'rep'} ${dt.toFixed(0)} ms`);
+        } catch (error) {
+          r.failed = true;
+          r.res.note = `failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`;
+          log(r.res.note);
+        }
       }
-      const leaked = tf.memory().numTensors - tensorsAfterFirst;
-      if (leaked !== 0) res.note = `${leaked} tensors leaked over ${warmup + reps - 1} steps`;
-      if (isCpu) res.note = [res.note, 'cpu: one step, no warm-up'].filter(Boolean).join('; ');
-      res.medianMs = median(times);
-      res.timesMs = times;
-      if (cfg.profile) {
-        res.profile = await profileStep(() => learner!.step(batch));
+    }
+    const leaked = tf.memory().numTensors - tensorsAfterFirst;
+    const graphRun = runs.find((r) => r.execution === 'graph');
+    const eagerOps = graphRun?.learner?.compileStats.eagerOps ?? null;
+    for (const r of runs) {
+      const res = r.res;
+      if (!r.failed) {
+        if (leaked !== 0 && warmup + reps > 1) res.note = `${leaked} tensors leaked over ${warmup + reps - 1} rounds`;
+        if (isCpu) res.note = 'cpu: one step, no warm-up';
+        res.medianMs = median(r.times);
+        res.timesMs = r.times;
+        const stats = r.learner!.compileStats;
+        if (r.execution === 'graph') {
+          res.kernels = stats.compiled ? `1 session run (graph of ${stats.graphNodes} nodes)` : `not compiled: ${stats.reason}`;
+          if (warmup === 0) res.note = 'no warm-up: the first step also records and loads the graph';
+        } else if (eagerOps !== null) res.kernels = `${eagerOps} TF ops`;
+      }
+      if (cfg.profile && r.execution === 'eager' && !r.failed) {
+        res.profile = await profileStep(() => r.learner!.step(batch));
         log(`${netName} profile: ${res.profile.kernels} kernel launches (${res.profile.topLevelKernels} top-level)`);
       }
-    } catch (error) {
-      res.note = `failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`;
-      log(res.note);
+      emit(res);
     }
-    emit(res);
-    learner?.dispose();
+    for (const r of runs) {
+      r.learner?.dispose();
+      if (r.net !== net) r.net.dispose();
+    }
     net.dispose();
   }
 }
@@ -531,28 +570,39 @@ function driver(cfg: Config): void {
         ` T = ${cfg.T}, ${cfg.size}×${cfg.size}×${cfg.channels} frames, ${cfg.actions} actions, LSTM 256; median of ${cfg.reps} after ${cfg.warmup} warm-up`,
     );
     const order = ['torch', 'keras', 'keras-xla', 'cuda', 'tensorflow', 'wasm', 'cpu'];
+    const kerasMs = (net: string): number | undefined => results.find((r) => r.backend === 'keras' && r.net === net && r.mode === 'learner')?.medianMs;
     const rows = results
       .filter((r) => r.mode === 'learner')
-      .sort((a, b) => cfg.nets.indexOf(a.net) - cfg.nets.indexOf(b.net) || order.indexOf(a.backend) - order.indexOf(b.backend))
+      .sort((a, b) => cfg.nets.indexOf(a.net) - cfg.nets.indexOf(b.net) || order.indexOf(a.backend) - order.indexOf(b.backend) || (a.execution === 'graph' ? 1 : 0) - (b.execution === 'graph' ? 1 : 0))
       .map((r) => {
         const ref = torchMs(r.net, 'learner');
+        const keras = kerasMs(r.net);
         const ratio = r.medianMs !== undefined && ref !== undefined && r.backend !== 'torch' ? r.medianMs / ref : undefined;
-        const target = TARGETS[r.backend];
-        const verdict = target === undefined || ratio === undefined ? '-' : ratio <= target ? `≤ ${target}×: met` : `≤ ${target}×: NOT met`;
+        const kerasRatio = r.medianMs !== undefined && keras !== undefined && r.framework === 'tfjs' ? r.medianMs / keras : undefined;
+        let verdict = '-';
+        if (r.execution === 'graph') {
+          verdict = kerasRatio === undefined ? '-' : kerasRatio <= GRAPH_TARGET ? `≤ TF/Keras: met` : `≤ TF/Keras: NOT met`;
+        } else {
+          const target = TARGETS[r.backend];
+          verdict = target === undefined || ratio === undefined ? '-' : ratio <= target ? `≤ ${target}× PyTorch: met` : `≤ ${target}× PyTorch: NOT met`;
+        }
         const who = r.framework === 'tfjs' ? `tfjs ${r.backend}` : r.backend === 'torch' ? 'PyTorch' : r.backend === 'keras-xla' ? 'TF/Keras (XLA)' : 'TF/Keras (tf.function)';
         return [
           r.net,
           `${r.frames ?? '-'} (${cfg.T}×${cfg.B[r.net]})`,
           who,
+          r.execution ?? (r.framework === 'tfjs' ? 'eager' : '-'),
           String(r.threads ?? '-'),
           fmt(r.medianMs),
           r.medianMs === undefined || r.frames === undefined ? '-' : ((1000 * r.frames) / r.medianMs).toFixed(0),
           ratio === undefined ? (r.backend === 'torch' ? '1' : '-') : ratio.toFixed(2),
+          kerasRatio === undefined ? (r.backend === 'keras' ? '1' : '-') : kerasRatio.toFixed(2),
           verdict,
+          r.kernels ?? '-',
           reps(r),
         ];
       });
-    printTable(['net', 'frames', 'framework / backend', 'threads', 'median', 'frames/s', '× PyTorch', 'target', 'steps (ms) / note'], rows);
+    printTable(['net', 'frames', 'framework / backend', 'execution', 'threads', 'median', 'frames/s', '× PyTorch', '× TF/Keras', 'target', 'kernels per step', 'steps (ms) / note'], rows);
   }
 
   if (fwdModes.length > 0) {
@@ -589,7 +639,8 @@ function driver(cfg: Config): void {
   for (const v of versions.values()) console.log(`- ${v}`);
   console.log(`- parameters: ${[...params.entries()].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`- PyTorch and TF/Keras threads: ${cfg.threads} (--threads; the tensorflow backend uses ${availableParallelism()}, wasm 1)`);
-  console.log('- "× PyTorch" = median / PyTorch median for the same net and work (higher is slower); targets from issue #6.');
+  console.log('- "× PyTorch" / "× TF/Keras" = median / that framework\'s median for the same net and work (higher is slower); eager targets from issue #6, graph targets (≤ TF/Keras tf.function) from issue #16.');
+  console.log('- execution: eager = one libtensorflow op at a time (kernels per step: the TF ops one step issues, counted by recording it); graph = LearnerOptions.compile, one session run per step.');
   for (const n of notes) console.log(`- ${n}`);
   if (cfg.out !== undefined) {
     mkdirSync(dirname(cfg.out), { recursive: true });
