@@ -278,10 +278,11 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
     const B = cfg.B[netName]!;
     const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
     const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
+    const resultOf = (execution: 'eager' | 'graph'): Result => ({ ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters, ...(libtensorflow ? { execution } : {}) });
     const runs = executions.map((execution) => ({
       execution,
       net: execution === 'eager' ? net : new ImpalaNetwork({ torso: netName as 'deep' | 'shallow', observationShape: [cfg.size, cfg.size, cfg.channels], numActions: cfg.actions, seed: 1, checkInputValues: false }),
-      res: { ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters, ...(libtensorflow ? { execution } : {}) } as Result,
+      res: resultOf(execution),
       learner: undefined as InstanceType<typeof Learner> | undefined,
       times: [] as number[],
       failed: false,

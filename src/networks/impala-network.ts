@@ -518,7 +518,7 @@ export class ImpalaNetwork {
     const done = tag.includes('d') ? rest.shift() : undefined;
     const instruction = tag.includes('i') ? { tokens: expand(rest.shift()!), lengths: expand(rest.shift()!) } : undefined;
     const state = tag.includes('s') ? { c: rest[0] as tf.Tensor2D, h: rest[1] as tf.Tensor2D } : null;
-    return this.#forward(expand(observation), expand(lastAction), expand(lastReward), instruction, done === undefined ? undefined : expand(done), state, 1, observation.shape[0]!);
+    return this.#forward(expand(observation), expand(lastAction), expand(lastReward), instruction, done === undefined ? undefined : expand(done), state, 1, observation.shape[0]);
   }
 
   /** Frees the network's variables; the network cannot be used afterwards. */
