@@ -82,7 +82,7 @@ export interface LearnerOptions extends VTraceOptions {
   readonly compile?: CompileMode;
   /**
    * Receives the one line saying why `compile: 'auto'` runs updates eagerly.
-   * @defaultValue `console.warn`
+   * @defaultValue `console.warn`, each distinct line once per process
    */
   readonly log?: (message: string) => void;
 }

@@ -69,6 +69,14 @@ interface Entry {
 
 const FN = 'Learner';
 
+const logged = new Set<string>();
+/** The default log: `console.warn`, each distinct line once per process (every learner on wasm would repeat it). */
+function warnOnce(message: string): void {
+  if (logged.has(message)) return;
+  logged.add(message);
+  console.warn(message);
+}
+
 /** Flattens the batch tensors with stable names. */
 function batchEntries(inputs: LearnerBatchTensors): [string, tf.Tensor][] {
   const out: [string, tf.Tensor][] = [];
@@ -102,7 +110,7 @@ export class LearnerCompiler {
    * @param actionSizes - the model's action-head sizes (actions are range-checked on the host).
    * @param log - receives the one line saying why `'auto'` falls back to eager updates.
    */
-  constructor(mode: CompileMode, optimizer: Optimizer, variables: Readonly<Record<string, tf.Variable>>, actionSizes: readonly number[], log: (message: string) => void = (m) => { console.warn(m); }) {
+  constructor(mode: CompileMode, optimizer: Optimizer, variables: Readonly<Record<string, tf.Variable>>, actionSizes: readonly number[], log: (message: string) => void = warnOnce) {
     this.#mode = mode;
     this.#optimizer = optimizer;
     this.#rmsprop = optimizer instanceof RMSProp ? optimizer : null;
