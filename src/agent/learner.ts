@@ -355,7 +355,7 @@ export class Learner implements ParameterSource {
   }
 
   /** Stacks B trajectories into time-major learner inputs. */
-  #stack(batch: readonly Trajectory[]): LearnerBatchTensors {
+  #stack(batch: readonly Trajectory[]) {
     if (batch.length === 0) throw new Error(`${FN}.step: the batch is empty`);
     const first = batch[0]!;
     const T = first.unrollLength;
