@@ -31,6 +31,9 @@
 //                                the kernel launches per step and the top kernels by time (self and inclusive)
 //   --top 15 [BENCH_TOP]         rows of the profile table
 //   --out FILE [BENCH_OUT]       also write every result as JSON (e.g. bench/results/learner.json)
+//   --compile eager,graph [BENCH_COMPILE]  learner steps on tensorflow/cuda: eager (op by op) and/or graph
+//                                (LearnerOptions.compile: one libtensorflow session run); both are timed in one
+//                                process, alternating step by step, so that load changes hit both alike
 //   --malloc-reuse 1 [BENCH_MALLOC_REUSE]  run every child (tfjs and Python) with GLIBC_TUNABLES that keep
 //                                freed memory for reuse (see MALLOC_REUSE below); 0: the system's defaults
 // Python: the first of $IMPALA_BENCH_PYTHON, bench/.venv/bin/python, python3 that imports the modules (torch,
@@ -69,6 +72,7 @@ interface Config {
   top: number;
   mallocReuse: boolean;
   out: string | undefined;
+  compile: string[];
 }
 
 /** Learner hyperparameters (the maze preset's); the Python twins get the same ones on the command line. */
@@ -77,6 +81,10 @@ const HYPER = { learningRate: 6e-4, decay: 0.99, epsilon: 0.01, discount: 0.99, 
 /** Issue #6's targets: tfjs time / PyTorch time. */
 const TARGETS: Record<string, number> = { tensorflow: 1.2, cuda: 1.2, wasm: 2.5 };
 const FWD_TARGET = 1.5;
+/** Issue #16's target for compiled (graph) learner steps: at most the TF/Keras tf.function step's time. */
+const GRAPH_TARGET = 1;
+/** Issue #16's target for the compiled actor step: at most PyTorch's time. */
+const FWD_GRAPH_TARGET = 1;
 
 interface KernelStat {
   name: string;
@@ -115,6 +123,8 @@ interface Result {
   version?: string;
   params?: number;
   resolved?: string; // for --fwd-backends auto: the backend useBackend picked
+  execution?: 'eager' | 'graph'; // tfjs learner steps: op by op, or one compiled libtensorflow graph (issue #16)
+  kernels?: string; // what one step launches
   profile?: Profile;
   note?: string;
 }
@@ -175,6 +185,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       top: num('top', 'BENCH_TOP', 15),
       mallocReuse: get('malloc-reuse', 'BENCH_MALLOC_REUSE', '1') !== '0',
       out: out === '' ? undefined : out,
+      compile: list('compile', 'BENCH_COMPILE', 'eager,graph'),
     },
   };
 }
@@ -220,82 +231,123 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
     });
     const obsSize = cfg.size * cfg.size * cfg.channels;
     if (kind === 'fwd') {
+      const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
+      const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
+      const nets = executions.map((execution) => ({
+        execution,
+        net: new ImpalaNetwork({ torso: netName as 'deep' | 'shallow', observationShape: [cfg.size, cfg.size, cfg.channels], numActions: cfg.actions, seed: 1, checkInputValues: false, compile: execution === 'graph' }),
+      }));
       for (const mode of cfg.modes.filter((m) => m.startsWith('fwd'))) {
         const B = Number(mode.slice(3));
         const rand = lcg(7);
         const obs = Int32Array.from({ length: B * obsSize }, () => Math.floor(rand() * 256));
-        const rng = createActionRng(1);
-        let state = net.initialState(B);
-        const times: number[] = [];
+        const runs = nets.map((n) => ({ ...n, rng: createActionRng(1), state: n.net.initialState(B), times: [] as number[] }));
         // What Actor#act does per step: tensors from host arrays, one network step, sampling, logits read back.
+        // Eager and graph alternate step by step (the first graph step records and loads the graph: a warm-up).
         for (let i = 0; i < cfg.fwdWarmup + cfg.fwdReps; i++) {
-          const t0 = performance.now();
-          const inputs = {
-            observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'int32'),
-            lastAction: tf.tensor1d(new Int32Array(B), 'int32'),
-            lastReward: tf.tensor1d(new Float32Array(B)),
-            done: tf.tensor1d(new Uint8Array(B), 'bool'),
-          };
-          const out = net.step(inputs, state);
-          net.sample(out.policyLogits, rng);
-          out.policyLogits.dataSync();
-          tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
-          if (state) tf.dispose([state.c, state.h]);
-          state = out.state;
-          const dt = performance.now() - t0;
-          if (i >= cfg.fwdWarmup) times.push(dt);
+          for (const r of runs) {
+            const t0 = performance.now();
+            const inputs = {
+              observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'int32'),
+              lastAction: tf.tensor1d(new Int32Array(B), 'int32'),
+              lastReward: tf.tensor1d(new Float32Array(B)),
+              done: tf.tensor1d(new Uint8Array(B), 'bool'),
+            };
+            const out = r.net.step(inputs, r.state);
+            r.net.sample(out.policyLogits, r.rng);
+            out.policyLogits.dataSync();
+            tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
+            if (r.state) tf.dispose([r.state.c, r.state.h]);
+            r.state = out.state;
+            const dt = performance.now() - t0;
+            if (i >= cfg.fwdWarmup) r.times.push(dt);
+          }
         }
-        if (state) tf.dispose([state.c, state.h]);
-        emit({ ...base, resolved: info.name, net: netName, mode, frames: B, medianMs: median(times), timesMs: times, params: net.numParameters });
-        log(`${netName} ${mode}: ${formatMs(median(times))}`);
+        for (const r of runs) {
+          if (r.state) tf.dispose([r.state.c, r.state.h]);
+          emit({ ...base, resolved: info.name, net: netName, mode, frames: B, medianMs: median(r.times), timesMs: r.times, params: net.numParameters, ...(libtensorflow ? { execution: r.execution } : {}) });
+          log(`${netName} ${mode} ${r.execution}: ${formatMs(median(r.times))}`);
+        }
       }
+      for (const n of nets) n.net.dispose();
       net.dispose();
       continue;
     }
 
     const T = cfg.T;
     const B = cfg.B[netName]!;
-    const res: Result = { ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters };
-    let learner: InstanceType<typeof Learner> | undefined;
-    try {
-      learner = new Learner({
-        model: net,
+    const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
+    const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
+    const resultOf = (execution: 'eager' | 'graph'): Result => ({ ...base, net: netName, mode: 'learner', frames: T * B, params: net.numParameters, ...(libtensorflow ? { execution } : {}) });
+    const runs = executions.map((execution) => ({
+      execution,
+      net: execution === 'eager' ? net : new ImpalaNetwork({ torso: netName as 'deep' | 'shallow', observationShape: [cfg.size, cfg.size, cfg.channels], numActions: cfg.actions, seed: 1, checkInputValues: false }),
+      res: resultOf(execution),
+      learner: undefined as InstanceType<typeof Learner> | undefined,
+      times: [] as number[],
+      failed: false,
+    }));
+    const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
+    const isCpu = info.name === 'cpu';
+    const warmup = isCpu ? 0 : cfg.warmup;
+    const reps = isCpu ? 1 : cfg.reps;
+    for (const r of runs) {
+      r.learner = new Learner({
+        model: r.net,
         discount: HYPER.discount,
         baselineCost: HYPER.baselineCost,
         entropyCost: HYPER.entropyCost,
         learningRate: HYPER.learningRate,
         maxGradNorm: HYPER.maxGradNorm,
         rmsprop: { epsilon: HYPER.epsilon, decay: HYPER.decay },
+        compile: r.execution === 'graph',
       });
-      const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
-      const isCpu = info.name === 'cpu';
-      const warmup = isCpu ? 0 : cfg.warmup;
-      const reps = isCpu ? 1 : cfg.reps;
-      const times: number[] = [];
-      let tensorsAfterFirst = 0; // the first step also creates the optimizer's slots
-      for (let i = 0; i < warmup + reps; i++) {
-        const t0 = performance.now();
-        learner.step(batch);
-        const dt = performance.now() - t0;
-        if (i === 0) tensorsAfterFirst = tf.memory().numTensors;
-        if (i >= warmup) times.push(dt);
-        log(`${netName} learner ${i < warmup ? 'warm-up' : 'rep'} ${dt.toFixed(0)} ms`);
+    }
+    // Alternating step by step: the machine's load changes hit both executions alike.
+    let tensorsAfterFirst = 0; // the first step also creates the optimizer's slots
+    for (let i = 0; i < warmup + reps; i++) {
+      if (i === 1) tensorsAfterFirst = tf.memory().numTensors;
+      for (const r of runs) {
+        if (r.failed) continue;
+        try {
+          const t0 = performance.now();
+          r.learner!.step(batch);
+          const dt = performance.now() - t0;
+          if (i >= warmup) r.times.push(dt);
+          log(`${netName} learner ${r.execution} ${i < warmup ? 'warm-up' : 'rep'} ${dt.toFixed(0)} ms`);
+        } catch (error) {
+          r.failed = true;
+          r.res.note = `failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`;
+          log(r.res.note);
+        }
       }
-      const leaked = tf.memory().numTensors - tensorsAfterFirst;
-      if (leaked !== 0) res.note = `${leaked} tensors leaked over ${warmup + reps - 1} steps`;
-      if (isCpu) res.note = [res.note, 'cpu: one step, no warm-up'].filter(Boolean).join('; ');
-      res.medianMs = median(times);
-      res.timesMs = times;
-      if (cfg.profile) {
-        res.profile = await profileStep(() => learner!.step(batch));
+    }
+    const leaked = tf.memory().numTensors - tensorsAfterFirst;
+    const graphRun = runs.find((r) => r.execution === 'graph');
+    const eagerOps = graphRun?.learner?.compileStats.eagerOps ?? null;
+    for (const r of runs) {
+      const res = r.res;
+      if (!r.failed) {
+        if (leaked !== 0 && warmup + reps > 1) res.note = `${leaked} tensors leaked over ${warmup + reps - 1} rounds`;
+        if (isCpu) res.note = 'cpu: one step, no warm-up';
+        res.medianMs = median(r.times);
+        res.timesMs = r.times;
+        const stats = r.learner!.compileStats;
+        if (r.execution === 'graph') {
+          res.kernels = stats.compiled ? `1 session run (graph of ${stats.graphNodes} nodes)` : `not compiled: ${stats.reason}`;
+          if (warmup === 0) res.note = 'no warm-up: the first step also records and loads the graph';
+        } else if (eagerOps !== null) res.kernels = `${eagerOps} TF ops`;
+      }
+      if (cfg.profile && r.execution === 'eager' && !r.failed) {
+        res.profile = await profileStep(() => r.learner!.step(batch));
         log(`${netName} profile: ${res.profile.kernels} kernel launches (${res.profile.topLevelKernels} top-level)`);
       }
-    } catch (error) {
-      res.note = `failed: ${error instanceof Error ? error.message.split('\n')[0]! : String(error)}`;
-      log(res.note);
+      emit(res);
     }
-    emit(res);
-    learner?.dispose();
+    for (const r of runs) {
+      r.learner?.dispose();
+      if (r.net !== net) r.net.dispose();
+    }
     net.dispose();
   }
 }
@@ -531,28 +583,39 @@ function driver(cfg: Config): void {
         ` T = ${cfg.T}, ${cfg.size}×${cfg.size}×${cfg.channels} frames, ${cfg.actions} actions, LSTM 256; median of ${cfg.reps} after ${cfg.warmup} warm-up`,
     );
     const order = ['torch', 'keras', 'keras-xla', 'cuda', 'tensorflow', 'wasm', 'cpu'];
+    const kerasMs = (net: string): number | undefined => results.find((r) => r.backend === 'keras' && r.net === net && r.mode === 'learner')?.medianMs;
     const rows = results
       .filter((r) => r.mode === 'learner')
-      .sort((a, b) => cfg.nets.indexOf(a.net) - cfg.nets.indexOf(b.net) || order.indexOf(a.backend) - order.indexOf(b.backend))
+      .sort((a, b) => cfg.nets.indexOf(a.net) - cfg.nets.indexOf(b.net) || order.indexOf(a.backend) - order.indexOf(b.backend) || (a.execution === 'graph' ? 1 : 0) - (b.execution === 'graph' ? 1 : 0))
       .map((r) => {
         const ref = torchMs(r.net, 'learner');
+        const keras = kerasMs(r.net);
         const ratio = r.medianMs !== undefined && ref !== undefined && r.backend !== 'torch' ? r.medianMs / ref : undefined;
-        const target = TARGETS[r.backend];
-        const verdict = target === undefined || ratio === undefined ? '-' : ratio <= target ? `≤ ${target}×: met` : `≤ ${target}×: NOT met`;
+        const kerasRatio = r.medianMs !== undefined && keras !== undefined && r.framework === 'tfjs' ? r.medianMs / keras : undefined;
+        let verdict = '-';
+        if (r.execution === 'graph') {
+          verdict = kerasRatio === undefined ? '-' : kerasRatio <= GRAPH_TARGET ? `≤ TF/Keras: met` : `≤ TF/Keras: NOT met`;
+        } else {
+          const target = TARGETS[r.backend];
+          verdict = target === undefined || ratio === undefined ? '-' : ratio <= target ? `≤ ${target}× PyTorch: met` : `≤ ${target}× PyTorch: NOT met`;
+        }
         const who = r.framework === 'tfjs' ? `tfjs ${r.backend}` : r.backend === 'torch' ? 'PyTorch' : r.backend === 'keras-xla' ? 'TF/Keras (XLA)' : 'TF/Keras (tf.function)';
         return [
           r.net,
           `${r.frames ?? '-'} (${cfg.T}×${cfg.B[r.net]})`,
           who,
+          r.execution ?? (r.framework === 'tfjs' ? 'eager' : '-'),
           String(r.threads ?? '-'),
           fmt(r.medianMs),
           r.medianMs === undefined || r.frames === undefined ? '-' : ((1000 * r.frames) / r.medianMs).toFixed(0),
           ratio === undefined ? (r.backend === 'torch' ? '1' : '-') : ratio.toFixed(2),
+          kerasRatio === undefined ? (r.backend === 'keras' ? '1' : '-') : kerasRatio.toFixed(2),
           verdict,
+          r.kernels ?? '-',
           reps(r),
         ];
       });
-    printTable(['net', 'frames', 'framework / backend', 'threads', 'median', 'frames/s', '× PyTorch', 'target', 'steps (ms) / note'], rows);
+    printTable(['net', 'frames', 'framework / backend', 'execution', 'threads', 'median', 'frames/s', '× PyTorch', '× TF/Keras', 'target', 'kernels per step', 'steps (ms) / note'], rows);
   }
 
   if (fwdModes.length > 0) {
@@ -562,11 +625,12 @@ function driver(cfg: Config): void {
       .map((r) => {
         const ref = torchMs(r.net, r.mode);
         const ratio = r.medianMs !== undefined && ref !== undefined ? r.medianMs / ref : undefined;
-        const verdict = ratio === undefined ? '-' : ratio <= FWD_TARGET ? `≤ ${FWD_TARGET}×: met` : `≤ ${FWD_TARGET}×: NOT met`;
+        const target = r.execution === 'graph' ? FWD_GRAPH_TARGET : FWD_TARGET;
+        const verdict = ratio === undefined ? '-' : ratio <= target ? `≤ ${target}×: met` : `≤ ${target}×: NOT met`;
         const who = r.backend === 'auto' ? `auto (= ${r.resolved ?? '?'})` : r.backend;
-        return [r.net, r.mode.slice(3), who, fmt(r.medianMs), fmt(ref), ratio === undefined ? '-' : ratio.toFixed(2), r.backend === 'auto' ? verdict : '-'];
+        return [r.net, r.mode.slice(3), who, r.execution ?? 'eager', fmt(r.medianMs), fmt(ref), ratio === undefined ? '-' : ratio.toFixed(2), r.backend === 'auto' ? verdict : '-'];
       });
-    printTable(['net', 'batch', 'tfjs backend', 'median', 'PyTorch', '× PyTorch', 'target (auto)'], rows);
+    printTable(['net', 'batch', 'tfjs backend', 'execution', 'median', 'PyTorch', '× PyTorch', 'target (auto; graph: issue #16)'], rows);
   }
 
   for (const r of results.filter((x) => x.profile !== undefined)) {
@@ -589,7 +653,8 @@ function driver(cfg: Config): void {
   for (const v of versions.values()) console.log(`- ${v}`);
   console.log(`- parameters: ${[...params.entries()].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`- PyTorch and TF/Keras threads: ${cfg.threads} (--threads; the tensorflow backend uses ${availableParallelism()}, wasm 1)`);
-  console.log('- "× PyTorch" = median / PyTorch median for the same net and work (higher is slower); targets from issue #6.');
+  console.log('- "× PyTorch" / "× TF/Keras" = median / that framework\'s median for the same net and work (higher is slower); eager targets from issue #6, graph targets (≤ TF/Keras tf.function) from issue #16.');
+  console.log('- execution: eager = one libtensorflow op at a time (kernels per step: the TF ops one step issues, counted by recording it); graph = LearnerOptions.compile, one session run per step.');
   for (const n of notes) console.log(`- ${n}`);
   if (cfg.out !== undefined) {
     mkdirSync(dirname(cfg.out), { recursive: true });

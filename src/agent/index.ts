@@ -9,6 +9,7 @@ export { Actor } from './actor.js';
 export type { ActorEnv, ActorOptions, ActorState } from './actor.js';
 export { Learner } from './learner.js';
 export type { LearnerOptions, LearnerState, LearnerStepMetrics } from './learner.js';
+export type { CompileMode, CompileStats } from '../compile/learner-compiler.js';
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
 export { buildNetwork, describeSpaces } from './build-network.js';

@@ -5,6 +5,9 @@ import { Adam } from '../optim/adam.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { RMSProp, type RMSPropOptions } from '../optim/rmsprop.js';
 import { clipByGlobalNorm, linearDecay } from '../optim/schedules.js';
+import { clipByGlobalNormTensor } from '../optim/clip-tensor.js';
+import { fromLogitsTensor } from '../compile/vtrace-graph.js';
+import { LearnerCompiler, type CompileMode, type CompileStats, type LearnerBatchTensors } from '../compile/learner-compiler.js';
 import { fromLogits } from '../vtrace/from-logits.js';
 import type { VTraceOptions } from '../vtrace/options.js';
 import type { AgentModel, ParameterSnapshot, ParameterSource } from './core.js';
@@ -72,6 +75,20 @@ export interface LearnerOptions extends VTraceOptions {
   readonly optimizer?: 'rmsprop' | 'adam' | Optimizer;
   /** RMSProp settings when `optimizer` is `'rmsprop'` (decay 0.99, momentum 0, ε 0.1). */
   readonly rmsprop?: RMSPropOptions;
+  /**
+   * Run each update (forward unroll, V-trace, losses, gradients, clipping, RMSProp) as one libtensorflow
+   * graph on the `tensorflow`/`cuda` backends: the first update of each batch shape runs eagerly while
+   * its ops are recorded, later ones are one session call (see docs/backends.md). `'auto'` falls back to
+   * eager updates, logging why once, where no graph can be built (another backend, Adam or a custom
+   * optimizer, a model that reads values on the host mid-step); `true` throws naming the reason.
+   * @defaultValue 'auto'
+   */
+  readonly compile?: CompileMode;
+  /**
+   * Receives the one line saying why `compile: 'auto'` runs updates eagerly.
+   * @defaultValue `console.warn`, each distinct line once per process
+   */
+  readonly log?: (message: string) => void;
 }
 
 /** What one learner update measured. */
@@ -128,7 +145,8 @@ const FN = 'Learner';
 export class Learner implements ParameterSource {
   readonly #model: AgentModel;
   readonly #optimizer: Optimizer;
-  readonly #options: Required<Omit<LearnerOptions, 'model' | 'optimizer' | 'rmsprop' | keyof VTraceOptions>>;
+  readonly #options: Required<Omit<LearnerOptions, 'model' | 'optimizer' | 'rmsprop' | 'compile' | 'log' | keyof VTraceOptions>>;
+  readonly #compiler: LearnerCompiler | null;
   readonly #vtrace: VTraceOptions;
   readonly #variables: Record<string, tf.Variable>;
   readonly #engineToPublic: Map<string, string>;
@@ -182,6 +200,8 @@ export class Learner implements ParameterSource {
       this.#variables[name] = v;
       this.#engineToPublic.set(v.name, name);
     });
+    const compile = options.compile ?? 'auto';
+    this.#compiler = compile === false ? null : new LearnerCompiler(compile, this.#optimizer, this.#variables, options.model.actionSizes, options.log);
   }
 
   /** The model being trained. */
@@ -221,53 +241,22 @@ export class Learner implements ParameterSource {
   step(batch: readonly Trajectory[]): LearnerStepMetrics {
     const inputs = this.#stack(batch);
     const lr = this.learningRate;
-    const { baselineCost, entropyCost, maxGradNorm } = this.#options;
     const T = batch[0]!.unrollLength;
     const B = batch.length;
     let parts: number[] = [];
     let gradNorm = 0;
     try {
-      tf.tidy(() => {
-        const varList = Object.values(this.#variables);
-        let pieces: tf.Scalar[] = [];
-        const { grads } = tf.variableGrads(() => {
-          const out = this.#model.unroll(
-            { observation: inputs.observation, lastAction: inputs.lastAction, lastReward: inputs.lastReward },
-            inputs.dones,
-            inputs.initialState,
-          );
-          const width = out.policyLogits.shape[2];
-          const targetLogits = tf.slice(out.policyLogits, [0, 0, 0], [T, B, width]);
-          const values = tf.slice(out.baseline, [0, 0], [T, B]);
-          const bootstrapValue = tf.reshape(tf.slice(out.baseline, [T, 0], [1, B]), [B]);
-          const heads = (x: tf.Tensor) => (this.#model.actionSizes.length === 1 ? x : this.#model.splitPolicyLogits(x));
-          const actionHeads = this.#model.actionSizes.length === 1 ? inputs.actions : tf.unstack(inputs.actions, 2);
-          const vt = fromLogits({
-            ...this.#vtrace,
-            behaviourPolicyLogits: heads(inputs.behaviourLogits),
-            targetPolicyLogits: heads(targetLogits),
-            actions: actionHeads,
-            discounts: inputs.discounts,
-            rewards: inputs.rewards,
-            values,
-            bootstrapValue,
-          });
-          const pg = policyGradientLoss(vt.targetActionLogProbs, vt.pgAdvantages);
-          const bl = tf.mul(baselineCost, baselineLoss(vt.vs, values));
-          const entropy = policyEntropy(heads(targetLogits));
-          const ent = tf.mul(-entropyCost, entropy);
-          // keep(): variableGrads disposes everything but the loss; the parts are read (and freed) below.
-          pieces = [pg, bl as tf.Scalar, ent as tf.Scalar, entropy].map((x) => tf.keep(x));
-          return tf.addN([pg, bl, ent]) as tf.Scalar;
-        }, varList);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [engineName, g] of Object.entries(grads)) named[this.#engineToPublic.get(engineName)!] = g;
-        const clipped = clipByGlobalNorm(named, maxGradNorm);
-        gradNorm = clipped.norm;
-        this.#optimizer.applyGradients(this.#variables, clipped.grads, lr);
-        parts = pieces.map((p) => p.dataSync()[0]!);
-        tf.dispose(pieces);
-      });
+      const compiled = this.#compiler?.step(inputs, lr, (lrTensor) => this.#update(inputs, lrTensor, true));
+      if (compiled) {
+        [parts, gradNorm] = [compiled.slice(0, 4), compiled[4]!];
+      } else {
+        tf.tidy(() => {
+          const { pieces, norm } = this.#update(inputs, lr, false);
+          gradNorm = norm as number;
+          parts = pieces.map((p) => p.dataSync()[0]!);
+          tf.dispose(pieces);
+        });
+      }
     } finally {
       // Always freed (also when the update throws): the observation tensor reads the reused staging buffer.
       tf.dispose(Object.values(inputs).filter((x): x is tf.Tensor => x instanceof tf.Tensor));
@@ -310,9 +299,63 @@ export class Learner implements ParameterSource {
     this.#snapshot = null;
   }
 
-  /** Frees the optimizer's slots (the model belongs to the caller). */
+  /** Whether updates run as one compiled graph, and why not (see {@link LearnerOptions.compile}). */
+  get compileStats(): CompileStats {
+    return this.#compiler?.stats ?? { compiled: false, reason: 'compile is off', eagerOps: null, graphNodes: null, compiledSteps: 0 };
+  }
+
+  /** Frees the optimizer's slots and compiled sessions (the model belongs to the caller). */
   dispose(): void {
+    this.#compiler?.dispose();
     this.#optimizer.dispose();
+  }
+
+  /**
+   * Forward unroll, V-trace, loss, gradients, clipping and the optimizer update (variables and slots are
+   * assigned). Call inside `tf.tidy`. With `inGraph`, the gradient norm and the clipping stay tensors (no
+   * read on the host mid-step), so that the compiled path can record it as one graph.
+   */
+  #update(inputs: LearnerBatchTensors, lr: number | tf.Scalar, inGraph: boolean): { pieces: tf.Scalar[]; norm: number | tf.Scalar } {
+    const { baselineCost, entropyCost, maxGradNorm } = this.#options;
+    const [T, B] = inputs.actions.shape as [number, number];
+    const varList = Object.values(this.#variables);
+    let pieces: tf.Scalar[] = [];
+    const { grads } = tf.variableGrads(() => {
+      const out = this.#model.unroll(
+        { observation: inputs.observation, lastAction: inputs.lastAction, lastReward: inputs.lastReward },
+        inputs.dones,
+        inputs.initialState,
+      );
+      const width = out.policyLogits.shape[2];
+      const targetLogits = tf.slice(out.policyLogits, [0, 0, 0], [T, B, width]);
+      const values = tf.slice(out.baseline, [0, 0], [T, B]);
+      const bootstrapValue = tf.reshape(tf.slice(out.baseline, [T, 0], [1, B]), [B]);
+      const heads = (x: tf.Tensor) => (this.#model.actionSizes.length === 1 ? x : this.#model.splitPolicyLogits(x));
+      const actionHeads = this.#model.actionSizes.length === 1 ? inputs.actions : tf.unstack(inputs.actions, 2);
+      const vt = (inGraph ? fromLogitsTensor : fromLogits)({
+        ...this.#vtrace,
+        behaviourPolicyLogits: heads(inputs.behaviourLogits),
+        targetPolicyLogits: heads(targetLogits),
+        actions: actionHeads,
+        discounts: inputs.discounts,
+        rewards: inputs.rewards,
+        values,
+        bootstrapValue,
+      });
+      const pg = policyGradientLoss(vt.targetActionLogProbs, vt.pgAdvantages);
+      const bl = tf.mul(baselineCost, baselineLoss(vt.vs, values));
+      const entropy = policyEntropy(heads(targetLogits));
+      const ent = tf.mul(-entropyCost, entropy);
+      // keep(): variableGrads disposes everything but the loss; the parts are read (and freed) by the caller's tidy.
+      pieces = [pg, bl as tf.Scalar, ent as tf.Scalar, entropy].map((x) => tf.keep(x));
+      return tf.addN([pg, bl, ent]) as tf.Scalar;
+    }, varList);
+    const named: Record<string, tf.Tensor> = {};
+    for (const [engineName, g] of Object.entries(grads)) named[this.#engineToPublic.get(engineName)!] = g;
+    const clipped = inGraph ? clipByGlobalNormTensor(named, maxGradNorm) : clipByGlobalNorm(named, maxGradNorm);
+    (this.#optimizer as { applyGradients(v: Record<string, tf.Variable>, g: Record<string, tf.Tensor>, lr: number | tf.Scalar): void })
+      .applyGradients(this.#variables, clipped.grads, lr);
+    return { pieces, norm: clipped.norm };
   }
 
   /** The observation staging buffer of `size` values (int32 for uint8 pixels), reused across updates. */

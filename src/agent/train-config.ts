@@ -16,7 +16,7 @@ export type ActorMode = 'auto' | 'inline' | 'workers';
  * optimizer fields are the {@link Learner}'s options of the same names.
  */
 export interface TrainConfig
-  extends Pick<LearnerOptions, 'discount' | 'baselineCost' | 'entropyCost' | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'actionRepeats' | 'maxGradNorm'> {
+  extends Pick<LearnerOptions, 'discount' | 'baselineCost' | 'entropyCost' | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'actionRepeats' | 'maxGradNorm' | 'compile'> {
   /** Environment id for `makeEnv` (e.g. `'CartPole-v1'`), or a list of ids for multi-task training (round-robin over environments). */
   readonly env: string | readonly string[];
   /** Options passed to `makeEnv`. */
@@ -100,7 +100,7 @@ export interface TrainConfig
 export type DefaultedField =
   | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
   | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
-  | 'checkpointIntervalSeconds' | 'resume' | 'actorMode';
+  | 'checkpointIntervalSeconds' | 'resume' | 'actorMode' | 'compile';
 
 /** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
 export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
@@ -133,6 +133,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   checkpointIntervalSeconds: 600,
   resume: false,
   actorMode: 'auto',
+  compile: 'auto',
 });
 
 

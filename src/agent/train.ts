@@ -94,6 +94,7 @@ function createLearner(config: ResolvedTrainConfig, network: ImpalaNetwork): Lea
     maxGradNorm: config.maxGradNorm,
     optimizer: config.optimizer,
     rmsprop: { epsilon: config.rmspropEpsilon, decay: config.rmspropDecay },
+    compile: config.compile,
   });
 }
 

@@ -68,6 +68,7 @@ interface RawTrainOptions {
   rmspropEpsilon?: number;
   rmspropDecay?: number;
   maxGradNorm?: number | 'none';
+  compile?: boolean;
   actionRepeats?: number;
   runDir?: string;
   checkpointInterval?: number;
@@ -114,6 +115,8 @@ export function addTrainOptions(command: Command): Command {
     .option('--checkpoint-interval <seconds>', 'seconds between checkpoints (one is also written at the end)', numberIn({ above: 0 }))
     .option('--resume', 'continue the run in --run-dir from its checkpoint (with its config.json unless flags override it)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
+    .option('--compile', 'run each learner update as one libtensorflow graph; fail if impossible (default: when the backend allows)')
+    .option('--no-compile', 'run learner updates eagerly, op by op')
     .option('--quiet', 'print only the final summary and errors')
     .option('--log-interval <seconds>', 'seconds between progress lines when stderr is not a terminal', numberIn({ above: 0 }), 10);
 }
@@ -154,6 +157,7 @@ function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
     rmspropEpsilon: raw.rmspropEpsilon,
     rmspropDecay: raw.rmspropDecay,
     maxGradNorm: raw.maxGradNorm === 'none' ? null : raw.maxGradNorm,
+    compile: raw.compile,
     actionRepeats: raw.actionRepeats,
     runDir: raw.runDir,
     checkpointIntervalSeconds: raw.checkpointInterval,

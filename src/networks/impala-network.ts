@@ -20,6 +20,15 @@ import type { Torso, TorsoDefinition } from './torso.js';
 import { readWeightsDirectory, writeWeightsDirectory } from './weights-file.js';
 import type { AgentModel, ModelState, ModelStepInputs, ModelStepOutputs, ModelUnrollInputs, ModelUnrollOutputs } from '../agent/core.js';
 import { NetworkError } from './errors.js';
+import { GraphFunction } from '../compile/graph-function.js';
+
+let stepFallbackLogged = false;
+/** `compile: 'auto'` says once per process why network steps run eagerly. */
+function logStepFallbackOnce(message: string): void {
+  if (stepFallbackLogged) return;
+  stepFallbackLogged = true;
+  console.warn(message);
+}
 
 /**
  * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
@@ -135,6 +144,7 @@ export class ImpalaNetwork implements AgentModel {
   readonly #lstm: LstmWeights | null;
   readonly #heads: PolicyValueHeads;
   readonly #checkValues: boolean;
+  readonly #stepGraph: GraphFunction;
   #disposed = false;
 
   /**
@@ -174,6 +184,7 @@ export class ImpalaNetwork implements AgentModel {
     this.torsoKind = definition.kind;
     this.#torsoDefinition = definition;
     this.#checkValues = o.checkInputValues ?? true;
+    this.#stepGraph = new GraphFunction('ImpalaNetwork.step', o.compile ?? 'auto', (xs, tag) => this.#stepForward(xs, tag), logStepFallbackOnce);
     this.#store = new ParameterStore(o.name ?? 'impala_network', seed);
     try {
       this.#torso = definition.build({ observationShape: this.observationShape, weights: this.#store.scope('torso/') });
@@ -242,20 +253,13 @@ export class ImpalaNetwork implements AgentModel {
     const lead = [batch];
     if (inputs.done !== undefined) checkTensor(caller, 'inputs.done', inputs.done, lead, DONE_DTYPES, '[B]');
     this.#checkState(caller, 'state', state, batch);
-    const [logits, baseline, c, h] = tf.tidy(() => {
-      const expand = (t: tf.Tensor): tf.Tensor => tf.expandDims(t, 0);
-      const instruction = inputs.instruction === undefined ? undefined : { tokens: expand(inputs.instruction.tokens), lengths: expand(inputs.instruction.lengths) };
-      return this.#forward(
-        expand(inputs.observation),
-        expand(inputs.lastAction),
-        expand(inputs.lastReward),
-        instruction,
-        inputs.done === undefined ? undefined : expand(inputs.done),
-        state,
-        1,
-        batch,
-      );
-    });
+    // Flat inputs and a tag saying which optional ones are present: the compiled step's signature.
+    const flat = [inputs.observation, inputs.lastAction, inputs.lastReward];
+    if (inputs.done !== undefined) flat.push(inputs.done);
+    if (inputs.instruction !== undefined) flat.push(inputs.instruction.tokens, inputs.instruction.lengths);
+    if (state !== null) flat.push(state.c, state.h);
+    const tag = `${inputs.done === undefined ? '' : 'd'}${inputs.instruction === undefined ? '' : 'i'}${state === null ? '' : 's'}:${batch}`;
+    const [logits, baseline, c, h] = this.#stepGraph.call(flat, tag) ?? tf.tidy(() => this.#stepForward(flat, tag));
     return {
       policyLogits: logits as tf.Tensor2D,
       baseline: baseline as tf.Tensor1D,
@@ -490,10 +494,21 @@ export class ImpalaNetwork implements AgentModel {
     };
   }
 
+  /** `step`'s forward pass on its flat inputs (see `step`); recorded once per signature when compiled. */
+  #stepForward(flat: readonly tf.Tensor[], tag: string): (tf.Tensor | undefined)[] {
+    const expand = (t: tf.Tensor): tf.Tensor => tf.expandDims(t, 0);
+    const [observation, lastAction, lastReward, ...rest] = flat as [tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+    const done = tag.includes('d') ? rest.shift() : undefined;
+    const instruction = tag.includes('i') ? { tokens: expand(rest.shift()!), lengths: expand(rest.shift()!) } : undefined;
+    const state = tag.includes('s') ? { c: rest[0] as tf.Tensor2D, h: rest[1] as tf.Tensor2D } : null;
+    return this.#forward(expand(observation), expand(lastAction), expand(lastReward), instruction, done === undefined ? undefined : expand(done), state, 1, observation.shape[0]);
+  }
+
   /** Frees the network's variables; the network cannot be used afterwards. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#stepGraph.dispose();
     this.#store.dispose();
   }
 

@@ -63,6 +63,15 @@ export interface ImpalaNetworkOptions {
    * @defaultValue `true`
    */
   readonly checkInputValues?: boolean;
+  /**
+   * Run `step` (the actors' batched forward pass) as one libtensorflow graph per batch shape on the
+   * `tensorflow`/`cuda` backends: the first call of a shape runs eagerly while its ops are recorded,
+   * later ones are one session run, with the current weights fed in (see docs/backends.md). `'auto'`
+   * runs eagerly where no graph can be built, logging why once per process; `true` throws naming the
+   * reason; `false` always runs eagerly. `unroll` is not affected (the learner compiles its whole update).
+   * @defaultValue 'auto'
+   */
+  readonly compile?: boolean | 'auto';
 }
 
 /**

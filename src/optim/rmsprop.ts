@@ -59,7 +59,7 @@ export class RMSProp implements Optimizer {
   }
 
   /** {@inheritDoc Optimizer.applyGradients} */
-  applyGradients(variables: Readonly<Record<string, tf.Variable>>, grads: NamedGradients, learningRate: number): void {
+  applyGradients(variables: Readonly<Record<string, tf.Variable>>, grads: NamedGradients, learningRate: number | tf.Scalar): void {
     tf.tidy(() => {
       for (const [name, variable] of Object.entries(variables)) {
         const g = grads[name];
@@ -77,6 +77,27 @@ export class RMSProp implements Optimizer {
       }
     });
     this.#iterations++;
+  }
+
+  /**
+   * Creates the slots of `variables` that do not exist yet (they are otherwise made by the first
+   * update), so that a compiled update can take them as inputs from the start.
+   * @param variables - the trainable variables, by name.
+   */
+  ensureSlots(variables: Readonly<Record<string, tf.Variable>>): void {
+    for (const [name, variable] of Object.entries(variables)) {
+      this.#slots.get(variable, name, 'ms');
+      if (this.#momentum > 0) this.#slots.get(variable, name, 'mom');
+    }
+  }
+
+  /**
+   * Counts updates that a compiled learner graph applied with this optimizer's rule (it assigns the
+   * slots itself), so that `iterations` and checkpoints match eager training.
+   * @param n - updates applied.
+   */
+  countCompiledUpdates(n: number): void {
+    this.#iterations += n;
   }
 
   /** {@inheritDoc Optimizer.getState} */
