@@ -6,6 +6,7 @@ import type { AgentModel, ModelState, ParameterSource } from './core.js';
 import { checkModelFingerprint } from './model-fingerprint.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 
 /** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
 export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
@@ -95,6 +96,7 @@ export class Actor {
 
   /** @param options - see {@link ActorOptions}. */
   constructor(options: ActorOptions) {
+    assertTfjsReady(FN, false);
     if (options.envs.length === 0) throw new AgentError(`${FN}: 'envs' must hold at least one environment`);
     if (!Number.isInteger(options.unrollLength) || options.unrollLength < 1) {
       throw new AgentError(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 import { baselineLoss, policyEntropy, policyGradientLoss } from '../losses/impala-loss.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { Adam } from '../optim/adam.js';
@@ -146,6 +147,7 @@ export class Learner implements ParameterSource {
 
   /** @param options - see {@link LearnerOptions}. */
   constructor(options: LearnerOptions) {
+    assertTfjsReady(FN, true);
     this.#model = options.model;
     this.#fingerprint = modelFingerprint(options.model);
     const d = TRAIN_DEFAULTS;

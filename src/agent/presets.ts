@@ -109,12 +109,26 @@ export function resolvePreset(name: string): TrainPreset | undefined {
 }
 
 /**
+ * What {@link presetFor} returns: a {@link TrainPreset} whose `totalFrames` is always set, so that
+ * `train({ ...presetFor(id), env: id })` is a complete `TrainConfig` under strict type-checking.
+ */
+export type ResolvedTrainPreset = TrainPreset & { readonly totalFrames: number };
+
+/**
  * The full hyperparameters for an environment id: its preset (or the paper's defaults) merged over
  * {@link PAPER_DEFAULTS}.
  *
  * @param envId - e.g. `'CartPole-v1'`.
  * @returns the preset, ready to spread into a `TrainConfig`: `train({ ...presetFor(id), env: id })`.
+ *
+ * @example
+ * ```ts
+ * import { presetFor } from 'impala-rl';
+ * const preset = presetFor('CartPole-v1');
+ * console.log(preset.totalFrames, preset.unrollLength); // 300000 5
+ * ```
  */
-export function presetFor(envId: string): TrainPreset {
-  return resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET)!;
+export function presetFor(envId: string): ResolvedTrainPreset {
+  const preset = resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET)!;
+  return { ...preset, totalFrames: preset.totalFrames ?? TRAIN_DEFAULTS.totalFrames };
 }

@@ -13,6 +13,7 @@ import {
   type BackendRequest,
 } from './backend-names.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { ensureGradients } from './gradients.js';
 import { registerCpuMatMulKernels, type CpuMatMulKernelName } from './cpu-kernels.js';
 import { registerTensorflowTrainingKernels, type TensorflowTrainingKernelName } from './tensorflow-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
@@ -54,6 +55,12 @@ export interface UseBackendOptions {
    * @defaultValue true
    */
   readonly tensorflowTrainingKernels?: boolean;
+  /**
+   * Register tfjs's gradients (by importing `@tensorflow/tfjs-layers`, when it is installed and they are not
+   * registered yet): `@tensorflow/tfjs-core` alone has none, and the `Learner` needs them.
+   * @defaultValue true
+   */
+  readonly registerGradients?: boolean;
 }
 
 /** A backend that `auto` tried and passed over, with the reason. */
@@ -289,6 +296,8 @@ export function describeBackend(info: BackendInfo): string {
  * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), libtensorflow
  *   (`tensorflow`, `cuda`) a faster ReLU-gradient kernel (`registerTensorflowTrainingKernels`), and `cpu`
  *   faster matMul kernels (`registerCpuMatMulKernels`).
+ * - It also registers tfjs's gradients (importing `@tensorflow/tfjs-layers` when it is installed), which
+ *   `@tensorflow/tfjs-core` alone does not have and the `Learner` needs.
  *
  * @example
  * ```ts
@@ -330,6 +339,9 @@ export async function useBackend(name: BackendRequest = 'auto', options: UseBack
     selected = await useNamed(attempt, name, true);
   }
   const info: BackendInfo = { ...selected, requested: name, skipped };
+  // The learner needs tfjs's gradients; register them now when @tensorflow/tfjs-layers is installed (a
+  // missing one is reported by the Learner, which is the part that needs them).
+  if (options.registerGradients ?? true) await ensureGradients(`useBackend('${name}')`).catch(() => false);
   const log = options.log ?? (options.verbose === true ? (m: string) => { console.info(m); } : undefined);
   log?.(describeBackend(info));
   return info;

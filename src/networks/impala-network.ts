@@ -20,6 +20,7 @@ import type { Torso, TorsoDefinition } from './torso.js';
 import { readWeightsDirectory, writeWeightsDirectory } from './weights-file.js';
 import type { AgentModel, ModelState, ModelStepInputs, ModelStepOutputs, ModelUnrollInputs, ModelUnrollOutputs } from '../agent/core.js';
 import { NetworkError } from './errors.js';
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 
 /**
  * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
@@ -146,6 +147,7 @@ export class ImpalaNetwork implements AgentModel {
     const caller = 'ImpalaNetwork';
     const o = options as Partial<ImpalaNetworkOptions> | undefined;
     if (o === undefined || typeof o !== 'object') throw new NetworkError(`${caller}: options must be an object`);
+    assertTfjsReady(caller, false);
     const definition = typeof o.torso === 'string' ? builtInTorso(o.torso) : o.torso;
     if (definition === undefined || typeof definition !== 'object' || typeof definition.build !== 'function') {
       throw new NetworkError(`${caller}: options.torso must be 'deep', 'shallow', 'mlp' or a TorsoDefinition, got ${typeof o.torso === 'string' ? `'${o.torso}'` : typeof o.torso}`);
