@@ -9,12 +9,12 @@ export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>
 
 /**
  * The original IMPALA's hyperparameters: {@link TRAIN_DEFAULTS} without the run options (`resume`,
- * `actorMode`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
+ * `actorMode`, `logIntervalSeconds`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
  * environment without a preset of its own, and under every preset.
  */
-export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>>> = Object.freeze(
-  Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode')) as unknown as Required<
-    Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>
+export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'logIntervalSeconds'>>> = Object.freeze(
+  Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode' && key !== 'logIntervalSeconds')) as unknown as Required<
+    Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'logIntervalSeconds'>
   >,
 );
 

@@ -160,7 +160,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     throw error;
   }
   const runDir = resolved.runDir;
-  const writer = runDir ? await MetricsWriter.open(runDir, ids.join(', ')) : null;
+  const writer = runDir ? await MetricsWriter.open(runDir, ids.join(', '), { intervalSeconds: resolved.logIntervalSeconds }) : null;
   const started = performance.now();
   const startFrames = learner.frames;
   const startUpdates = learner.updates;

@@ -190,6 +190,10 @@ async function useCpu({ requested, loader, cpuMatMulKernels }: Attempt): Promise
   if (mod === undefined) throw missing(requested, 'cpu');
   const trainingKernels = cpuMatMulKernels ? registerCpuMatMulKernels() : [];
   await activate(requested, 'cpu');
+  // tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js ..." on its first tensor
+  // unless tfjs is in prod mode; the line above this call's log already says which backend runs and why.
+  const cpuBackend = tf.backend() as unknown as { firstUse?: unknown };
+  if (typeof cpuBackend.firstUse === 'boolean') cpuBackend.firstUse = false;
   const version = stringField(mod, 'version_cpu') ?? tf.version_core;
   return { name: 'cpu', tfjsBackend: 'cpu', packageName: BACKEND_PACKAGES.cpu, version, threads: 1, gpu: false, trainingKernels };
 }
