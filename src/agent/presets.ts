@@ -109,10 +109,12 @@ export function resolvePreset(name: string): TrainPreset | undefined {
 }
 
 /**
- * What {@link presetFor} returns: a {@link TrainPreset} whose `totalFrames` is always set, so that
- * `train({ ...presetFor(id), env: id })` is a complete `TrainConfig` under strict type-checking.
+ * What {@link presetFor} returns: a {@link TrainPreset} with every field of {@link PAPER_DEFAULTS} set
+ * (`totalFrames`, `unrollLength`, `batchSize`, the optimizer's settings, ...), so that
+ * `train({ ...presetFor(id), env: id })` is a complete `TrainConfig` under strict type-checking and
+ * `presetFor(id).unrollLength` is a number.
  */
-export type ResolvedTrainPreset = TrainPreset & { readonly totalFrames: number };
+export type ResolvedTrainPreset = TrainPreset & typeof PAPER_DEFAULTS;
 
 /**
  * The full hyperparameters for an environment id: its preset (or the paper's defaults) merged over
@@ -129,6 +131,6 @@ export type ResolvedTrainPreset = TrainPreset & { readonly totalFrames: number }
  * ```
  */
 export function presetFor(envId: string): ResolvedTrainPreset {
-  const preset = resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET)!;
-  return { ...preset, totalFrames: preset.totalFrames ?? TRAIN_DEFAULTS.totalFrames };
+  // resolvePreset merges every preset over PAPER_DEFAULTS, so each of its fields is set.
+  return { ...PAPER_DEFAULTS, ...resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET) };
 }
