@@ -6,7 +6,7 @@
 // and a 200-frame CartPole run and its evaluation on the cpu backend; (6) every code block of the shipped
 // README.md and docs/*.md marked `<!-- test:pack runs this block -->`, type-checked (strict,
 // exactOptionalPropertyTypes) and run as written; (7) a new user's first call: train() with no backend chosen.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,12 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore',
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dir = mkdtempSync(join(tmpdir(), 'impala-rl-pack-'));
 try {
+  // `npm publish --dry-run` must be clean: npm silently drops fields it "auto-corrects" (a bin path written
+  // as ./dist/cli.js was removed from the published package.json).
+  const dryRun = spawnSync('npm', ['publish', '--dry-run'], { cwd: root, encoding: 'utf8' });
+  if (dryRun.status !== 0) throw new Error(`npm publish --dry-run failed:\n${dryRun.stderr}`);
+  if (/auto-corrected|was invalid and removed/.test(dryRun.stderr)) throw new Error(`npm publish --dry-run corrected package.json (run npm pkg fix):\n${dryRun.stderr}`);
+  console.log('check-pack: npm publish --dry-run is clean');
   const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop();
   console.log(`check-pack: packed ${tarball}`);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }));
