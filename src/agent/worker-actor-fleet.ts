@@ -383,7 +383,8 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   }
 
   /**
-   * {@inheritDoc ActorFleet.actorStates}
+   * The actors' states for a checkpoint (entry i for actor i), within `timeoutMs`: a worker that does not
+   * answer in time is represented by the last state it reported. Never waits longer than `timeoutMs`.
    *
    * @param timeoutMs - the longest wait; a worker busy in a long (or stuck) unroll answers only between two
    *   unrolls, and is represented by the state it reported with its last unroll.

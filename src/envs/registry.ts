@@ -278,6 +278,14 @@ export function registerEnv(id: string, factory: EnvFactory, options: RegisterEn
  * @param id - a built-in id.
  * @param options - env-specific options, and `maxEpisodeSteps` to override the time limit.
  * @returns a new env, ready for `reset`.
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from 'impala-rl';
+ * const env = makeEnv('CartPole-v1');
+ * const { observation } = await env.reset({ seed: 0 }); // Float32Array(4)
+ * const { reward, terminated, truncated } = await env.step(1);
+ * ```
  */
 export function makeEnv<Id extends BuiltinEnvId>(
   id: Id,
