@@ -62,3 +62,23 @@ test('`impala-rl train --help | head -1` exits 0 without an EPIPE error', async 
   assert.equal(code, 0, stderr);
   assert.doesNotMatch(stderr, /EPIPE/);
 });
+
+test('train prints one short backend line and names only the flags given', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'impala-usage-'));
+  try {
+    const out = sink();
+    const err = sink();
+    const code = await runCli(['train', '--env', 'CartPole-v1', '--total-frames', '80', '--backend', 'cpu', '--run-dir', join(dir, 'run')], { stdout: out, stderr: err }, { handleSignals: false });
+    assert.equal(code, 0, err.text);
+    const backendLines = err.text.split('\n').filter((l) => l.startsWith("impala-rl: backend '"));
+    assert.equal(backendLines.length, 1);
+    assert.match(backendLines[0]!, /^impala-rl: backend 'cpu' \(@tensorflow\/tfjs-backend-cpu [\d.]+, 1 thread; --verbose for details\)$/);
+    assert.match(err.text, /\(preset CartPole-v1 \+ flag totalFrames\)/);
+    const verbose = sink();
+    assert.equal(await runCli(['train', '--env', 'CartPole-v1', '--total-frames', '40', '--backend', 'cpu', '--verbose', '--run-dir', join(dir, 'run2')], { stdout: sink(), stderr: verbose }, { handleSignals: false }), 0);
+    // The full description (kernels registered by this call: none, the first run registered them).
+    assert.match(verbose.text, /^impala-rl: backend 'cpu' \(@tensorflow\/tfjs-backend-cpu [\d.]+, 1 thread\)$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
