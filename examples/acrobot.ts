@@ -43,7 +43,8 @@ export interface AcrobotResult {
 /** Trains an agent on Acrobot-v1. */
 export async function main(options: AcrobotOptions = {}): Promise<AcrobotResult> {
   const verbose = options.verbose ?? true;
-  await useBackend(options.backend ?? 'auto', { verbose });
+  const backend = await useBackend(options.backend ?? 'auto');
+  if (verbose) console.log(`backend: ${backend.name} (${backend.packageName} ${backend.version})`);
   const preset = presetFor('Acrobot-v1');
   const totalFrames = options.totalFrames ?? preset.totalFrames;
   const result = await train(

@@ -52,7 +52,8 @@ export function progressPrinter(totalFrames: number, seconds = 5): (p: TrainProg
 /** Trains an agent on CartPole-v1 with the CLI's preset and returns its learning figures. */
 export async function main(options: CartPoleOptions = {}): Promise<CartPoleResult> {
   const verbose = options.verbose ?? true;
-  await useBackend(options.backend ?? 'auto', { verbose });
+  const backend = await useBackend(options.backend ?? 'auto');
+  if (verbose) console.log(`backend: ${backend.name} (${backend.packageName} ${backend.version})`);
   const preset = presetFor('CartPole-v1');
   const totalFrames = options.totalFrames ?? preset.totalFrames;
   const result = await train(

@@ -93,7 +93,8 @@ export async function main(options: CustomEnvOptions = {}): Promise<CustomEnvRes
   //    main() run twice in one process.
   registerEnv('Corridor-v0', (o) => new CorridorEnv((o.length as number | undefined) ?? length), { maxEpisodeSteps: options.maxEpisodeSteps ?? 50, override: true });
   // 3. Train.
-  await useBackend(options.backend ?? 'auto', { verbose });
+  const backend = await useBackend(options.backend ?? 'auto');
+  if (verbose) console.log(`backend: ${backend.name} (${backend.packageName} ${backend.version})`);
   const lengths: number[] = [];
   const totalFrames = options.totalFrames ?? 30_000;
   const print = verbose ? progressPrinter(totalFrames) : undefined;

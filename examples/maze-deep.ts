@@ -2,12 +2,12 @@
  * The paper's deep agent (ResNet torso of 3 sections, LSTM 256) on the pixel maze: find the goal (+10, clipped to
  * +1 for learning), respawn, find it again, for 200 steps. It uses the `maze-small` preset of
  * `npm run bench:learn -- maze` (a 2×3 maze of one layout, 24×32 frames, lr 0.001) and prints the agent's mean
- * return next to a uniformly random policy's. docs/training.md measured that setting at 440–670 frames/s with
- * tfjs-node on one core, the agent passing twice the random policy's return between 45k and 150k frames; the
- * default 150,000 frames take about 4–6 minutes with tfjs-node and longer with wasm (see the ETA it prints;
- * use --total-frames to fit your machine).
+ * return next to a uniformly random policy's. The default 100,000 frames took about 11 minutes with wasm on a
+ * busy 2-core machine (158 frames/s measured); docs/training.md measured this setting at 440–670 frames/s with
+ * tfjs-node on one core (3–4 minutes). There the agent passed twice the random policy's return between 45k and
+ * 150k frames, so 100k frames shows learning starting; pass --total-frames 300000 for the benchmark's budget.
  *
- *   npx tsx examples/maze-deep.ts [--total-frames 150000] [--seed 1] [--backend auto|cuda|tensorflow|wasm|cpu] [--run-dir runs/maze] [--quiet]
+ *   npx tsx examples/maze-deep.ts [--total-frames 100000] [--seed 1] [--backend auto|cuda|tensorflow|wasm|cpu] [--run-dir runs/maze] [--quiet]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +16,7 @@ import { progressPrinter } from './cartpole.js';
 
 /** Options of {@link main}; everything has a default. */
 export interface MazeDeepOptions {
-  /** Frames to train for. @defaultValue 150000 */
+  /** Frames to train for. @defaultValue 100000 */
   readonly totalFrames?: number;
   /** Frame height in pixels. @defaultValue 24 (the maze-small preset's) */
   readonly height?: number;
@@ -83,7 +83,8 @@ export async function randomPolicyReturn(env: Env<unknown, number>, episodes: nu
 /** Trains the deep agent on Maze-v0 and compares it with a random policy. */
 export async function main(options: MazeDeepOptions = {}): Promise<MazeDeepResult> {
   const verbose = options.verbose ?? true;
-  await useBackend(options.backend ?? 'auto', { verbose });
+  const backend = await useBackend(options.backend ?? 'auto');
+  if (verbose) console.log(`backend: ${backend.name} (${backend.packageName} ${backend.version})`);
   const preset = presetFor('maze-small');
   const envOptions = {
     ...preset.envOptions,
@@ -92,7 +93,7 @@ export async function main(options: MazeDeepOptions = {}): Promise<MazeDeepResul
     maxEpisodeSteps: options.maxEpisodeSteps ?? 200,
   };
   const seed = options.seed ?? 1;
-  const totalFrames = options.totalFrames ?? 150_000;
+  const totalFrames = options.totalFrames ?? 100_000;
   const result = await train(
     {
       // The maze preset (docs/training.md): deep torso, LSTM 256, RMSProp ε 1e-5, entropy 0.001, rewards clipped
