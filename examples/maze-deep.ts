@@ -1,27 +1,34 @@
 /**
- * The paper's deep agent (3 residual sections, LSTM 256) on the pixel maze Maze-v0: find the goal (+10),
- * respawn, find it again, for 200 steps. The frame is 72×96 RGB like DMLab's by default; pass `height`/`width`
- * for a smaller one. Prints the trained agent's mean return next to a uniformly random policy's on the same
- * maze variant. Run with `npx tsx examples/maze-deep.ts` (needs a fast backend: tfjs-node, or wasm).
+ * The paper's deep agent (ResNet torso of 3 sections, LSTM 256) on the pixel maze: find the goal (+10, clipped to
+ * +1 for learning), respawn, find it again, for 200 steps. It uses the `maze-small` preset of
+ * `npm run bench:learn -- maze` (a 2×3 maze of one layout, 24×32 frames, lr 0.001) and prints the agent's mean
+ * return next to a uniformly random policy's. The default 100,000 frames took about 11 minutes with wasm on a
+ * busy 2-core machine (158 frames/s measured); docs/training.md measured this setting at 440–670 frames/s with
+ * tfjs-node on one core (3–4 minutes). There the agent passed twice the random policy's return between 45k and
+ * 150k frames, so 100k frames shows learning starting; pass --total-frames 300000 for the benchmark's budget.
+ *
+ *   npx tsx examples/maze-deep.ts [--total-frames 100000] [--seed 1] [--backend auto|cuda|tensorflow|wasm|cpu] [--run-dir runs/maze] [--quiet]
  */
-import '@tensorflow/tfjs-layers'; // registers the gradients the learner needs
-import { Rng, makeEnv, train, useBackend, type BackendRequest, type Env, type MazeEnv } from '../src/index.js';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Rng, makeEnv, parseBackendName, presetFor, train, useBackend, type BackendRequest, type Env } from 'impala-rl';
+import { progressPrinter } from './cartpole.js';
 
 /** Options of {@link main}; everything has a default. */
 export interface MazeDeepOptions {
-  /** Frames to train for. @defaultValue 2000000 */
+  /** Frames to train for. @defaultValue 100000 */
   readonly totalFrames?: number;
-  /** Frame height in pixels. @defaultValue 72 */
+  /** Frame height in pixels. @defaultValue 24 (the maze-small preset's) */
   readonly height?: number;
-  /** Frame width in pixels. @defaultValue 96 */
+  /** Frame width in pixels. @defaultValue 32 */
   readonly width?: number;
   /** Episode length (Maze-v0 registers 200 steps). @defaultValue 200 */
   readonly maxEpisodeSteps?: number;
   /** Unroll length T. @defaultValue 20 */
   readonly unrollLength?: number;
-  /** Batch size B. @defaultValue 8 */
+  /** Batch size B. @defaultValue 16 */
   readonly batchSize?: number;
-  /** Environments stepped together by the actor. @defaultValue 8 */
+  /** Environments stepped together by the actor. @defaultValue 16 */
   readonly envsPerActor?: number;
   /** LSTM units. @defaultValue 256 */
   readonly lstmSize?: number;
@@ -76,42 +83,37 @@ export async function randomPolicyReturn(env: Env<unknown, number>, episodes: nu
 /** Trains the deep agent on Maze-v0 and compares it with a random policy. */
 export async function main(options: MazeDeepOptions = {}): Promise<MazeDeepResult> {
   const verbose = options.verbose ?? true;
-  await useBackend(options.backend ?? 'auto', { verbose });
-  const envOptions = { height: options.height ?? 72, width: options.width ?? 96, maxEpisodeSteps: options.maxEpisodeSteps ?? 200 };
+  const backend = await useBackend(options.backend ?? 'auto');
+  if (verbose) console.log(`backend: ${backend.name} (${backend.packageName} ${backend.version})`);
+  const preset = presetFor('maze-small');
+  const envOptions = {
+    ...preset.envOptions,
+    height: options.height ?? 24,
+    width: options.width ?? 32,
+    maxEpisodeSteps: options.maxEpisodeSteps ?? 200,
+  };
   const seed = options.seed ?? 1;
-  let lastPrint = 0;
+  const totalFrames = options.totalFrames ?? 100_000;
   const result = await train(
     {
+      // The maze preset (docs/training.md): deep torso, LSTM 256, RMSProp ε 1e-5, entropy 0.001, rewards clipped
+      // to [−1, 1] as DMLab's were in the paper, global-norm clipping 40.
+      ...preset,
       env: 'Maze-v0',
       envOptions,
-      totalFrames: options.totalFrames ?? 2_000_000,
+      totalFrames,
       seed,
-      torso: 'deep',
-      lstmSize: options.lstmSize ?? 256,
-      unrollLength: options.unrollLength ?? 20,
-      batchSize: options.batchSize ?? 8,
-      envsPerActor: options.envsPerActor ?? 8,
-      learningRate: 0.00048,
-      // The maze preset's settings (docs/training.md): entropy 0.01 or 0.0033 held the policy near uniform on
-      // this sparse reward, and RMSProp ε 0.1 (inside the square root) turned updates into plain small SGD.
-      rmspropEpsilon: 0.00001,
-      entropyCost: 0.001,
-      rewardClipping: 'abs_one', // the goal's +10 becomes +1, as DMLab rewards were clipped in the paper
-      maxGradNorm: 40,
+      lstmSize: options.lstmSize ?? preset.lstmSize ?? 256,
+      unrollLength: options.unrollLength ?? preset.unrollLength,
+      batchSize: options.batchSize ?? preset.batchSize,
+      envsPerActor: options.envsPerActor ?? preset.envsPerActor,
       ...(options.runDir !== undefined ? { runDir: options.runDir } : {}),
     },
-    {
-      onProgress: (p) => {
-        if (verbose && p.elapsedSeconds - lastPrint >= 10) {
-          lastPrint = p.elapsedSeconds;
-          console.log(`frames ${p.frames}  mean return (100) ${p.meanReturn100.toFixed(2)}  episodes ${p.episodes}  ${Math.round(p.framesPerSecond)} frames/s`);
-        }
-      },
-    },
+    verbose ? { onProgress: progressPrinter(totalFrames, 10) } : {},
   );
   const observationShape = result.network.observationShape;
   result.network.dispose();
-  const env: MazeEnv = makeEnv<'Maze-v0'>('Maze-v0', envOptions);
+  const env = makeEnv('Maze-v0', envOptions) as Env<unknown, number>;
   const randomReturn = await randomPolicyReturn(env, options.randomEpisodes ?? 20, seed + 1);
   if (verbose) {
     console.log(`Maze-v0 ${envOptions.height}x${envOptions.width}: ${result.frames} frames, mean return of the last 100 episodes ${result.meanReturn100.toFixed(2)}; random policy ${randomReturn.toFixed(2)}`);
@@ -119,4 +121,15 @@ export async function main(options: MazeDeepOptions = {}): Promise<MazeDeepResul
   return { frames: result.frames, episodes: result.episodes, meanReturn100: result.meanReturn100, randomReturn, observationShape };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({
+    options: { 'total-frames': { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean' } },
+  });
+  await main({
+    ...(values['total-frames'] !== undefined ? { totalFrames: Number(values['total-frames'].replaceAll('_', '')) } : {}),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    ...(values.backend !== undefined ? { backend: parseBackendName(values.backend) } : {}),
+    ...(values['run-dir'] !== undefined ? { runDir: values['run-dir'] } : {}),
+    verbose: values.quiet !== true,
+  });
+}

@@ -1,9 +1,14 @@
 /**
- * V-trace on a hand-sized batch: the README's example. Run with `npx tsx examples/vtrace-basics.ts`.
+ * V-trace from logits on a hand-sized batch (T = 3, B = 2, two actions): behaviour and target policies, the
+ * clipped importance weights, and the targets `vs` and policy-gradient advantages it prints. (The README's
+ * "V-trace in 10 lines" uses `fromImportanceWeights`; this is its `fromLogits` counterpart.) Instant.
+ *
+ *   npx tsx examples/vtrace-basics.ts
  */
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { vtrace } from '../src/index.js';
+import { vtrace } from 'impala-rl';
 
 /** Runs the example; returns the printed targets so a test can check them. */
 export async function main(): Promise<{ vs: number[][]; pgAdvantages: number[][] }> {
@@ -24,4 +29,4 @@ export async function main(): Promise<{ vs: number[][]; pgAdvantages: number[][]
   return out;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

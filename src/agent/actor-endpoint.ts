@@ -65,7 +65,7 @@ export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActor
 
   try {
     for (const [flag, value] of Object.entries(init.flags)) tf.env().set(flag, value);
-    await useBackend(init.backend);
+    await useBackend(init.backend, { registerGradients: false }); // actors only run inference
     if (init.setupModule !== null) await import(init.setupModule);
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
     const envs = Array.from({ length: config.envsPerActor }, (_, j) =>

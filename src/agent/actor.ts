@@ -6,6 +6,7 @@ import type { AgentModel, ModelState, ParameterSource } from './core.js';
 import { checkModelFingerprint } from './model-fingerprint.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 
 /** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
 export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
@@ -71,6 +72,16 @@ type EntryArrays = Pick<
  * Inference is batched over the N environments (one `model.step` per time step). Parameters are
  * refreshed from the `parameterSource` between unrolls, never inside one, so each trajectory carries the
  * single `policyVersion` that produced it.
+ *
+ * @example
+ * ```ts
+ * import { Actor, buildNetwork, makeEnv, useBackend, type ActorEnv } from 'impala-rl';
+ * await useBackend('auto');
+ * const envs = Array.from({ length: 4 }, () => makeEnv('CartPole-v1') as ActorEnv);
+ * const actor = new Actor({ envs, model: buildNetwork({}, envs[0]!, 1), unrollLength: 20, seed: 1 });
+ * const trajectories = await actor.unroll(); // 4 trajectories of 21 entries (the last one of the previous unroll first)
+ * console.log(trajectories[0]!.actions.length, trajectories[0]!.episodes); // 21, finished episodes with their returns
+ * ```
  */
 export class Actor {
   /** Actor id carried in trajectories. */
@@ -95,6 +106,7 @@ export class Actor {
 
   /** @param options - see {@link ActorOptions}. */
   constructor(options: ActorOptions) {
+    assertTfjsReady(FN, false);
     if (options.envs.length === 0) throw new AgentError(`${FN}: 'envs' must hold at least one environment`);
     if (!Number.isInteger(options.unrollLength) || options.unrollLength < 1) {
       throw new AgentError(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);

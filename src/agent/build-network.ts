@@ -44,6 +44,15 @@ export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Sp
  * @param env - an environment whose spaces give the observation shape and action sizes.
  * @param seed - weight initialisation seed.
  * @returns a new network (the caller disposes it).
+ *
+ * @example
+ * ```ts
+ * import { buildNetwork, makeEnv, useBackend, type ActorEnv } from 'impala-rl';
+ * await useBackend('auto');
+ * const network = buildNetwork({ lstmSize: 64 }, makeEnv('CartPole-v1') as ActorEnv, 1); // MLP torso + LSTM 64
+ * console.log(network.observationShape, network.actionSizes, network.numParameters);
+ * network.dispose();
+ * ```
  */
 export function buildNetwork(config: Pick<TrainConfig, 'torso' | 'lstmSize' | 'mlpHiddenSizes'>, env: ActorEnv, seed: number): ImpalaNetwork {
   const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);

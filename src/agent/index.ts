@@ -31,7 +31,7 @@ export { stackTrajectories } from './stack-trajectories.js';
 export type { StackedTrajectories, StackOptions } from './stack-trajectories.js';
 export { checkModelFingerprint, modelFingerprint } from './model-fingerprint.js';
 export { PAPER_DEFAULTS, PAPER_PRESET, presetFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
-export type { TrainPreset } from './presets.js';
+export type { ResolvedTrainPreset, TrainPreset } from './presets.js';
 export { decodeTrajectory, encodeTrajectory, trajectoryBuffers, validateTrajectory } from './trajectory.js';
 export type { ArrayCoreState, EpisodeStats, Trajectory, TrajectorySpec } from './trajectory.js';
 export type {

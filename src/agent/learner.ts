@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 import { baselineLoss, policyEntropy, policyGradientLoss } from '../losses/impala-loss.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { Adam } from '../optim/adam.js';
@@ -141,6 +142,19 @@ const FN = 'Learner';
  * the next episode's first state (which the reference systems use) or from nothing.
  *
  * It is also the actors' {@link ParameterSource}: `latest()` returns the current version and flat weights.
+ *
+ * @example
+ * ```ts
+ * import { Actor, Learner, buildNetwork, makeEnv, useBackend, type ActorEnv } from 'impala-rl';
+ * await useBackend('auto'); // a backend and tfjs's gradients
+ * const envs = [makeEnv('CartPole-v1') as ActorEnv, makeEnv('CartPole-v1') as ActorEnv];
+ * const network = buildNetwork({}, envs[0]!, 1);
+ * const learner = new Learner({ model: network, learningRate: 0.002, totalFrames: 10_000 });
+ * const actor = new Actor({ envs, model: buildNetwork({}, envs[0]!, 1), unrollLength: 20, seed: 1, parameterSource: learner });
+ * const metrics = learner.step(await actor.unroll()); // one update on a batch of 2 trajectories
+ * console.log(metrics.totalLoss, learner.frames); // …, 40
+ * ```
+ * docs/agent.md has the whole loop: several actors, a `BatchingQueue`, a checkpoint.
  */
 export class Learner implements ParameterSource {
   readonly #model: AgentModel;
@@ -164,6 +178,7 @@ export class Learner implements ParameterSource {
 
   /** @param options - see {@link LearnerOptions}. */
   constructor(options: LearnerOptions) {
+    assertTfjsReady(FN, true);
     this.#model = options.model;
     this.#fingerprint = modelFingerprint(options.model);
     const d = TRAIN_DEFAULTS;

@@ -9,12 +9,12 @@ export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>
 
 /**
  * The original IMPALA's hyperparameters: {@link TRAIN_DEFAULTS} without the run options (`resume`,
- * `actorMode`, `compile`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
+ * `actorMode`, `compile`, `logIntervalSeconds`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
  * environment without a preset of its own, and under every preset.
  */
-export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile'>>> = Object.freeze(
-  Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode' && key !== 'compile')) as unknown as Required<
-    Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile'>
+export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile' | 'logIntervalSeconds'>>> = Object.freeze(
+  Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode' && key !== 'compile' && key !== 'logIntervalSeconds')) as unknown as Required<
+    Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile' | 'logIntervalSeconds'>
   >,
 );
 
@@ -109,12 +109,28 @@ export function resolvePreset(name: string): TrainPreset | undefined {
 }
 
 /**
+ * What {@link presetFor} returns: a {@link TrainPreset} with every field of {@link PAPER_DEFAULTS} set
+ * (`totalFrames`, `unrollLength`, `batchSize`, the optimizer's settings, ...), so that
+ * `train({ ...presetFor(id), env: id })` is a complete `TrainConfig` under strict type-checking and
+ * `presetFor(id).unrollLength` is a number.
+ */
+export type ResolvedTrainPreset = TrainPreset & typeof PAPER_DEFAULTS;
+
+/**
  * The full hyperparameters for an environment id: its preset (or the paper's defaults) merged over
  * {@link PAPER_DEFAULTS}.
  *
  * @param envId - e.g. `'CartPole-v1'`.
  * @returns the preset, ready to spread into a `TrainConfig`: `train({ ...presetFor(id), env: id })`.
+ *
+ * @example
+ * ```ts
+ * import { presetFor } from 'impala-rl';
+ * const preset = presetFor('CartPole-v1');
+ * console.log(preset.totalFrames, preset.unrollLength); // 300000 5
+ * ```
  */
-export function presetFor(envId: string): TrainPreset {
-  return resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET)!;
+export function presetFor(envId: string): ResolvedTrainPreset {
+  // resolvePreset merges every preset over PAPER_DEFAULTS, so each of its fields is set.
+  return { ...PAPER_DEFAULTS, ...resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET) };
 }

@@ -72,6 +72,13 @@ export interface TrainConfig
    * Nothing is written when omitted.
    */
   readonly runDir?: string;
+  /**
+   * Seconds between the metrics rows written to the run directory (`metrics.jsonl`, `metrics.csv`, TensorBoard
+   * scalars) and between the CLI's progress lines; the last update is always written, and every finished
+   * episode goes to `episodes.csv`. 0 writes a row per update.
+   * @defaultValue 5
+   */
+  readonly logIntervalSeconds?: number;
   /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
   readonly checkpointIntervalSeconds?: number;
   /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
@@ -100,7 +107,7 @@ export interface TrainConfig
 export type DefaultedField =
   | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
   | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
-  | 'checkpointIntervalSeconds' | 'resume' | 'actorMode' | 'compile';
+  | 'checkpointIntervalSeconds' | 'logIntervalSeconds' | 'resume' | 'actorMode' | 'compile';
 
 /** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
 export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
@@ -131,6 +138,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   maxGradNorm: null as number | null,
   actionRepeats: 1,
   checkpointIntervalSeconds: 600,
+  logIntervalSeconds: 5,
   resume: false,
   actorMode: 'auto',
   compile: 'auto',
@@ -187,6 +195,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(r.maxGradNorm === null || r.maxGradNorm > 0, 'maxGradNorm', 'null or > 0', r.maxGradNorm);
   check(['rmsprop', 'adam'].includes(r.optimizer), 'optimizer', "'rmsprop' or 'adam'", r.optimizer);
   check(['auto', 'inline', 'workers'].includes(r.actorMode), 'actorMode', "'auto', 'inline' or 'workers'", r.actorMode);
+  check(typeof r.logIntervalSeconds === 'number' && Number.isFinite(r.logIntervalSeconds) && r.logIntervalSeconds >= 0, 'logIntervalSeconds', 'a finite number >= 0', r.logIntervalSeconds);
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
   check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
   return r;

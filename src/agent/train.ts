@@ -4,6 +4,7 @@
  * `ActorFleet`: `built-in-fleets.ts` or the caller's), the loop (`learner-loop.ts`), checkpoints
  * (`checkpoint.ts`) and the metrics files (`MetricsWriter`).
  */
+import { ensureTfjsReady } from '../backends/tfjs-ready.js';
 import { makeEnv } from '../envs/registry.js';
 import { MetricsWriter } from '../metrics/metrics-writer.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
@@ -122,6 +123,8 @@ const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) =>
  */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const resolved = resolveTrainConfig(config);
+  // A backend and tfjs's gradients: selected and registered here when the caller has not (said once).
+  await ensureTfjsReady('train');
   const ids = typeof resolved.env === 'string' ? [resolved.env] : resolved.env;
   // One environment sizes the network (its spaces); the actors make their own.
   const probe = makeEnv(ids[0]!, { ...resolved.envOptions }) as unknown as ActorEnv;
@@ -166,7 +169,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     throw error;
   }
   const runDir = resolved.runDir;
-  const writer = runDir ? await MetricsWriter.open(runDir, ids.join(', ')) : null;
+  const writer = runDir ? await MetricsWriter.open(runDir, ids.join(', '), { intervalSeconds: resolved.logIntervalSeconds }) : null;
   const started = performance.now();
   const startFrames = learner.frames;
   const startUpdates = learner.updates;

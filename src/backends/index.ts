@@ -41,3 +41,5 @@ export {
   type RegisterWasmTrainingKernelsOptions,
   type WasmTrainingKernelName,
 } from './wasm-kernels.js';
+export { ensureGradients, gradientsRegistered } from './gradients.js';
+export { READY_LINE, assertTfjsReady, backendRegistered, ensureTfjsReady } from './tfjs-ready.js';

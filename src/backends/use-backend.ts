@@ -13,6 +13,7 @@ import {
   type BackendRequest,
 } from './backend-names.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
+import { ensureGradients } from './gradients.js';
 import { registerCpuMatMulKernels, type CpuMatMulKernelName } from './cpu-kernels.js';
 import { registerTensorflowTrainingKernels, type TensorflowTrainingKernelName } from './tensorflow-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
@@ -54,6 +55,12 @@ export interface UseBackendOptions {
    * @defaultValue true
    */
   readonly tensorflowTrainingKernels?: boolean;
+  /**
+   * Register tfjs's gradients (by importing `@tensorflow/tfjs-layers`, when it is installed and they are not
+   * registered yet): `@tensorflow/tfjs-core` alone has none, and the `Learner` needs them.
+   * @defaultValue true
+   */
+  readonly registerGradients?: boolean;
 }
 
 /** A backend that `auto` tried and passed over, with the reason. */
@@ -183,6 +190,10 @@ async function useCpu({ requested, loader, cpuMatMulKernels }: Attempt): Promise
   if (mod === undefined) throw missing(requested, 'cpu');
   const trainingKernels = cpuMatMulKernels ? registerCpuMatMulKernels() : [];
   await activate(requested, 'cpu');
+  // tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js ..." on its first tensor
+  // unless tfjs is in prod mode; the line above this call's log already says which backend runs and why.
+  const cpuBackend = tf.backend() as unknown as { firstUse?: unknown };
+  if (typeof cpuBackend.firstUse === 'boolean') cpuBackend.firstUse = false;
   const version = stringField(mod, 'version_cpu') ?? tf.version_core;
   return { name: 'cpu', tfjsBackend: 'cpu', packageName: BACKEND_PACKAGES.cpu, version, threads: 1, gpu: false, trainingKernels };
 }
@@ -289,6 +300,8 @@ export function describeBackend(info: BackendInfo): string {
  * - `wasm` also gets impala-rl's training kernels (see `registerWasmTrainingKernels`), libtensorflow
  *   (`tensorflow`, `cuda`) a faster ReLU-gradient kernel (`registerTensorflowTrainingKernels`), and `cpu`
  *   faster matMul kernels (`registerCpuMatMulKernels`).
+ * - It also registers tfjs's gradients (importing `@tensorflow/tfjs-layers` when it is installed), which
+ *   `@tensorflow/tfjs-core` alone does not have and the `Learner` needs.
  *
  * @example
  * ```ts
@@ -330,6 +343,9 @@ export async function useBackend(name: BackendRequest = 'auto', options: UseBack
     selected = await useNamed(attempt, name, true);
   }
   const info: BackendInfo = { ...selected, requested: name, skipped };
+  // The learner needs tfjs's gradients; register them now when @tensorflow/tfjs-layers is installed (a
+  // missing one is reported by the Learner, which is the part that needs them).
+  if (options.registerGradients ?? true) await ensureGradients(`useBackend('${name}')`).catch(() => false);
   const log = options.log ?? (options.verbose === true ? (m: string) => { console.info(m); } : undefined);
   log?.(describeBackend(info));
   return info;

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_REQUESTS, type BackendRequest } from '../backends/backend-names.js';
+import { readdirSync } from 'node:fs';
 import { CliUsageError } from './cli-usage-error.js';
 import { evaluateCheckpoint, type EvaluateResult, type ReturnStats } from './evaluate.js';
 import { integerAtLeast } from './flag-parsers.js';
@@ -43,6 +44,25 @@ export function addEvalOptions(command: Command): Command {
     .option('--num-envs <n>', 'environments run side by side (batched inference)', integerAtLeast(1), 16)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
     .option('--json', 'print the result as JSON (returns included)');
+}
+
+/**
+ * A usage error, before any setup, when `--checkpoint` names no directory or one without a checkpoint (its
+ * `checkpoint*` folder, or `state.json` when it is a checkpoint folder itself).
+ *
+ * @param dir - the `--checkpoint` value.
+ * @throws {@link CliUsageError} naming the directory.
+ */
+function checkCheckpointDir(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    throw new CliUsageError(`--checkpoint: '${dir}' is not a directory (give a run directory, e.g. runs/CartPole-v1-20260101-120000)`);
+  }
+  if (!entries.some((name) => name === 'state.json' || name.startsWith('checkpoint'))) {
+    throw new CliUsageError(`--checkpoint: '${dir}' holds no checkpoint (no checkpoint/ folder; a run writes one at its end and every --checkpoint-interval seconds)`);
+  }
 }
 
 /**
@@ -112,8 +132,10 @@ export function formatEvaluation(result: EvaluateResult, args: Pick<ParsedEvalAr
  * @param args - from `parseEvalArgs`.
  * @param io - where to write (results on stdout, the backend line on stderr).
  * @returns the exit code (0).
+ * @throws {@link CliUsageError} when `--checkpoint` holds no checkpoint (before any setup).
  */
 export async function runEvalCommand(args: ParsedEvalArgs, io: CliIo): Promise<number> {
+  checkCheckpointDir(args.checkpoint);
   await setupTfjs(args.backend, (line) => io.stderr.write(`${line}\n`));
   const result = await evaluateCheckpoint({ checkpoint: args.checkpoint, episodes: args.episodes, seed: args.seed, greedy: args.greedy, numEnvs: args.numEnvs });
   if (args.json) {

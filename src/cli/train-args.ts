@@ -10,6 +10,9 @@ import { REWARD_CLIPPING_MODES } from '../losses/reward-clipping.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { integerAtLeast, integerList, keyValue, nameList, numberIn, orNone } from './flag-parsers.js';
 import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, resolvePreset } from './presets.js';
+import { TRAIN_DEFAULTS } from '../agent/train-config.js';
+import { envIds } from '../envs/registry.js';
+import { didYouMean } from '../internal/did-you-mean.js';
 
 /** A fully resolved training configuration: every field set, with the run directory. */
 export type CliTrainConfig = TrainConfig & { readonly runDir: string };
@@ -28,8 +31,10 @@ export interface ParsedTrainArgs {
   readonly backend: BackendRequest;
   /** `--quiet`: only the final summary and errors. */
   readonly quiet: boolean;
-  /** `--log-interval`: seconds between progress lines when stderr is not a terminal. */
+  /** `--log-interval` (the config's `logIntervalSeconds`): seconds between metrics rows and progress lines when stderr is not a terminal. */
   readonly logIntervalSeconds: number;
+  /** `--verbose`: the backend's details (kernels registered, backends skipped). */
+  readonly verbose: boolean;
 }
 
 /** Options of {@link parseTrainArgs}. */
@@ -63,6 +68,7 @@ interface RawTrainOptions {
   baselineCost?: number;
   entropyCost?: number;
   rewardClipping?: NonNullable<TrainConfig['rewardClipping']>;
+  rewardScale?: number;
   learningRate?: number;
   optimizer?: NonNullable<TrainConfig['optimizer']>;
   rmspropEpsilon?: number;
@@ -73,10 +79,14 @@ interface RawTrainOptions {
   runDir?: string;
   checkpointInterval?: number;
   resume?: boolean;
+  actorMode?: NonNullable<TrainConfig['actorMode']>;
+  actorBackend?: NonNullable<TrainConfig['actorBackend']>;
+  workerSetupModule?: string;
   backend: BackendRequest;
   preset?: string;
   quiet?: boolean;
-  logInterval: number;
+  verbose?: boolean;
+  logInterval?: number;
 }
 
 /**
@@ -105,6 +115,7 @@ export function addTrainOptions(command: Command): Command {
     .option('--baseline-cost <x>', 'weight of the baseline loss', numberIn({ min: 0 }))
     .option('--entropy-cost <x>', 'weight of the entropy bonus', numberIn({ min: 0 }))
     .addOption(new Option('--reward-clipping <mode>', 'reward clipping').choices(REWARD_CLIPPING_MODES))
+    .option('--reward-scale <x>', 'rewards are multiplied by this before clipping', numberIn({ min: 0 }))
     .option('--learning-rate <x>', 'initial learning rate (linear decay to 0)', numberIn({ above: 0 }))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['rmsprop', 'adam']))
     .option('--rmsprop-epsilon <x>', 'RMSProp ε (inside the square root)', numberIn({ above: 0 }))
@@ -114,11 +125,15 @@ export function addTrainOptions(command: Command): Command {
     .option('--run-dir <dir>', 'run directory (default: runs/<env>-<UTC timestamp>)')
     .option('--checkpoint-interval <seconds>', 'seconds between checkpoints (one is also written at the end)', numberIn({ above: 0 }))
     .option('--resume', 'continue the run in --run-dir from its checkpoint (with its config.json unless flags override it)')
+    .addOption(new Option('--actor-mode <mode>', "where actors run: inline, workers (one worker thread each) or auto").choices(['auto', 'inline', 'workers']))
+    .addOption(new Option('--actor-backend <name>', "tfjs backend of the actor workers (default: the learner's)").choices(BACKEND_REQUESTS))
+    .option('--worker-setup-module <path>', 'module each actor worker imports first (register custom envs there)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
     .option('--compile', 'run each learner update as one libtensorflow graph; fail if impossible (default: when the backend allows)')
     .option('--no-compile', 'run learner updates eagerly, op by op')
     .option('--quiet', 'print only the final summary and errors')
-    .option('--log-interval <seconds>', 'seconds between progress lines when stderr is not a terminal', numberIn({ above: 0 }), 10);
+    .option('--verbose', "print the backend's details (kernels registered, backends skipped)")
+    .option('--log-interval <seconds>', `seconds between metrics rows (metrics.csv, metrics.jsonl, TensorBoard) and between progress lines when stderr is not a terminal; the last update is always written (default: ${TRAIN_DEFAULTS.logIntervalSeconds})`, numberIn({ min: 0 }));
 }
 
 /** `runs/<env>-<YYYYMMDD-HHMMSS>` (UTC). */
@@ -152,6 +167,7 @@ function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
     baselineCost: raw.baselineCost,
     entropyCost: raw.entropyCost,
     rewardClipping: raw.rewardClipping,
+    rewardScale: raw.rewardScale,
     learningRate: raw.learningRate,
     optimizer: raw.optimizer,
     rmspropEpsilon: raw.rmspropEpsilon,
@@ -161,6 +177,10 @@ function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
     actionRepeats: raw.actionRepeats,
     runDir: raw.runDir,
     checkpointIntervalSeconds: raw.checkpointInterval,
+    logIntervalSeconds: raw.logInterval,
+    actorMode: raw.actorMode,
+    actorBackend: raw.actorBackend,
+    workerSetupModule: raw.workerSetupModule,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
@@ -205,6 +225,11 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
     base = { ...values };
   }
   const merged = { ...PAPER_DEFAULTS, ...base, ...flags } as Record<string, unknown> & TrainConfig;
+  // An unknown env id is a usage error, reported before anything is set up or written.
+  const known = envIds();
+  for (const id of typeof merged.env === 'string' ? [merged.env] : merged.env) {
+    if (!known.includes(id)) throw new CliUsageError(`--env: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')}`);
+  }
   const config: CliTrainConfig = {
     ...merged,
     runDir: merged.runDir ?? defaultRunDir(merged.env, options.now ?? new Date()),
@@ -217,7 +242,8 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
     resumedConfig: saved !== undefined,
     backend: opts.backend,
     quiet: opts.quiet === true,
-    logIntervalSeconds: opts.logInterval,
+    verbose: opts.verbose === true,
+    logIntervalSeconds: config.logIntervalSeconds ?? TRAIN_DEFAULTS.logIntervalSeconds,
   };
 }
 

@@ -71,9 +71,27 @@ function envName(config: TrainConfig): string {
   return typeof config.env === 'string' ? config.env : config.env.join(',');
 }
 
+/**
+ * How the user runs impala-rl from where they are: `npm run train --` / `npm run eval --` in a clone of
+ * impala-rl itself (where the package's own bin is not installed), `npx impala-rl train` elsewhere.
+ *
+ * @param command - `train` or `eval`.
+ * @param cwd - the directory the user runs from.
+ * @returns the command prefix, e.g. `npx impala-rl eval`.
+ */
+export function commandPrefix(command: 'train' | 'eval', cwd: string = process.cwd()): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown; scripts?: Record<string, unknown> };
+    if (pkg.name === 'impala-rl' && typeof pkg.scripts?.[command] === 'string') return `npm run ${command} --`;
+  } catch {
+    // no package.json here: not a clone
+  }
+  return `npx impala-rl ${command}`;
+}
+
 /** The command line that continues a run. */
 function resumeCommand(runDir: string): string {
-  return `impala-rl train --run-dir ${JSON.stringify(runDir)} --resume`;
+  return `${commandPrefix('train')} --run-dir ${JSON.stringify(runDir)} --resume`;
 }
 
 function summary(config: TrainConfig & { runDir: string }, result: TrainResult): string {
@@ -85,7 +103,7 @@ function summary(config: TrainConfig & { runDir: string }, result: TrainResult):
   ];
   if (result.checkpoint !== null) lines.push(`checkpoint: ${result.checkpoint}`);
   if (result.stopped) lines.push(`resume with: ${resumeCommand(config.runDir)}`);
-  lines.push(`evaluate with: impala-rl eval --checkpoint ${JSON.stringify(config.runDir)}`);
+  lines.push(`evaluate with: ${commandPrefix('eval')} --checkpoint ${JSON.stringify(config.runDir)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -122,10 +140,12 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
     const log = (line: string): void => {
       if (!args.quiet) io.stderr.write(`${line}\n`);
     };
-    await setupTfjs(args.backend, log);
+    await setupTfjs(args.backend, log, args.verbose);
     mkdirSync(config.runDir, { recursive: true });
     writeFileSync(join(config.runDir, CONFIG_FILE), `${JSON.stringify(savedForm(config), null, 2)}\n`);
-    const source = args.resumedConfig ? `${join(config.runDir, CONFIG_FILE)} + flags` : `preset ${args.preset ?? 'none'} + flags`;
+    const given = Object.keys(args.flags).filter((k) => k !== 'env' && k !== 'runDir');
+    const withFlags = given.length > 0 ? ` + ${given.length === 1 ? 'flag' : 'flags'} ${given.join(', ')}` : '';
+    const source = args.resumedConfig ? `${join(config.runDir, CONFIG_FILE)}${withFlags}` : `preset ${args.preset ?? 'none'}${withFlags}`;
     log(
       `impala-rl train: ${envName(config)}, ${config.totalFrames} frames (${source}), T=${config.unrollLength} B=${config.batchSize}, ` +
         `${config.numActors} actor(s) x ${config.envsPerActor} envs, ${config.optimizer} lr ${config.learningRate}; run directory ${config.runDir}` +

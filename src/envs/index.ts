@@ -38,7 +38,7 @@ export { MazeEnv, MAZE_VARIANTS } from './builtin/maze-env.js';
 export type { MazeOptions, MazeVariant, MazeVariantId } from './builtin/maze-env.js';
 export { generateMaze } from './builtin/maze-layout.js';
 export type { MazeLayout } from './builtin/maze-layout.js';
-export { EnvRegistry, createEnvRegistry, makeEnv, registerEnv } from './registry.js';
+export { EnvRegistry, createEnvRegistry, envIds, makeEnv, registerEnv } from './registry.js';
 export type {
   BuiltinEnvEntry,
   BuiltinEnvId,

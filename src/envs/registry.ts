@@ -12,6 +12,7 @@ import type { MazeOptions, MazeVariantId } from './builtin/maze-env.js';
 import { MountainCarEnv } from './builtin/mountain-car.js';
 import type { MountainCarOptions } from './builtin/mountain-car.js';
 import { EnvError } from './errors.js';
+import { didYouMean } from '../internal/did-you-mean.js';
 
 /** Options every `make` call accepts, whatever the env. */
 export interface MakeEnvOptions {
@@ -277,6 +278,14 @@ export function registerEnv(id: string, factory: EnvFactory, options: RegisterEn
  * @param id - a built-in id.
  * @param options - env-specific options, and `maxEpisodeSteps` to override the time limit.
  * @returns a new env, ready for `reset`.
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from 'impala-rl';
+ * const env = makeEnv('CartPole-v1');
+ * const { observation } = await env.reset({ seed: 0 }); // Float32Array(4)
+ * const { reward, terminated, truncated } = await env.step(1);
+ * ```
  */
 export function makeEnv<Id extends BuiltinEnvId>(
   id: Id,
@@ -294,8 +303,23 @@ export function makeEnv(id: string, options?: MakeEnvOptions): Env {
   checkId(id, 'makeEnv');
   const entry = BUILTIN_ENVS.get(id) ?? userRegistry().get(id);
   if (entry === undefined) {
-    const known = [...BUILTIN_ENVS.keys(), ...userRegistry().ids()].sort();
-    throw new EnvError(`makeEnv: unknown env id '${id}'; known ids: ${known.join(', ')}`);
+    const known = envIds();
+    throw new EnvError(`makeEnv: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')}`);
   }
   return build(entry, options);
+}
+
+/**
+ * The ids `makeEnv` accepts in this thread: the built-in ones and those added with `registerEnv`.
+ *
+ * @returns the ids, sorted.
+ *
+ * @example
+ * ```ts
+ * import { envIds } from 'impala-rl';
+ * console.log(envIds().includes('CartPole-v1')); // true
+ * ```
+ */
+export function envIds(): string[] {
+  return [...BUILTIN_ENVS.keys(), ...userRegistry().ids()].sort();
 }

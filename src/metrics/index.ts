@@ -9,4 +9,4 @@ export type { TensorBoardWriterOptions } from './tensorboard-writer.js';
 export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } from './plot.js';
 export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
 export { MetricsError } from './errors.js';
-export { MetricsWriter } from './metrics-writer.js';
+export { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';

@@ -4,8 +4,32 @@
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainProgress } from '../agent/train.js';
+import type { EpisodeStats } from '../agent/trajectory.js';
 import { writeLearningCurve } from './plot.js';
+import { MetricsError } from './errors.js';
 import { TensorBoardWriter } from './tensorboard-writer.js';
+
+/** Options of {@link MetricsWriter.open}. */
+export interface MetricsWriterOptions {
+  /**
+   * Seconds between the rows written to `metrics.jsonl`, `metrics.csv` and TensorBoard: updates in between are
+   * not written (their finished episodes are, with the next row), and the last update is always written by
+   * `close`. 0 writes every update.
+   * @defaultValue 0
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * The clock, in milliseconds (tests replace it).
+   * @defaultValue `performance.now`
+   */
+  readonly clock?: () => number;
+}
+
+/** One finished episode with the frame counter of the update that reported it. */
+interface PendingEpisode {
+  readonly frames: number;
+  readonly episode: EpisodeStats;
+}
 
 /**
  * Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, finished episodes to `episodes.csv`,
@@ -18,6 +42,12 @@ export class MetricsWriter {
 
   #csvHeaderWritten = false;
   #episodesHeaderWritten = false;
+  #intervalMs = 0;
+  #clock: () => number = () => performance.now();
+  #lastWrittenAt = -Infinity;
+  /** The newest update not yet written (written by the next due `write`, or by `close`). */
+  #pending: TrainProgress | null = null;
+  #pendingEpisodes: PendingEpisode[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -30,11 +60,16 @@ export class MetricsWriter {
    *
    * @param dir - the run directory (created when missing).
    * @param title - the learning curve's title (e.g. the env ids).
+   * @param options - how often rows are written.
    * @returns the writer.
    */
-  static async open(dir: string, title: string): Promise<MetricsWriter> {
+  static async open(dir: string, title: string, options: MetricsWriterOptions = {}): Promise<MetricsWriter> {
+    const intervalSeconds = options.intervalSeconds ?? 0;
+    if (!(intervalSeconds >= 0 && Number.isFinite(intervalSeconds))) throw new MetricsError(`MetricsWriter.open: 'intervalSeconds' must be a finite number >= 0, got ${intervalSeconds}`);
     await mkdir(dir, { recursive: true });
     const w = new MetricsWriter(dir, title, await TensorBoardWriter.create(join(dir, 'tensorboard')));
+    w.#intervalMs = intervalSeconds * 1000;
+    if (options.clock) w.#clock = options.clock;
     // A resumed run appends to the files of the first session: write the CSV headers only once.
     const hasContent = async (name: string) => (await stat(join(dir, name)).catch(() => null))?.size ?? 0;
     w.#csvHeaderWritten = (await hasContent('metrics.csv')) > 0;
@@ -43,11 +78,33 @@ export class MetricsWriter {
   }
 
   /**
-   * Appends one update's row to every output, and its finished episodes to `episodes.csv`.
+   * Records one update: its row goes to every output when `intervalSeconds` have passed since the last row
+   * written (always for the first), otherwise it is held and replaced by the next; its finished episodes go to
+   * `episodes.csv` and TensorBoard with the next row written.
    *
    * @param p - the update's progress, as `train` reports it.
    */
   async write(p: TrainProgress): Promise<void> {
+    for (const episode of p.newEpisodes) this.#pendingEpisodes.push({ frames: p.frames, episode });
+    const now = this.#clock();
+    if (now - this.#lastWrittenAt < this.#intervalMs) {
+      this.#pending = p;
+      return;
+    }
+    this.#lastWrittenAt = now;
+    await this.#writeRow(p);
+  }
+
+  /** Writes the held update, if any (`close` does it too). */
+  async flush(): Promise<void> {
+    const p = this.#pending;
+    if (p !== null) await this.#writeRow(p);
+  }
+
+  async #writeRow(p: TrainProgress): Promise<void> {
+    this.#pending = null;
+    const episodes = this.#pendingEpisodes;
+    this.#pendingEpisodes = [];
     const row = MetricsWriter.COLUMNS.map((c) => p[c]);
     const jsonl = JSON.stringify(Object.fromEntries(MetricsWriter.COLUMNS.map((c) => [c, p[c]])));
     const csv = `${this.#csvHeaderWritten ? '' : `${MetricsWriter.COLUMNS.join(',')}\n`}${row.join(',')}\n`;
@@ -69,19 +126,20 @@ export class MetricsWriter {
     };
     if (Number.isFinite(p.meanReturn100)) scalars['episode/mean_return_100'] = p.meanReturn100;
     this.tensorboard.addScalars(scalars, p.frames);
-    if (p.newEpisodes.length > 0) {
-      for (const e of p.newEpisodes) {
-        this.tensorboard.addScalar(e.task ? `episode/return/${e.task}` : 'episode/return', e.episodeReturn, p.frames);
+    if (episodes.length > 0) {
+      for (const { frames, episode: e } of episodes) {
+        this.tensorboard.addScalar(e.task ? `episode/return/${e.task}` : 'episode/return', e.episodeReturn, frames);
       }
       const header = this.#episodesHeaderWritten ? '' : 'frames,actor,env,task,return,length,truncated\n';
       this.#episodesHeaderWritten = true;
-      const lines = p.newEpisodes.map((e) => `${p.frames},${e.actorId},${e.envIndex},${e.task ?? ''},${e.episodeReturn},${e.episodeLength},${e.truncated}`);
+      const lines = episodes.map(({ frames, episode: e }) => `${frames},${e.actorId},${e.envIndex},${e.task ?? ''},${e.episodeReturn},${e.episodeLength},${e.truncated}`);
       await appendFile(join(this.dir, 'episodes.csv'), `${header}${lines.join('\n')}\n`);
     }
   }
 
-  /** Closes the TensorBoard file and draws `learning-curve.svg` from the whole history. */
+  /** Writes the held last update, closes the TensorBoard file and draws `learning-curve.svg` from the whole history. */
   async close(): Promise<void> {
+    await this.flush();
     await this.tensorboard.close();
     const points = (await readFile(join(this.dir, 'metrics.jsonl'), 'utf8').catch(() => ''))
       .split('\n')

@@ -29,6 +29,7 @@ function logStepFallbackOnce(message: string): void {
   stepFallbackLogged = true;
   console.warn(message);
 }
+import { assertTfjsReady } from '../backends/tfjs-ready.js';
 
 /**
  * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
@@ -156,6 +157,7 @@ export class ImpalaNetwork implements AgentModel {
     const caller = 'ImpalaNetwork';
     const o = options as Partial<ImpalaNetworkOptions> | undefined;
     if (o === undefined || typeof o !== 'object') throw new NetworkError(`${caller}: options must be an object`);
+    assertTfjsReady(caller, false);
     const definition = typeof o.torso === 'string' ? builtInTorso(o.torso) : o.torso;
     if (definition === undefined || typeof definition !== 'object' || typeof definition.build !== 'function') {
       throw new NetworkError(`${caller}: options.torso must be 'deep', 'shallow', 'mlp' or a TorsoDefinition, got ${typeof o.torso === 'string' ? `'${o.torso}'` : typeof o.torso}`);

@@ -16,6 +16,7 @@ await setupTestBackend();
 registerEnv('TestChain-v0', () => new ChainEnv(Infinity, 10), { override: true });
 
 const base: TrainConfig = {
+  logIntervalSeconds: 0, // a metrics row per update (the tests count them)
   env: 'TestChain-v0',
   totalFrames: 3000,
   envsPerActor: 4,

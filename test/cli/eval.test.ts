@@ -136,11 +136,12 @@ describe('evaluateCheckpoint', () => {
     assert.equal(parsed.mean, parsed.returns.reduce((a, b) => a + b, 0) / 6);
   });
 
-  test('impala-rl eval without a checkpoint fails with exit code 1 and says where it looked', async () => {
+  test('impala-rl eval without a checkpoint is a usage error (exit code 2) that says where it looked', async () => {
     const stdout = new Capture();
     const stderr = new Capture();
-    const code = await runCli(['eval', '--checkpoint', join(dir, 'missing'), '--backend', backend], { stdout, stderr });
-    assert.equal(code, 1);
-    assert.match(stderr.text, /loadCheckpoint: no checkpoint in/);
+    const missing = join(dir, 'missing');
+    const code = await runCli(['eval', '--checkpoint', missing, '--backend', backend], { stdout, stderr });
+    assert.equal(code, 2);
+    assert.ok(stderr.text.includes(`--checkpoint: '${missing}' is not a directory`), stderr.text);
   });
 });

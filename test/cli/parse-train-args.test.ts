@@ -9,7 +9,10 @@ import { CliUsageError } from '../../src/cli/cli-usage-error.js';
 import { parseEvalArgs } from '../../src/cli/eval-command.js';
 import { PAPER_DEFAULTS, TRAIN_PRESETS } from '../../src/cli/presets.js';
 import { parseTrainArgs, type ParseTrainArgsOptions } from '../../src/cli/train-args.js';
-import { makeEnv } from '../../src/envs/registry.js';
+import { makeEnv, registerEnv } from '../../src/envs/registry.js';
+
+// An env id without a preset, registered the way a user registers their own.
+registerEnv('MyEnv-v0', () => makeEnv('CartPole-v1'));
 
 const now = new Date('2026-01-02T03:04:05.678Z');
 const parse = (argv: string[], options: ParseTrainArgsOptions = {}) => parseTrainArgs(argv, { now, ...options });
@@ -65,6 +68,22 @@ describe('parseTrainArgs: flags', () => {
     assert.deepEqual(parse(['--env', 'Maze-v0, MazeNoCues-v0']).config.env, ['Maze-v0', 'MazeNoCues-v0']);
   });
 
+  test('run settings have flags: --reward-scale, --actor-mode, --actor-backend, --worker-setup-module, --verbose', () => {
+    const r = parse(['--env', 'CartPole-v1', '--reward-scale', '0.5', '--actor-mode', 'workers', '--actor-backend', 'cpu', '--worker-setup-module', './setup.js', '--verbose']);
+    assert.equal(r.config.rewardScale, 0.5);
+    assert.equal(r.config.actorMode, 'workers');
+    assert.equal(r.config.actorBackend, 'cpu');
+    assert.equal(r.config.workerSetupModule, './setup.js');
+    assert.equal(r.verbose, true);
+    assert.throws(() => parse(['--env', 'CartPole-v1', '--actor-mode', 'threads']), CliUsageError);
+  });
+
+  test('an unknown env id is a usage error with a suggestion', () => {
+    assert.throws(() => parse(['--env', 'CartPole-v2']), (e: unknown) => e instanceof CliUsageError && e.message.includes('--env: unknown env id \'CartPole-v2\' (did you mean \'CartPole-v1\'?)'));
+    assert.throws(() => parse(['--env', 'CartPole-v1,Mazee-v0']), /unknown env id 'Mazee-v0' \(did you mean 'Maze-v0'/);
+    assert.throws(() => parse(['--env', 'Pong']), (e: unknown) => e instanceof CliUsageError && !e.message.includes('did you mean'));
+  });
+
   test('command settings: backend, quiet, log interval, resume', () => {
     const r = parse(['--env', 'CartPole-v1', '--backend', 'wasm', '--quiet', '--log-interval', '2.5', '--run-dir', 'r', '--resume']);
     assert.equal(r.backend, 'wasm');
@@ -74,7 +93,8 @@ describe('parseTrainArgs: flags', () => {
     const d = parse(['--env', 'CartPole-v1']);
     assert.equal(d.backend, 'auto');
     assert.equal(d.quiet, false);
-    assert.equal(d.logIntervalSeconds, 10);
+    assert.equal(d.logIntervalSeconds, 5);
+    assert.equal(r.config.logIntervalSeconds, 2.5);
     assert.equal(d.config.resume, false);
   });
 
@@ -111,7 +131,7 @@ describe('parseTrainArgs: errors name the flag', () => {
     [['--checkpoint-interval', '0'], '--checkpoint-interval'],
     [['--backend', 'gpu'], '--backend'],
     [['--env-option', 'novalue'], '--env-option'],
-    [['--log-interval', '0'], '--log-interval'],
+    [['--log-interval', '-1'], '--log-interval'],
     [['--preset', 'nope'], '--preset'],
     [['--resume'], '--resume'],
     [['--bogus'], '--bogus'],
@@ -150,7 +170,8 @@ describe('parseTrainArgs: presets and merge order', () => {
 
   test('each preset is applied over the paper defaults for its env', () => {
     for (const [id, preset] of Object.entries(TRAIN_PRESETS)) {
-      const r = parse(['--env', id]);
+      // 'maze-small' is a preset, not an env id: it is used as --env Maze-v0 --preset maze-small.
+      const r = id === 'maze-small' ? parse(['--env', 'Maze-v0', '--preset', id]) : parse(['--env', id]);
       assert.equal(r.preset, id);
       for (const [k, v] of Object.entries({ ...PAPER_DEFAULTS, ...preset })) {
         assert.deepEqual((r.config as unknown as Record<string, unknown>)[k], v, `${id}.${k}`);

@@ -67,7 +67,7 @@ describe('impala-rl train (subprocess)', () => {
 
   test('trains CartPole for 1000 frames and writes the run directory', async () => {
     const runDir = join(dir, 'cartpole');
-    const run = cli(['train', '--env', 'CartPole-v1', '--total-frames', '1000', '--run-dir', runDir, '--backend', 'cpu']);
+    const run = cli(['train', '--env', 'CartPole-v1', '--total-frames', '1000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0']);
     const { code } = await run.done;
     assert.equal(code, 0, run.stderr);
     for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'episodes.csv', 'checkpoint/state.json', 'checkpoint/weights.bin']) {
@@ -88,14 +88,14 @@ describe('impala-rl train (subprocess)', () => {
 
   test('SIGINT mid-run leaves a resumable checkpoint; --resume continues the frame counter', async () => {
     const runDir = join(dir, 'interrupted');
-    const first = cli(['train', '--env', 'CartPole-v1', '--total-frames', '1000000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0.1']);
+    const first = cli(['train', '--env', 'CartPole-v1', '--total-frames', '1000000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0']);
     await waitFor('a progress line past 400 frames', () => /frames (\d+)\//.test(first.stderr) && Math.max(...[...first.stderr.matchAll(/frames (\d+)\//g)].map((m) => Number(m[1]))) >= 400, first);
     first.child.kill('SIGINT');
     const stopped = await first.done;
     assert.equal(stopped.code, 130, first.stderr);
     assert.match(first.stderr, /SIGINT: stopping after this update and writing a resumable checkpoint \(Ctrl-C again to exit at once/);
     assert.match(first.stdout, /impala-rl train: stopped CartPole-v1: \d+\/1000000 frames/);
-    assert.match(first.stdout, /resume with: impala-rl train --run-dir ".*" --resume/);
+    assert.match(first.stdout, /resume with: npm run train -- --run-dir ".*" --resume/); // in a clone: npm run
     const saved = await loadCheckpoint(runDir);
     const framesAtStop = saved.learner.frames;
     assert.ok(framesAtStop >= 400 && framesAtStop < 1_000_000, `frames ${framesAtStop}`);
@@ -104,7 +104,7 @@ describe('impala-rl train (subprocess)', () => {
 
     // Resume from config.json alone (no --env), with a budget 200 frames (5 updates) further on.
     const total = framesAtStop + 200;
-    const second = cli(['train', '--run-dir', runDir, '--resume', '--total-frames', String(total), '--backend', 'cpu']);
+    const second = cli(['train', '--run-dir', runDir, '--resume', '--total-frames', String(total), '--backend', 'cpu', '--log-interval', '0']);
     const resumed = await second.done;
     assert.equal(resumed.code, 0, second.stderr);
     assert.match(second.stderr, /\(resuming\)/);

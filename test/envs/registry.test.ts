@@ -50,7 +50,7 @@ describe('makeEnv', () => {
   });
 
   test('unknown ids list what is known', () => {
-    assert.throws(() => makeEnv('CartPole-v9'), /makeEnv: unknown env id 'CartPole-v9'; known ids: Acrobot-v1, CartPole-v1/);
+    assert.throws(() => makeEnv('CartPole-v9'), /makeEnv: unknown env id 'CartPole-v9' \(did you mean 'CartPole-v1'\?\); known ids: Acrobot-v1, CartPole-v1/);
     assert.throws(() => makeEnv(''), /makeEnv: id must be a non-empty string/);
   });
 });

@@ -82,3 +82,18 @@ describe('examples', () => {
     await noLeak(() => acrobot({ totalFrames: 400, maxEpisodeSteps: 25, backend, verbose: false }));
   });
 });
+
+describe('examples as commands', () => {
+  test('cartpole.ts takes flags, resolves impala-rl by name, prints progress with an ETA and no NaN or tfjs banner', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/cartpole.ts', '--total-frames', '200', '--backend', 'cpu', '--seed', '2'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout + r.stderr;
+    assert.match(out, /\/200 frames, mean return \(last 100\) .*ETA \d+ s/);
+    assert.match(out, /CartPole-v1: 200 frames/);
+    assert.doesNotMatch(out, /NaN/);
+    assert.doesNotMatch(out, /looks like you are running TensorFlow\.js in Node/);
+  });
+});
