@@ -18,6 +18,8 @@ Replies (Python -> Node), first byte the kind:
                bytes each (little-endian, padded to 8), then UTF-8 JSON of the k infos when has_info
     ERROR (3): u8 kind, then UTF-8 JSON {"error": "...", "missing": "module name" | null, "pip": "..."}
     CLOSED(4): u8 kind
+A STEP or RESET naming k envs is answered with k messages in request order, one per env: a BATCH with k = 1
+(sent as soon as that env is done, so Node copies it while the next env runs) or an ERROR.
 
 Run `python impala_rl_gym_bridge.py --bench ID --num-envs N --seconds S [--atari JSON]` to time the same
 random-policy loop in Python alone (what `npm run bench:envs -- --atari` compares the bridge with).
@@ -375,7 +377,10 @@ class Batch:
         self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
         self.act_desc, _, _ = codec(first.action_space, np, gym)
         self.stride = pad8(self.obs_bytes)
-        self.buffers = {}
+        # kind, has_info, 0, k = 1 | reward f64 | index u32 + pad | flags u8 + pad | observation
+        self.buffer = np.zeros(32 + self.stride, np.uint8)
+        self.buffer[0] = REPLY_BATCH
+        self.buffer[4:8].view('<u4')[0] = 1
         self.spec = {'id': env_id}
         spec = getattr(first, 'spec', None)
         if spec is not None and getattr(spec, 'max_episode_steps', None) is not None and atari is None:
@@ -392,68 +397,64 @@ class Batch:
                       'actionSpace': self.act_desc, 'actionSize': self.act_size, 'obsBytes': self.obs_bytes,
                       'obsStride': self.stride, 'spec': self.spec, 'versions': versions}
 
-    def layout(self, k):
-        """(buffer, offsets) of a reply for k envs, reused between replies of the same size."""
-        if k not in self.buffers:
-            o_rew = 8
-            o_idx = o_rew + 8 * k
-            o_flags = pad8(o_idx + 4 * k)
-            o_obs = pad8(o_flags + k)
-            size = o_obs + self.stride * k
-            buf = self.np.zeros(size, self.np.uint8)
-            self.buffers[k] = (buf, (o_rew, o_idx, o_flags, o_obs))
-        return self.buffers[k]
-
-    def reply(self, indices, results, infos):
-        np = self.np
-        k = len(indices)
-        buf, (o_rew, o_idx, o_flags, o_obs) = self.layout(k)
-        buf[0] = REPLY_BATCH
-        buf[1] = 1 if infos is not None else 0
-        buf[4:8].view('<u4')[0] = k
-        rewards = buf[o_rew:o_rew + 8 * k].view('<f8')
-        idx = buf[o_idx:o_idx + 4 * k].view('<u4')
-        flags = buf[o_flags:o_flags + k]
-        for j, (i, (obs, reward, terminated, truncated)) in enumerate(zip(indices, results)):
-            rewards[j] = reward
-            idx[j] = i
-            flags[j] = (1 if terminated else 0) | (2 if truncated else 0)
-            start = o_obs + j * self.stride
-            self.encode(obs, buf[start:start + self.obs_bytes])
-        if infos is None:
+    def reply(self, index, obs, reward, terminated, truncated, info):
+        """A BATCH reply for one env (k = 1), written into a buffer reused from one reply to the next."""
+        buf = self.buffer
+        buf[8:16].view('<f8')[0] = reward
+        buf[16:20].view('<u4')[0] = index
+        buf[24] = (1 if terminated else 0) | (2 if truncated else 0)
+        self.encode(obs, buf[32:32 + self.obs_bytes])
+        if info is None:
+            buf[1] = 0
             return buf
-        return buf.tobytes() + json.dumps(infos, allow_nan=False).encode('utf-8')
+        buf[1] = 1
+        return buf.tobytes() + json.dumps([info], allow_nan=False).encode('utf-8')
 
-    def step(self, body):
+    def step(self, body, send):
+        """Steps the envs of a STEP request, sending each env's reply as soon as it is stepped (so Node reads
+        one env's observation while the next one is emulated)."""
         np = self.np
         want_info = body[1]
         (k,) = struct.unpack_from('<I', body, 4)
-        indices = np.frombuffer(body, '<u4', k, 8)
+        indices = np.frombuffer(body, '<u4', k, 8).tolist()
         actions = np.frombuffer(body, '<f8', k * self.act_size, pad8(8 + 4 * k))
-        results, infos = [], [] if want_info else None
         n = self.act_size
-        for j in range(k):
-            obs, reward, terminated, truncated, info = self.envs[indices[j]].step(self.decode_action(actions[j * n:(j + 1) * n]))
-            results.append((obs, float(reward), bool(terminated), bool(truncated)))
-            if infos is not None:
-                infos.append(plain(info))
-        return self.reply(indices.tolist(), results, infos)
+        for j, i in enumerate(indices):
+            try:
+                obs, reward, terminated, truncated, info = self.envs[i].step(self.decode_action(actions[j * n:(j + 1) * n]))
+                send(self.reply(i, obs, float(reward), bool(terminated), bool(truncated), plain(info) if want_info else None))
+            except Exception as e:
+                send(error_payload(e))
 
-    def reset(self, body):
+    def reset(self, body, send):
         request = json.loads(bytes(body[4:]).decode('utf-8'))
-        indices = request['indices']
         seeds = request.get('seeds')
         options = request.get('options')
-        results, infos = [], []
-        for j, i in enumerate(indices):
-            obs, info = self.envs[i].reset(seed=None if seeds is None else seeds[j], options=options)
-            results.append((obs, 0.0, False, False))
-            infos.append(plain(info))
-        return self.reply(indices, results, infos)
+        for j, i in enumerate(request['indices']):
+            try:
+                obs, info = self.envs[i].reset(seed=None if seeds is None else seeds[j], options=options)
+                send(self.reply(i, obs, 0.0, False, False, plain(info)))
+            except Exception as e:
+                send(error_payload(e))
 
     def close(self):
         for env in self.envs:
             env.close()
+
+
+def error_payload(e):
+    return bytes([REPLY_ERROR]) + json.dumps({'error': '%s: %s' % (type(e).__name__, e), 'missing': None,
+                                              'pip': pip_line()}).encode('utf-8')
+
+
+def grow_pipe(fd):
+    """Raises a pipe's capacity (Linux; 1 MiB is the usual unprivileged maximum) so that a batch of raw frames
+    is written without waiting for the reader to drain 64 KiB at a time."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
+    except (ImportError, OSError):
+        pass
 
 
 def serve(argv):
@@ -462,6 +463,7 @@ def serve(argv):
     wfd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    grow_pipe(wfd)
     wire = Wire(os.dup(0), wfd)
     config = json.loads(argv[0])
     try:
@@ -480,9 +482,9 @@ def serve(argv):
         cmd = body[0]
         try:
             if cmd == CMD_STEP:
-                wire.write(batch.step(body))
+                batch.step(body, wire.write)
             elif cmd == CMD_RESET:
-                wire.write(batch.reset(body))
+                batch.reset(body, wire.write)
             elif cmd == CMD_CLOSE:
                 batch.close()
                 wire.write(bytes([REPLY_CLOSED]))
@@ -490,7 +492,8 @@ def serve(argv):
             else:
                 wire.json(REPLY_ERROR, {'error': 'unknown command %r' % (cmd,), 'missing': None, 'pip': pip_line()})
         except Exception as e:
-            wire.json(REPLY_ERROR, {'error': '%s: %s' % (type(e).__name__, e), 'missing': None, 'pip': pip_line()})
+            # A request that could not be read at all: one error reply (a broken pipe ends the loop above).
+            wire.write(error_payload(e))
 
 
 def bench(env_id, num_envs, seconds, atari):

@@ -48,5 +48,5 @@ export type {
   MakeEnvOptions,
   RegisterEnvOptions,
 } from './registry.js';
-export { GymnasiumEnv } from './builtin/gymnasium-env.js';
-export type { GymnasiumEnvOptions } from './builtin/gymnasium-env.js';
+export { ATARI_DEFAULTS, ATARI_OPTION_NAMES, GymnasiumBatch, GymnasiumEnv } from './builtin/gymnasium-env.js';
+export type { AtariOptions, GymnasiumBatchOptions, GymnasiumEnvOptions } from './builtin/gymnasium-env.js';

@@ -293,20 +293,17 @@ export class GymnasiumBatch {
     }
   }
 
-  #send(message: Buffer, onReply: (reply: BatchReply) => void, ops: readonly Op[]): void {
-    const onError = (error: Error): void => {
-      for (const op of ops) op.reject(error);
-    };
-    this.#waiters.push({
-      onPayload: (payload) => {
-        if (payload[0] !== REPLY_BATCH) {
-          onError(new Error(`GymnasiumEnv (${this.spec.id}): unexpected reply of kind ${String(payload[0])}`));
-          return;
-        }
-        onReply(decodeBatch(payload, this.#hello.obsStride, this.#read));
-      },
-      onError,
-    });
+  /** Writes a request naming `ops.length` envs; each env's reply (in order) settles its op. */
+  #send<O extends Op>(message: Buffer, ops: readonly O[], settle: (op: O, reply: BatchReply) => void): void {
+    for (const op of ops) {
+      this.#waiters.push({
+        onPayload: (payload) => {
+          if (payload[0] !== REPLY_BATCH) op.reject(new Error(`GymnasiumEnv (${this.spec.id}): unexpected reply of kind ${String(payload[0])}`));
+          else settle(op, decodeBatch(payload, this.#hello.obsStride, this.#read));
+        },
+        onError: op.reject,
+      });
+    }
     this.#child.stdin?.write(message);
   }
 
@@ -323,40 +320,24 @@ export class GymnasiumBatch {
       for (const op of ops) op.reject(new Error(`GymnasiumEnv (${this.spec.id}): ${(error as Error).message}`));
       return;
     }
-    this.#send(
-      message,
-      (reply) => {
-        ops.forEach((op, j) => {
-          const flags = reply.flags[j]!;
-          op.resolve({
-            observation: reply.observation(j),
-            reward: reply.rewards[j]!,
-            terminated: (flags & 1) !== 0,
-            truncated: (flags & 2) !== 0,
-            info: reply.infos?.[j] ?? {},
-          });
-        });
-      },
-      ops,
-    );
+    this.#send(message, ops, (op, reply) => {
+      const flags = reply.flags[0]!;
+      op.resolve({
+        observation: reply.observation(0),
+        reward: reply.rewards[0]!,
+        terminated: (flags & 1) !== 0,
+        truncated: (flags & 2) !== 0,
+        info: reply.infos?.[0] ?? {},
+      });
+    });
   }
 
   #sendResets(ops: readonly ResetOp[]): void {
     const seeds = ops.some((o) => o.seed !== null) ? ops.map((o) => o.seed) : null;
     const options = JSON.parse(ops[0]!.options) as Record<string, unknown> | null;
-    this.#send(
-      encodeReset(
-        ops.map((o) => o.index),
-        seeds,
-        options,
-      ),
-      (reply) => {
-        ops.forEach((op, j) => {
-          op.resolve({ observation: reply.observation(j), info: reply.infos?.[j] ?? {} });
-        });
-      },
-      ops,
-    );
+    this.#send(encodeReset(ops.map((o) => o.index), seeds, options), ops, (op, reply) => {
+      op.resolve({ observation: reply.observation(0), info: reply.infos?.[0] ?? {} });
+    });
   }
 
   /** @internal Steps env `index` (batched with the other calls of this tick). */
