@@ -8,9 +8,9 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../backends/use-backend.js';
-import { makeEnv } from '../envs/registry.js';
-import { actorEnvId, actorSeed } from './actor-seed.js';
-import { Actor, type ActorEnv } from './actor.js';
+import { actorSeed } from './actor-seed.js';
+import { Actor } from './actor.js';
+import { makeActorEnvs } from './make-actor-envs.js';
 import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
 import { buildNetwork } from './build-network.js';
 import type { ParameterSnapshot } from './core.js';
@@ -64,8 +64,7 @@ async function runActorWorker(port: MessagePort, init: ActorWorkerInit): Promise
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
     const envsPerActor = config.envsPerActor ?? 8;
     const seed = config.seed ?? 1;
-    const envs = Array.from({ length: envsPerActor }, (_, j) =>
-      makeEnv(actorEnvId(ids, envsPerActor, index, j), { ...config.envOptions }) as unknown as ActorEnv);
+    const envs = await makeActorEnvs(ids, envsPerActor, index, config.envOptions);
     const network = buildNetwork(config, envs[0]!, seed);
     actor = new Actor({
       envs,

@@ -5,14 +5,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../backends/backend-names.js';
 import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
-import { createEnvRegistry, makeEnv } from '../envs/registry.js';
+import { createEnvRegistry } from '../envs/registry.js';
+import { isBuiltinAsyncEnvId } from '../envs/make-envs.js';
+import { makeAllActorEnvs } from './make-actor-envs.js';
 import { actorSeed } from './actor-seed.js';
 import type { RewardClipping } from '../losses/reward-clipping.js';
 import { writeLearningCurve } from '../metrics/plot.js';
 import { TensorBoardWriter } from '../metrics/tensorboard-writer.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
 import type { BuiltInTorso } from '../networks/network-options.js';
-import { Actor, type ActorEnv, type ActorState } from './actor.js';
+import { Actor, type ActorState } from './actor.js';
 import { buildNetwork } from './build-network.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
@@ -190,7 +192,7 @@ export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numAct
   }
   if (mode !== 'auto') return mode;
   const builtins = createEnvRegistry();
-  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true);
+  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true || isBuiltinAsyncEnvId(id));
   return (config.numActors ?? 1) > 1 && cpus > 2 && portable ? 'workers' : 'inline';
 }
 
@@ -221,12 +223,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (!(config.totalFrames > 0)) throw new Error(`train: 'totalFrames' must be > 0, got ${config.totalFrames}`);
   const ids = envIds(config);
-  let envCount = 0;
-  const newEnv = (): ActorEnv => makeEnv(ids[envCount++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;
-
   const workers = resolveActorMode(config) === 'workers';
   // In workers mode each worker makes its own envs; this thread needs one only to size the network.
-  const envs = workers ? [[newEnv()]] : Array.from({ length: numActors }, () => Array.from({ length: envsPerActor }, newEnv));
+  const envs = workers ? await makeAllActorEnvs(ids.slice(0, 1), 1, 1, config.envOptions) : await makeAllActorEnvs(ids, numActors, envsPerActor, config.envOptions);
   const network = buildNetwork(config, envs[0]![0]!, seed);
   const learner = new Learner({
     model: network,
