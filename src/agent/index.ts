@@ -14,7 +14,7 @@ export { buildNetwork, describeSpaces } from './build-network.js';
 export type { SpaceDescription } from './build-network.js';
 export { resolveActorMode, train } from './train.js';
 export type { ActorMode, TrainConfig, TrainHooks, TrainProgress, TrainResult } from './train.js';
-export { PAPER_DEFAULTS, PAPER_PRESET, presetFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
+export { ATARI_PRESET, PAPER_DEFAULTS, PAPER_PRESET, presetFor, presetNameFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
 export type { TrainPreset } from './presets.js';
 export { trajectoryBuffers } from './trajectory.js';
 export type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';

@@ -9,7 +9,8 @@ import { BACKEND_REQUESTS, type BackendRequest } from '../backends/backend-names
 import { REWARD_CLIPPING_MODES } from '../losses/reward-clipping.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { integerAtLeast, integerList, keyValue, nameList, numberIn, orNone } from './flag-parsers.js';
-import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, resolvePreset } from './presets.js';
+import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, presetNameFor, resolvePreset } from './presets.js';
+import { addAtariOptions, atariEnvOptions } from './atari-flags.js';
 
 /** A fully resolved training configuration: every field set, with the run directory. */
 export type ResolvedTrainConfig = TrainConfig & { readonly runDir: string };
@@ -86,7 +87,7 @@ interface RawTrainOptions {
  */
 export function addTrainOptions(command: Command): Command {
   const positive = integerAtLeast(1);
-  return command
+  command
     .description('Train an IMPALA agent on one machine (learner and actors in this process).')
     .option('--env <ids>', 'environment id, or comma-separated ids for multi-task training (e.g. CartPole-v1)', nameList)
     .option('--env-option <key=value>', 'option passed to makeEnv (repeatable; JSON values, e.g. height=24)', keyValue)
@@ -116,6 +117,7 @@ export function addTrainOptions(command: Command): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
     .option('--quiet', 'print only the final summary and errors')
     .option('--log-interval <seconds>', 'seconds between progress lines when stderr is not a terminal', numberIn({ above: 0 }), 10);
+  return addAtariOptions(command);
 }
 
 /** `runs/<env>-<YYYYMMDD-HHMMSS>` (UTC). */
@@ -193,14 +195,16 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
   } else {
     if (flags.env === undefined) throw new CliUsageError('--env: required, e.g. --env CartPole-v1');
     const firstEnv = typeof flags.env === 'string' ? flags.env : flags.env[0]!;
-    preset = opts.preset ?? (Object.hasOwn(TRAIN_PRESETS, firstEnv) ? firstEnv : PAPER_PRESET);
+    preset = opts.preset ?? presetNameFor(firstEnv);
     const values = resolvePreset(preset);
     if (values === undefined) {
       throw new CliUsageError(`--preset: unknown preset '${preset}'; known presets: ${[PAPER_PRESET, ...Object.keys(TRAIN_PRESETS)].join(', ')}`);
     }
     base = { ...values };
   }
-  const merged = { ...PAPER_DEFAULTS, ...base, ...flags } as Record<string, unknown> & TrainConfig;
+  // The Atari flags go into envOptions, over the preset's (or saved) envOptions and --env-option.
+  const atari = atariEnvOptions(raw);
+  const merged = { ...PAPER_DEFAULTS, ...base, ...flags, ...(atari && { envOptions: { ...(base.envOptions as object | undefined), ...flags.envOptions, ...atari } }) } as Record<string, unknown> & TrainConfig;
   const config: ResolvedTrainConfig = {
     ...merged,
     runDir: merged.runDir ?? defaultRunDir(merged.env, options.now ?? new Date()),
