@@ -5,7 +5,8 @@ IMPALA paper when asked) and steps them on request from Node.js. The protocol is
 on a dedicated pipe (the process's stdout at start; stray prints of the emulator or of Python code are moved
 to stderr so they cannot corrupt it):
 
-    every message: u32 little-endian payload length, then the payload.
+    every message: an 8-byte header (u32 little-endian payload length, u32 0), then the payload (so a payload
+    read in place from a stream chunk starts 8-byte aligned).
 
 Requests (Node -> Python), first byte the command:
     STEP  (1): u8 cmd, u8 want_info, u16 0, u32 k, u32 index[k] (padded to 8 bytes), f64 action[k * action_size]
@@ -35,6 +36,7 @@ for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_var, '1')
 
 PROTOCOL_VERSION = 1
+HEADER = struct.Struct('<II')
 CMD_STEP, CMD_RESET, CMD_CLOSE = 1, 2, 3
 REPLY_HELLO, REPLY_BATCH, REPLY_ERROR, REPLY_CLOSED = 1, 2, 3, 4
 PACKAGES = 'gymnasium ale-py numpy'
@@ -343,22 +345,26 @@ class Wire:
         self.wfd = wfd
 
     def read(self):
-        head = self.r.read(4)
-        if len(head) < 4:
+        head = self.r.read(8)
+        if len(head) < 8:
             return None
-        (n,) = struct.unpack('<I', head)
+        n, _ = HEADER.unpack_from(head)
         body = self.r.read(n)
         if len(body) < n:
             return None
         return body
 
     def write(self, payload):
-        view = memoryview(payload)
-        total = len(view)
-        os.write(self.wfd, struct.pack('<I', total))
-        done = 0
-        while done < total:
-            done += os.write(self.wfd, view[done:])
+        # One system call for header and payload (os.writev), so the reader gets them in one chunk.
+        view = memoryview(payload).cast('B')
+        parts = [HEADER.pack(len(view), 0), view]
+        while parts:
+            done = os.writev(self.wfd, parts)
+            while parts and done >= len(parts[0]):
+                done -= len(parts[0])
+                parts.pop(0)
+            if parts and done:
+                parts[0] = memoryview(parts[0])[done:]
 
     def json(self, kind, obj):
         self.write(bytes([kind]) + json.dumps(obj, allow_nan=False).encode('utf-8'))

@@ -1,6 +1,7 @@
 /**
  * The binary protocol between {@link GymnasiumBatch} and its Python process (`python/impala_rl_gym_bridge.py`,
- * whose docstring is the reference). Every message is a little-endian `u32` payload length and the payload;
+ * whose docstring is the reference). Every message is an 8-byte header (little-endian `u32` payload length,
+ * `u32` 0) and the payload;
  * arrays are raw little-endian values at offsets that are multiples of 8, so they are read in place as typed
  * arrays (this assumes a little-endian host, as x86 and ARM are).
  */
@@ -23,6 +24,8 @@ export const REPLY_ERROR = 3;
 export const REPLY_CLOSED = 4;
 /** The protocol version the Python side must report. */
 export const PROTOCOL_VERSION = 1;
+/** Bytes of a message header: `u32` payload length, `u32` 0. */
+export const HEADER_BYTES = 8;
 
 /** A bound as sent: a number, or `'Infinity'`/`'-Infinity'`. */
 type WireNumber = number | string;
@@ -145,14 +148,15 @@ export function encodeStep(indices: readonly number[], actions: readonly unknown
   const k = indices.length;
   const oActions = pad8(8 + 4 * k);
   const size = oActions + 8 * k * actionSize;
-  const msg = Buffer.allocUnsafeSlow(4 + size);
+  const msg = Buffer.allocUnsafeSlow(HEADER_BYTES + size);
   msg.writeUInt32LE(size, 0);
-  msg.writeUInt32LE(CMD_STEP | (wantInfo ? 1 << 8 : 0), 4);
-  msg.writeUInt32LE(k, 8);
-  const idx = new Uint32Array(msg.buffer, 12, k);
+  msg.writeUInt32LE(0, 4);
+  msg.writeUInt32LE(CMD_STEP | (wantInfo ? 1 << 8 : 0), 8);
+  msg.writeUInt32LE(k, 12);
+  const idx = new Uint32Array(msg.buffer, HEADER_BYTES + 8, k);
   for (let j = 0; j < k; j++) idx[j] = indices[j]!;
-  if (oActions > 8 + 4 * k) msg.fill(0, 4 + 8 + 4 * k, 4 + oActions);
-  const values = new DataView(msg.buffer, 4 + oActions, 8 * k * actionSize);
+  if (oActions > 8 + 4 * k) msg.fill(0, HEADER_BYTES + 8 + 4 * k, HEADER_BYTES + oActions);
+  const values = new DataView(msg.buffer, HEADER_BYTES + oActions, 8 * k * actionSize);
   for (let j = 0; j < k; j++) {
     const a = actions[j];
     if (typeof a === 'number') {
@@ -179,10 +183,10 @@ export function encodeStep(indices: readonly number[], actions: readonly unknown
  */
 export function encodeReset(indices: readonly number[], seeds: readonly (number | null)[] | null, options: Record<string, unknown> | null): Buffer {
   const body = Buffer.from(JSON.stringify({ indices, seeds, options }), 'utf8');
-  const msg = Buffer.allocUnsafeSlow(4 + 4 + body.length);
+  const msg = Buffer.alloc(HEADER_BYTES + 4 + body.length);
   msg.writeUInt32LE(4 + body.length, 0);
-  msg.writeUInt32LE(CMD_RESET, 4);
-  body.copy(msg, 8);
+  msg.writeUInt32LE(CMD_RESET, HEADER_BYTES);
+  body.copy(msg, HEADER_BYTES + 4);
   return msg;
 }
 
@@ -192,9 +196,9 @@ export function encodeReset(indices: readonly number[], seeds: readonly (number 
  * @returns the framed message.
  */
 export function encodeClose(): Buffer {
-  const msg = Buffer.alloc(5);
+  const msg = Buffer.alloc(HEADER_BYTES + 1);
   msg.writeUInt32LE(1, 0);
-  msg[4] = CMD_CLOSE;
+  msg[HEADER_BYTES] = CMD_CLOSE;
   return msg;
 }
 
@@ -225,11 +229,12 @@ export function decodeBatch(payload: Buffer, obsStride: number, read: (buf: Buff
 }
 
 /**
- * Cuts a byte stream into length-prefixed payloads. Each payload is copied into memory of its own, 8-byte
- * aligned, so its arrays can be viewed in place and outlive the stream's chunks.
+ * Cuts a byte stream into length-prefixed payloads. A payload that lies whole in one chunk at an 8-byte aligned
+ * address is handed over in place (a stream never reuses a chunk's memory); any other is copied into memory of
+ * its own. Either way its arrays can be viewed in place and outlive the stream's later chunks.
  */
 export class FrameReader {
-  #header = Buffer.alloc(4);
+  #header = Buffer.alloc(HEADER_BYTES);
   #headerFill = 0;
   #payload: Buffer | null = null;
   #fill = 0;
@@ -244,14 +249,28 @@ export class FrameReader {
     let at = 0;
     while (at < chunk.length) {
       if (this.#payload === null) {
-        const take = Math.min(4 - this.#headerFill, chunk.length - at);
+        if (this.#headerFill === 0 && chunk.length - at >= HEADER_BYTES) {
+          const n = chunk.readUInt32LE(at);
+          const start = at + HEADER_BYTES;
+          if (chunk.length - start >= n && (chunk.byteOffset + start) % 8 === 0) {
+            at = start + n;
+            onPayload(chunk.subarray(start, at));
+            continue;
+          }
+        }
+        const take = Math.min(HEADER_BYTES - this.#headerFill, chunk.length - at);
         chunk.copy(this.#header, this.#headerFill, at, at + take);
         this.#headerFill += take;
         at += take;
-        if (this.#headerFill < 4) return;
+        if (this.#headerFill < HEADER_BYTES) return;
         this.#headerFill = 0;
         this.#payload = Buffer.allocUnsafeSlow(this.#header.readUInt32LE(0));
         this.#fill = 0;
+        if (this.#payload.length === 0) {
+          this.#payload = null;
+          onPayload(Buffer.alloc(0));
+          continue;
+        }
       }
       const payload = this.#payload;
       const take = Math.min(payload.length - this.#fill, chunk.length - at);
