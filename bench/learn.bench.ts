@@ -79,7 +79,7 @@ const overrides: Record<string, unknown> = Object.fromEntries(
     return [key ?? '', value] as const;
   }),
 );
-const preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
+let preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
 const totalFrames = Number(flag('frames') ?? task.frames ?? preset.totalFrames ?? 1_000_000);
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') || task.env.startsWith('ALE/') ? 'auto' : 'cpu')) as BackendRequest;
 
@@ -109,6 +109,12 @@ async function main(): Promise<void> {
   const random = task!.env.startsWith('Maze') || (task!.target === null && !isAsyncEnvId(task!.env)) ? randomPolicyReturn(200) : null;
   const target = task!.targetTimesRandom !== undefined && random !== null ? task!.targetTimesRandom * random : task!.target;
   if (random !== null) console.log(`uniform random policy: mean return ${random.toFixed(2)} over 200 episodes${target === null ? '' : `; target ≥ ${target.toFixed(2)}`}`);
+  if (taskName === 'atari' && info.name === 'wasm' && overrides.batchSize === undefined) {
+    // A learner batch of 32 unrolls × 21 frames of 84×84×4 through the deep torso needs more than the 4 GiB
+    // wasm heap (measured: "memory access out of bounds" in the first update); 8 fits.
+    preset = { ...preset, batchSize: 8, ...(overrides.envsPerActor === undefined ? { envsPerActor: 8 } : {}) };
+    console.log('wasm backend: batch 8 and 8 envs instead of the preset\'s 32 (the 4 GiB wasm heap; --set batchSize=N to change)');
+  }
   console.log(`preset: ${JSON.stringify(preset)}`);
   const rows: string[][] = [];
   const series: { name: string; points: CurvePoint[] }[] = [];

@@ -8,7 +8,7 @@ import { actorEnvId } from './actor-seed.js';
 import type { ActorEnv } from './actor.js';
 
 async function closeAll(envs: readonly { close?: () => unknown }[]): Promise<void> {
-  await Promise.allSettled(envs.map(async (e) => e.close?.()));
+  await Promise.allSettled(envs.map((e) => Promise.resolve(e.close?.())));
 }
 
 /**

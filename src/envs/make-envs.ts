@@ -42,7 +42,7 @@ function checkKeys(id: string, options: Readonly<Record<string, unknown>>, known
  */
 const makeAtari: EnvNamespaceFactory = async (id, count, options) => {
   checkKeys(id, options, [...BRIDGE_OPTIONS, 'preprocess', 'maxEpisodeSteps', ...ATARI_OPTION_NAMES]);
-  const preprocess = options.preprocess ?? true;
+  const preprocess = options.preprocess !== false;
   const atari = pick(options, ATARI_OPTION_NAMES) as AtariOptions;
   if (!preprocess && Object.keys(atari).length > 0) {
     throw new Error(`makeEnvs('${id}'): ${Object.keys(atari).join(', ')} need preprocess: true`);
@@ -53,7 +53,7 @@ const makeAtari: EnvNamespaceFactory = async (id, count, options) => {
     ...pick(options, BRIDGE_OPTIONS),
     kwargs,
     numEnvs: count,
-    atari: preprocess === false ? null : { ...ATARI_DEFAULTS, ...atari },
+    atari: preprocess ? { ...ATARI_DEFAULTS, ...atari } : null,
   });
   return [...batch.envs];
 };

@@ -85,7 +85,7 @@ describe('GymnasiumBatch (one Python process, many envs)', () => {
       assert.equal(envs.length, 2);
       assert.equal((envs[0] as GymnasiumEnv).batch, (envs[1] as GymnasiumEnv).batch, 'one process for both');
       assert.equal(envs[0]!.spec?.maxEpisodeSteps, 7);
-      await Promise.all(envs.map((e) => e.close?.()));
+      await Promise.all(envs.map((e) => Promise.resolve(e.close?.())));
       const one = await makeEnvAsync('gym:CartPole-v1');
       assert.equal(one.actionSpace.toString(), 'Discrete(2)');
       await one.close?.();
@@ -138,14 +138,14 @@ describe('Atari through the bridge (ALE/… ids)', () => {
       let total = 0;
       for (let t = 0; t < 60; t++) {
         const [r, s] = await Promise.all([env!.step(t % 6), twin!.step(t % 6)]);
-        assert.ok(byteEq(r!.observation, s!.observation), `step ${t}: same seed and actions, same frames`);
-        const obs = r!.observation as Uint8Array;
+        assert.ok(byteEq(r.observation, s.observation), `step ${t}: same seed and actions, same frames`);
+        const obs = r.observation as Uint8Array;
         // Channel c of this stack is channel c + 1 of the previous one (the newest frame is last).
         for (let p = 0; p < 84 * 84; p += 97) {
           for (let c = 0; c < 3; c++) assert.equal(obs[p * 4 + c], previous[p * 4 + c + 1], `step ${t} pixel ${p} channel ${c}`);
         }
         previous = obs;
-        total += r!.reward;
+        total += r.reward;
       }
       assert.ok(Math.abs(total) <= 3, 'Pong rewards are -1/0/+1 per point');
       assert.ok(previous.some((v) => v !== previous[0]), 'frames are not blank');

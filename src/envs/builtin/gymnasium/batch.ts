@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Space } from '../../contract/spaces.js';
-import type { Env, EnvSpec, Info, ResetArgs, ResetResult, StepResult } from '../../contract/types.js';
+import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../../contract/types.js';
 import type { AtariOptions } from './atari-options.js';
 import {
   FrameReader,
@@ -465,7 +465,7 @@ export class GymnasiumEnv implements Env {
   async reset(args: ResetArgs = {}): Promise<ResetResult<unknown>> {
     const r = await this.batch.resetOne(this.index, args);
     this.#started = true;
-    return { observation: r.observation, info: r.info as Info };
+    return { observation: r.observation, info: r.info };
   }
 
   /**
