@@ -6,6 +6,7 @@
  * Python and bridge runs alternate (`--rounds` pairs per row) so a change in machine load hits both alike.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { GymnasiumBatch, type AtariOptions } from '../src/index.js';
 import { bridgeModulePath } from '../src/envs/builtin/gymnasium/python.js';
@@ -17,17 +18,35 @@ export interface AtariBenchRow {
   readonly numEnvs: number;
   readonly pythonStepsPerSecond: number;
   readonly bridgeStepsPerSecond: number;
+  /** CPU time per agent step (µs): Python alone, and Python + Node for the bridge (NaN where /proc is missing). */
+  readonly pythonCpuMicros: number;
+  readonly bridgeCpuMicros: number;
 }
 
-function pythonRate(python: string, id: string, numEnvs: number, seconds: number, atari: AtariOptions | null): number {
+/** User + system CPU seconds of a process so far, from /proc (Linux); NaN elsewhere. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+interface Rate {
+  readonly stepsPerSecond: number;
+  readonly cpuSecondsPerStep: number;
+}
+
+function pythonRate(python: string, id: string, numEnvs: number, seconds: number, atari: AtariOptions | null): Rate {
   const args = [bridgeModulePath(), '--bench', id, '--num-envs', String(numEnvs), '--seconds', String(seconds)];
   if (atari !== null) args.push('--atari', JSON.stringify(atari));
   const r = spawnSync(python, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python --bench failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { stepsPerSecond: number }).stepsPerSecond;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Rate;
 }
 
-async function bridgeRate(python: string, id: string, numEnvs: number, seconds: number, atari: AtariOptions | null): Promise<number> {
+async function bridgeRate(python: string, id: string, numEnvs: number, seconds: number, atari: AtariOptions | null): Promise<Rate> {
   const batch = await GymnasiumBatch.make(id, { python, numEnvs, atari });
   try {
     const { envs } = batch;
@@ -48,8 +67,13 @@ async function bridgeRate(python: string, id: string, numEnvs: number, seconds: 
     };
     await run(performance.now() + 300); // warm-up
     const start = performance.now();
+    const pyCpu = processCpuSeconds(batch.pid);
+    const nodeCpu = process.cpuUsage();
     const steps = await run(start + seconds * 1000);
-    return steps / ((performance.now() - start) / 1000);
+    const wall = (performance.now() - start) / 1000;
+    const node = process.cpuUsage(nodeCpu);
+    const cpu = processCpuSeconds(batch.pid) - pyCpu + (node.user + node.system) / 1e6;
+    return { stepsPerSecond: steps / wall, cpuSecondsPerStep: cpu / steps };
   } finally {
     await batch.close();
   }
@@ -69,13 +93,21 @@ export async function runAtariBench(python: string, seconds: number, rounds: num
   const id = 'ALE/Pong-v5';
   for (const [frames, atari] of [['preprocessed 84×84×4', {}], ['raw 210×160×3', null]] as const) {
     for (const numEnvs of [1, 8]) {
-      let py = 0;
-      let br = 0;
+      const py: Rate[] = [];
+      const br: Rate[] = [];
       for (let r = 0; r < rounds; r++) {
-        py += pythonRate(python, id, numEnvs, seconds, atari);
-        br += await bridgeRate(python, id, numEnvs, seconds, atari);
+        py.push(pythonRate(python, id, numEnvs, seconds, atari));
+        br.push(await bridgeRate(python, id, numEnvs, seconds, atari));
       }
-      rows.push({ frames, numEnvs, pythonStepsPerSecond: py / rounds, bridgeStepsPerSecond: br / rounds });
+      const mean = (xs: Rate[], f: (x: Rate) => number): number => xs.reduce((a, x) => a + f(x), 0) / xs.length;
+      rows.push({
+        frames,
+        numEnvs,
+        pythonStepsPerSecond: mean(py, (x) => x.stepsPerSecond),
+        bridgeStepsPerSecond: mean(br, (x) => x.stepsPerSecond),
+        pythonCpuMicros: mean(py, (x) => x.cpuSecondsPerStep) * 1e6,
+        bridgeCpuMicros: mean(br, (x) => x.cpuSecondsPerStep) * 1e6,
+      });
     }
   }
   return { rows, loadBefore, loadAfter: loadavg() };

@@ -147,6 +147,11 @@ export class GymnasiumBatch {
     this.#open = new Set(this.envs.map((_, i) => i));
   }
 
+  /** The Python process's id (undefined if it failed to start). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   /** Envs in the process. */
   get numEnvs(): number {
     return this.envs.length;
