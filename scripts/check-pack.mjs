@@ -5,7 +5,7 @@
 // resolution), so each condition finds its own declaration file; (5) the `impala-rl` bin: `npx impala-rl --help`,
 // and a 200-frame CartPole run and its evaluation on the cpu backend.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +20,8 @@ try {
   const dev = pkg.devDependencies;
   const peers = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu'].map((p) => `${p}@${dev[p]}`);
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), ...peers, `typescript@${dev.typescript}`, `@types/node@${dev['@types/node']}`], dir);
+  // The Gymnasium bridge's Python side ships beside dist/ (the bridge finds it by walking up from dist/).
+  if (!existsSync(join(dir, 'node_modules', 'impala-rl', 'python', 'impala_rl_gym_bridge.py'))) throw new Error('check-pack: python/impala_rl_gym_bridge.py is not in the package');
 
   const body = (mod, testing) => `
 const tf = ${mod('@tensorflow/tfjs-core')};
