@@ -188,3 +188,30 @@ describe('Atari through the bridge (ALE/… ids)', () => {
     }
   });
 });
+
+describe('training on bridge envs by id', () => {
+  test('train(): gym:CartPole-v1 in worker actors (each worker starts its own Python process)', { skip: gym.skip, timeout: 120_000 }, async () => {
+    const { train } = await import('../../src/agent/train.js');
+    const { setupTestBackend } = await import('../helpers/tf.js');
+    await setupTestBackend();
+    const r = await train({
+      env: 'gym:CartPole-v1', envOptions: { python: gym.python! }, actorMode: 'workers', actorBackend: 'cpu', numActors: 2,
+      envsPerActor: 2, unrollLength: 5, batchSize: 2, totalFrames: 200, mlpHiddenSizes: [8], seed: 1,
+    });
+    r.network.dispose();
+    assert.equal(r.frames, 200);
+    assert.ok(r.episodes > 0, 'CartPole episodes finished');
+  });
+
+  test('train(): ALE/Pong-v5 inline, small frames and network', { skip: ale.skip, timeout: 120_000 }, async () => {
+    const { train } = await import('../../src/agent/train.js');
+    const { setupTestBackend } = await import('../helpers/tf.js');
+    await setupTestBackend();
+    const r = await train({
+      env: 'ALE/Pong-v5', envOptions: { python: ale.python!, screenSize: 42, frameStack: 2 }, torso: 'shallow', lstmSize: 0,
+      envsPerActor: 2, unrollLength: 5, batchSize: 2, totalFrames: 160, actionRepeats: 4, seed: 1,
+    });
+    r.network.dispose();
+    assert.equal(r.frames, 160);
+  });
+});
