@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
 // `impala-rl` executable (package.json `bin`): its source starts with `#!/usr/bin/env node`, which esbuild keeps
 // at the top of dist/cli.js and tsup turns into an executable file.
 export default defineConfig({
-  // `actor-worker` is the entry of WorkerActorPool's worker threads; it lands next to the chunks, where the pool
+  // `actor-worker` is the entry of WorkerActorFleet's worker threads; it lands next to the chunks, where the pool
   // looks for it (`new URL('./actor-worker.js' | './actor-worker.cjs', import.meta.url)`).
   entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', cli: 'src/cli/main.ts', 'actor-worker': 'src/agent/actor-worker.ts' },
   format: ['esm', 'cjs'],

@@ -11,7 +11,7 @@
  *    function hands out rows of the logits as Float32Array (no tensor per caller), and the model on a
  *    ready-made [32, 64] batch: the most any batcher can reach. Target: batched >= 5x unbatched at 32
  *    callers on the cpu backend. The wasm backend is measured too (the CPU fallback recommended in
- *    shared/notes/backends.md).
+ *    docs/backends.md).
  *
  *    Backends are selected with `useBackend`, as users do: `cpu` runs impala-rl's faster matMul kernels
  *    (registerCpuMatMulKernels), `cpu-stock` the stock tfjs-backend-cpu kernels.

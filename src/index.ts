@@ -13,7 +13,7 @@ export * from './optim/index.js';
 // Environments: the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
 export * from './envs/index.js';
 // Dynamic batching and the learner's batching queue (src/batching).
-export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError } from './batching/index.js';
+export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError, BatchingError } from './batching/index.js';
 export type {
   BatchFunction,
   DynamicBatcherOptions,
@@ -22,13 +22,18 @@ export type {
   BatchedFunction,
   TensorNest,
 } from './batching/index.js';
-// networks (issue 4)
+// Networks: torsos, the LSTM core, heads and ImpalaNetwork.
 export * from './networks/index.js';
 export * from './backends/index.js';
-// Metrics outputs (issue 7): TensorBoard event files and learning-curve plots.
+// Metrics outputs: TensorBoard event files and learning-curve plots.
 export * from './metrics/index.js';
-// The agent (issue 7): Actor, Learner, checkpoints and the one-machine training loop.
+// The agent: Actor, Learner, checkpoints and the one-machine training loop.
 export * from './agent/index.js';
-// Actors in worker threads (issue 7).
-export { WorkerActorPool } from './agent/worker-actor-pool.js';
-export type { WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-pool.js';
+// Actors in worker threads (WorkerActorPool and VersionedWeights are the deprecated names).
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing users
+export { WorkerActorFleet, WorkerActorPool } from './agent/worker-actor-fleet.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing users
+export type { WorkerActorFleetOptions, WorkerActorPoolOptions, ActorWorkerConfig, VersionedWeights } from './agent/worker-actor-fleet.js';
+// The error base class every module's errors extend.
+export { ImpalaRlError, ArgumentError } from './internal/errors.js';
+export type { ImpalaRlErrorOptions } from './internal/errors.js';

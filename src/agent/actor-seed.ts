@@ -1,6 +1,6 @@
 /**
  * Seed of actor `index` in a training run seeded with `seed` (its sampling RNG and its environments'
- * first resets). `train` uses it for in-process actors and `WorkerActorPool` for actors in worker
+ * first resets). `train` uses it for in-process actors and `WorkerActorFleet` for actors in worker
  * threads, so both modes produce the same experience for the same parameters.
  */
 export function actorSeed(seed: number, index: number): number {

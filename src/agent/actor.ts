@@ -3,7 +3,9 @@ import { Rng } from '../envs/contract/rng.js';
 import { sampleActions } from '../networks/action-sampling.js';
 import type { Env } from '../envs/contract/types.js';
 import type { AgentModel, ModelState, ParameterSource } from './core.js';
+import { checkModelFingerprint } from './model-fingerprint.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 /** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
 export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
@@ -16,7 +18,10 @@ export interface ActorOptions {
   readonly model: AgentModel;
   /** T, new steps per unroll (each trajectory has T + 1 entries). */
   readonly unrollLength: number;
-  /** Seeds action sampling and the environments' first resets (env i gets `seed·1000 + i`). */
+  /**
+   * Seeds action sampling and the environments' first resets: env i of actor k is reset with seed
+   * `seed·1000 + i + k·100003` (k is `actorId`).
+   */
   readonly seed: number;
   /**
    * Identifies the actor in trajectories and episode statistics.
@@ -27,7 +32,7 @@ export interface ActorOptions {
   readonly parameterSource?: ParameterSource;
 }
 
-/** Serialisable actor state for checkpoints: the sampling RNG and the parameter version in use. */
+/** Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced. */
 export interface ActorState {
   /** {@link Rng.getState} of the sampling RNG. */
   readonly rng: readonly number[];
@@ -90,9 +95,9 @@ export class Actor {
 
   /** @param options - see {@link ActorOptions}. */
   constructor(options: ActorOptions) {
-    if (options.envs.length === 0) throw new Error(`${FN}: 'envs' must hold at least one environment`);
+    if (options.envs.length === 0) throw new AgentError(`${FN}: 'envs' must hold at least one environment`);
     if (!Number.isInteger(options.unrollLength) || options.unrollLength < 1) {
-      throw new Error(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);
+      throw new AgentError(`${FN}: 'unrollLength' must be an integer >= 1, got ${options.unrollLength}`);
     }
     this.actorId = options.actorId ?? 0;
     this.#model = options.model;
@@ -143,6 +148,7 @@ export class Actor {
     if (!this.#source) return;
     const snapshot = await this.#source.latest();
     if (snapshot.version !== this.#policyVersion) {
+      if (snapshot.fingerprint !== undefined) checkModelFingerprint(`${FN} ${this.actorId}`, snapshot.fingerprint, this.#model);
       this.#model.setWeights(snapshot.weights);
       this.#policyVersion = snapshot.version;
     }
@@ -227,7 +233,7 @@ export class Actor {
 
   #setObservation(slot: EnvSlot, observation: ArrayLike<number>): void {
     if (observation.length !== this.#obsSize) {
-      throw new Error(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
+      throw new AgentError(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
     }
     slot.observation = observation;
   }

@@ -6,7 +6,8 @@ import type { Space } from '../envs/contract/spaces.js';
 import { ImpalaNetwork } from '../networks/impala-network.js';
 import { mlpTorso } from '../networks/mlp-torso.js';
 import type { ActorEnv } from './actor.js';
-import type { TrainConfig } from './train.js';
+import type { TrainConfig } from './train-config.js';
+import { AgentError } from './errors.js';
 
 /** What {@link describeSpaces} reads from an environment's spaces. */
 export interface SpaceDescription {
@@ -28,11 +29,11 @@ export interface SpaceDescription {
 export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): SpaceDescription {
   const obs = observationSpace as unknown as { kind?: string; shape?: readonly number[]; dtype?: string };
   const act = actionSpace as unknown as { kind?: string; n?: number; nvec?: Int32Array };
-  if (obs.kind !== 'box' || !obs.shape) throw new Error(`train: the observation space must be a Box, got ${observationSpace.toString()}`);
+  if (obs.kind !== 'box' || !obs.shape) throw new AgentError(`train: the observation space must be a Box, got ${observationSpace.toString()}`);
   let numActions: number | number[];
   if (act.kind === 'discrete' && act.n !== undefined) numActions = act.n;
   else if (act.kind === 'multi-discrete' && act.nvec) numActions = Array.from(act.nvec);
-  else throw new Error(`train: the action space must be Discrete or MultiDiscrete, got ${actionSpace.toString()}`);
+  else throw new AgentError(`train: the action space must be Discrete or MultiDiscrete, got ${actionSpace.toString()}`);
   return { observationShape: [...obs.shape], numActions, pixels: obs.dtype === 'uint8' };
 }
 

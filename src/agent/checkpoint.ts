@@ -4,6 +4,7 @@ import type { OptimizerState, SlotValue } from '../optim/optimizer.js';
 import type { ActorState } from './actor.js';
 import type { ModelWeightSpec } from './core.js';
 import type { LearnerState } from './learner.js';
+import { AgentError } from './errors.js';
 
 /** Everything a run needs to continue exactly where it stopped. */
 export interface Checkpoint {
@@ -28,8 +29,10 @@ export interface Checkpoint {
 const CHECKPOINT = 'checkpoint';
 
 /**
- * Writes a checkpoint into `runDir/checkpoint` atomically: everything goes to a temporary folder that is
- * then renamed over the previous checkpoint, so a crash leaves either the old or the new one, never a mix.
+ * Writes a checkpoint into `runDir/checkpoint`: everything goes to a temporary folder; the previous checkpoint
+ * is renamed aside, the new one renamed into place, and the old one removed. `checkpoint/` never holds a mix of
+ * two checkpoints, but a crash between the two renames leaves no `checkpoint/` folder (only
+ * `checkpoint.old-*`), and the temporary folders of crashed writes are not removed.
  * Layout: `state.json` (config, counters, actor RNG states, weight specs, optimizer slot shapes),
  * `weights.bin` (float32 little-endian), `optimizer.bin` (the slots, concatenated in `state.json` order).
  *
@@ -92,7 +95,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     try {
       text = await readFile(join(folder, 'state.json'), 'utf8');
     } catch {
-      throw new Error(`loadCheckpoint: no checkpoint in '${dir}' (expected ${join(dir, CHECKPOINT, 'state.json')})`);
+      throw new AgentError(`loadCheckpoint: no checkpoint in '${dir}' (expected ${join(dir, CHECKPOINT, 'state.json')})`);
     }
   }
   const state = JSON.parse(text) as {
@@ -105,10 +108,10 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     actors: ActorState[];
     recentReturns?: number[];
   };
-  if (state.format !== 'impala-rl-checkpoint') throw new Error(`loadCheckpoint: '${folder}/state.json' is not an impala-rl checkpoint`);
+  if (state.format !== 'impala-rl-checkpoint') throw new AgentError(`loadCheckpoint: '${folder}/state.json' is not an impala-rl checkpoint`);
   const weights = fromBytes(await readFile(join(folder, 'weights.bin')));
   const expected = state.weightSpecs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
-  if (weights.length !== expected) throw new Error(`loadCheckpoint: weights.bin has ${weights.length} values, the specs need ${expected}`);
+  if (weights.length !== expected) throw new AgentError(`loadCheckpoint: weights.bin has ${weights.length} values, the specs need ${expected}`);
   const optimizerValues = fromBytes(await readFile(join(folder, 'optimizer.bin')));
   const slots: Record<string, SlotValue> = {};
   let offset = 0;
@@ -117,7 +120,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     slots[s.name] = { shape: s.shape, values: optimizerValues.slice(offset, offset + size) };
     offset += size;
   }
-  if (offset !== optimizerValues.length) throw new Error(`loadCheckpoint: optimizer.bin has ${optimizerValues.length} values, the slots need ${offset}`);
+  if (offset !== optimizerValues.length) throw new AgentError(`loadCheckpoint: optimizer.bin has ${optimizerValues.length} values, the slots need ${offset}`);
   const optimizer: OptimizerState = { name: state.learner.optimizer.name, iterations: state.learner.optimizer.iterations, slots };
   return {
     config: state.config,

@@ -1,27 +1,26 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
+import type { LstmState } from '../networks/lstm.js';
+
 /**
- * The agent interfaces that decouple actors and learners from the network and the transport
- * (after acme's `core.py` and haiku's IMPALA example). The loops, in one process:
+ * The small interfaces where the agent's parts meet (after acme's `core.py`): the model the actor and the
+ * learner share ({@link AgentModel}), the parameters that travel from the learner to the actors
+ * ({@link ParameterSnapshot}, {@link ParameterSource}). The actor fleet (`actor-fleet.ts`) is the third seam:
+ * where actors run. In one process:
  *
  * ```text
- * actor:   loop { params = source.latest(); if newer: model.setWeights(params);
- *                 trajectories = actor.unroll();           // T steps of every env, batched inference
- *                 for t of trajectories: await sink.put(t) }
- * learner: loop { batch = await queue.get();               // B trajectories
+ * actors:  loop { snapshot = source.latest(); if newer: model.setWeights(snapshot.weights);
+ *                 trajectories = actor.unroll() }          // T steps of every env, batched inference
+ *          (an ActorFleet runs them and hands their trajectories out as an async iterable)
+ * learner: loop { batch = B trajectories from the fleet (through a BatchingQueue);
  *                 metrics = learner.step(batch);           // V-trace loss, one optimizer update
- *                 publish(learner.parameters()) }          // version + flat weights
+ *                 fleet.publish(learner.latest()) }        // version, flat weights, fingerprint
  * ```
- * The same classes run across worker threads or machines by moving `put` and `latest` over a channel.
+ * The same classes run across worker threads or machines: only the fleet changes.
  */
 
-/** LSTM state of B environments as tensors. */
-export interface LstmTensorState {
-  /** Cell state, `[B, units]`. */
-  readonly c: tf.Tensor2D;
-  /** Hidden state, `[B, units]`. */
-  readonly h: tf.Tensor2D;
-}
+/** LSTM state of B environments as tensors (`c` and `h`, each `[B, units]`). */
+export type LstmTensorState = LstmState;
 
 /** Recurrent core state, or null for a feed-forward model. */
 export type ModelState = LstmTensorState | null;
@@ -102,12 +101,20 @@ export interface AgentModel {
   setWeights(weights: Float32Array): void;
 }
 
-/** A versioned snapshot of the learner's parameters. */
+/**
+ * A versioned snapshot of the learner's parameters: the one type for weights on their way to actors, in this
+ * thread, to worker threads or over a network.
+ */
 export interface ParameterSnapshot {
   /** Increases by one with every learner update (0 = initial weights). */
   readonly version: number;
   /** Flat weights (see {@link AgentModel.getFlatWeights}). */
   readonly weights: Float32Array;
+  /**
+   * The model's fingerprint (`modelFingerprint`: weight names and shapes); a receiver checks it against its own
+   * model before loading the weights. Optional for snapshots made by hand.
+   */
+  readonly fingerprint?: string;
 }
 
 /** Where actors get parameters from. */

@@ -1,6 +1,7 @@
 /**
  * The IMPALA agent: the {@link Actor} and {@link Learner} pair, the trajectory format that travels between
- * them, atomic checkpoints, and {@link train}, the one-machine training loop.
+ * them, actor fleets (where actors run: inline, worker threads, or the caller's own), checkpoints, and
+ * {@link train}, the one-machine training loop.
  *
  * @packageDocumentation
  */
@@ -12,12 +13,26 @@ export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
 export { buildNetwork, describeSpaces } from './build-network.js';
 export type { SpaceDescription } from './build-network.js';
-export { resolveActorMode, train } from './train.js';
-export type { ActorMode, TrainConfig, TrainHooks, TrainProgress, TrainResult } from './train.js';
+export { train } from './train.js';
+export type { TrainHooks, TrainProgress, TrainResult } from './train.js';
+export { resolveActorConfig, resolveTrainConfig, TRAIN_DEFAULTS } from './train-config.js';
+export type { ActorConfig, ActorMode, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
+export { createBuiltInFleet, resolveActorMode } from './built-in-fleets.js';
+export type { ActorFleet, ActorFleetContext, ActorFleetFactory } from './actor-fleet.js';
+export { InlineActorFleet } from './inline-actor-fleet.js';
+export type { InlineActorFleetOptions } from './inline-actor-fleet.js';
+export type { Channel } from './channel.js';
+export { runActorEndpoint } from './actor-endpoint.js';
+export type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
+export { runLearnerLoop } from './learner-loop.js';
+export type { LearnerLoopOptions, LearnerLoopResult } from './learner-loop.js';
+export { stackTrajectories } from './stack-trajectories.js';
+export type { StackedTrajectories, StackOptions } from './stack-trajectories.js';
+export { checkModelFingerprint, modelFingerprint } from './model-fingerprint.js';
 export { ATARI_PRESET, PAPER_DEFAULTS, PAPER_PRESET, presetFor, presetNameFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
 export type { TrainPreset } from './presets.js';
-export { trajectoryBuffers } from './trajectory.js';
-export type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
+export { decodeTrajectory, encodeTrajectory, trajectoryBuffers, validateTrajectory } from './trajectory.js';
+export type { ArrayCoreState, EpisodeStats, Trajectory, TrajectorySpec } from './trajectory.js';
 export type {
   AgentModel,
   LstmTensorState,
@@ -30,3 +45,5 @@ export type {
   ParameterSnapshot,
   ParameterSource,
 } from './core.js';
+export { AgentError, TrajectoryError } from './errors.js';
+export type { DefaultedField, TrainDefaults } from './train-config.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { baselineLoss, policyEntropy, policyGradientLoss } from '../losses/impala-loss.js';
-import { clipReward, type RewardClipping } from '../losses/reward-clipping.js';
+import type { RewardClipping } from '../losses/reward-clipping.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { RMSProp, type RMSPropOptions } from '../optim/rmsprop.js';
@@ -8,7 +8,11 @@ import { clipByGlobalNorm, linearDecay } from '../optim/schedules.js';
 import { fromLogits } from '../vtrace/from-logits.js';
 import type { VTraceOptions } from '../vtrace/options.js';
 import type { AgentModel, ParameterSnapshot, ParameterSource } from './core.js';
+import { modelFingerprint } from './model-fingerprint.js';
+import { TRAIN_DEFAULTS } from './train-config.js';
+import { stackTrajectories } from './stack-trajectories.js';
 import type { EpisodeStats, Trajectory } from './trajectory.js';
+import { AgentError } from './errors.js';
 
 /** Options of {@link Learner}; defaults are the original IMPALA's (`experiment.py`) unless noted. */
 export interface LearnerOptions extends VTraceOptions {
@@ -128,6 +132,7 @@ export class Learner implements ParameterSource {
   readonly #vtrace: VTraceOptions;
   readonly #variables: Record<string, tf.Variable>;
   readonly #engineToPublic: Map<string, string>;
+  readonly #fingerprint: string;
   #frames = 0;
   #updates = 0;
   #snapshot: ParameterSnapshot | null = null;
@@ -142,32 +147,34 @@ export class Learner implements ParameterSource {
   /** @param options - see {@link LearnerOptions}. */
   constructor(options: LearnerOptions) {
     this.#model = options.model;
+    this.#fingerprint = modelFingerprint(options.model);
+    const d = TRAIN_DEFAULTS;
     this.#options = {
-      discount: options.discount ?? 0.99,
-      baselineCost: options.baselineCost ?? 0.5,
-      entropyCost: options.entropyCost ?? 0.00025,
-      rewardClipping: options.rewardClipping ?? 'abs_one',
-      rewardScale: options.rewardScale ?? 1,
-      learningRate: options.learningRate ?? 0.00048,
+      discount: options.discount ?? d.discount,
+      baselineCost: options.baselineCost ?? d.baselineCost,
+      entropyCost: options.entropyCost ?? d.entropyCost,
+      rewardClipping: options.rewardClipping ?? d.rewardClipping,
+      rewardScale: options.rewardScale ?? d.rewardScale,
+      learningRate: options.learningRate ?? d.learningRate,
       totalFrames: options.totalFrames ?? Infinity,
-      actionRepeats: options.actionRepeats ?? 1,
-      maxGradNorm: options.maxGradNorm ?? null,
+      actionRepeats: options.actionRepeats ?? d.actionRepeats,
+      maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
     };
     const { discount, learningRate, actionRepeats } = this.#options;
-    if (!(discount >= 0 && discount <= 1)) throw new Error(`${FN}: 'discount' must be in [0, 1], got ${discount}`);
-    if (!(learningRate >= 0)) throw new Error(`${FN}: 'learningRate' must be >= 0, got ${learningRate}`);
-    if (!Number.isInteger(actionRepeats) || actionRepeats < 1) throw new Error(`${FN}: 'actionRepeats' must be an integer >= 1, got ${actionRepeats}`);
+    if (!(discount >= 0 && discount <= 1)) throw new AgentError(`${FN}: 'discount' must be in [0, 1], got ${discount}`);
+    if (!(learningRate >= 0)) throw new AgentError(`${FN}: 'learningRate' must be >= 0, got ${learningRate}`);
+    if (!Number.isInteger(actionRepeats) || actionRepeats < 1) throw new AgentError(`${FN}: 'actionRepeats' must be an integer >= 1, got ${actionRepeats}`);
     this.#vtrace = {
       clipRhoThreshold: options.clipRhoThreshold,
       clipCThreshold: options.clipCThreshold,
       clipPgRhoThreshold: options.clipPgRhoThreshold,
       lambda: options.lambda,
     };
-    const opt = options.optimizer ?? 'rmsprop';
-    this.#optimizer = opt === 'rmsprop' ? new RMSProp(options.rmsprop) : opt === 'adam' ? new Adam() : opt;
+    const opt = options.optimizer ?? d.optimizer;
+    this.#optimizer = opt === 'rmsprop' ? new RMSProp({ epsilon: d.rmspropEpsilon, decay: d.rmspropDecay, ...options.rmsprop }) : opt === 'adam' ? new Adam() : opt;
     const variables = options.model.trainableVariables;
     const specs = options.model.weightSpecs;
-    if (variables.length !== specs.length) throw new Error(`${FN}: the model has ${variables.length} variables but ${specs.length} weight specs`);
+    if (variables.length !== specs.length) throw new AgentError(`${FN}: the model has ${variables.length} variables but ${specs.length} weight specs`);
     this.#variables = {};
     this.#engineToPublic = new Map();
     variables.forEach((v, i) => {
@@ -175,6 +182,11 @@ export class Learner implements ParameterSource {
       this.#variables[name] = v;
       this.#engineToPublic.set(v.name, name);
     });
+  }
+
+  /** The model being trained. */
+  get model(): AgentModel {
+    return this.#model;
   }
 
   /** Frames consumed so far (`B·T·actionRepeats` per update). */
@@ -195,7 +207,7 @@ export class Learner implements ParameterSource {
   /** {@inheritDoc ParameterSource.latest} */
   latest(): ParameterSnapshot {
     if (this.#snapshot?.version !== this.#updates) {
-      this.#snapshot = { version: this.#updates, weights: this.#model.getFlatWeights() };
+      this.#snapshot = { version: this.#updates, weights: this.#model.getFlatWeights(), fingerprint: this.#fingerprint };
     }
     return this.#snapshot;
   }
@@ -263,7 +275,7 @@ export class Learner implements ParameterSource {
     }
     const [policyLoss, baselineLossValue, entropyLoss, entropySum] = parts as [number, number, number, number];
     if (![policyLoss, baselineLossValue, entropyLoss, gradNorm].every(Number.isFinite)) {
-      throw new Error(
+      throw new AgentError(
         `${FN}.step: non-finite loss or gradient (policy ${policyLoss}, baseline ${baselineLossValue}, entropy ${entropyLoss}, grad norm ${gradNorm}); lower the learning rate or enable maxGradNorm`,
       );
     }
@@ -311,75 +323,29 @@ export class Learner implements ParameterSource {
     return this.#observationBuffer;
   }
 
-  /** Stacks B trajectories into time-major learner inputs. */
+  /** Stacks B trajectories into time-major learner inputs (validated first). */
   #stack(batch: readonly Trajectory[]) {
-    if (batch.length === 0) throw new Error(`${FN}.step: the batch is empty`);
-    const first = batch[0]!;
-    const T = first.unrollLength;
-    const T1 = T + 1;
-    const B = batch.length;
-    const H = this.#model.actionSizes.length;
-    const A = this.#model.actionSizes.reduce((a, b) => a + b, 0);
-    const obsShape = this.#model.observationShape;
-    const obsSize = obsShape.reduce((a, b) => a * b, 1);
-    batch.forEach((t, b) => {
-      if (t.unrollLength !== T) throw new Error(`${FN}.step: trajectory ${b} has T = ${t.unrollLength}, trajectory 0 has T = ${T}`);
-      if (t.observations.length !== T1 * obsSize) {
-        throw new Error(`${FN}.step: trajectory ${b} has ${t.observations.length} observation values, expected ${T1}·${obsSize} for shape [${obsShape.join(',')}]`);
-      }
-    });
-    const pixels = first.observations instanceof Uint8Array;
-    const observation = this.#stagingBuffer(pixels, T1 * B * obsSize);
-    const lastAction = new Int32Array(T1 * B * H);
-    const lastReward = new Float32Array(T1 * B);
-    const dones = new Uint8Array(T1 * B);
-    const actions = new Int32Array(T * B * H);
-    const behaviourLogits = new Float32Array(T * B * A);
-    const rewards = new Float32Array(T * B);
-    const discounts = new Float32Array(T * B);
-    const { discount, rewardClipping, rewardScale } = this.#options;
-    batch.forEach((traj, b) => {
-      for (let t = 0; t < T1; t++) {
-        const row = t * B + b;
-        observation.set(traj.observations.subarray(t * obsSize, (t + 1) * obsSize), row * obsSize);
-        lastAction.set(traj.lastActions.subarray(t * H, (t + 1) * H), row * H);
-        dones[row] = traj.dones[t]!;
-        lastReward[row] = traj.dones[t] ? 0 : traj.rewards[t]!;
-        if (t < T) {
-          actions.set(traj.actions.subarray(t * H, (t + 1) * H), row * H);
-          behaviourLogits.set(traj.behaviourLogits.subarray(t * A, (t + 1) * A), row * A);
-          // Transition t → t+1: its reward and whether an episode ended there.
-          const next = t + 1;
-          const ended = traj.dones[next] === 1;
-          const bootstrap = traj.truncated[next] ? discount * traj.truncationValues[next]! : 0;
-          rewards[row] = clipReward(rewardScale * traj.rewards[next]!, rewardClipping) + bootstrap;
-          discounts[row] = ended ? 0 : discount;
-        }
-      }
-    });
-    const u = this.#model.lstmSize;
-    let initialState: { c: tf.Tensor2D; h: tf.Tensor2D } | null = null;
-    if (u > 0) {
-      const c = new Float32Array(B * u);
-      const h = new Float32Array(B * u);
-      batch.forEach((t, b) => {
-        if (!t.initialState) throw new Error(`${FN}.step: trajectory ${b} has no initial state but the model is recurrent`);
-        c.set(t.initialState.c, b * u);
-        h.set(t.initialState.h, b * u);
-      });
-      initialState = { c: tf.tensor2d(c, [B, u]), h: tf.tensor2d(h, [B, u]) };
-    }
+    const model = this.#model;
+    const spec = { observationShape: model.observationShape, actionSizes: model.actionSizes, lstmSize: model.lstmSize };
+    const pixels = batch[0]?.observations instanceof Uint8Array;
+    const obsSize = model.observationShape.reduce((a, b) => a * b, 1);
+    const T1B = batch.length === 0 ? 0 : (batch[0]!.unrollLength + 1) * batch.length;
+    const a = stackTrajectories(batch, spec, this.#options, batch.length === 0 ? undefined : this.#stagingBuffer(pixels, T1B * obsSize), `${FN}.step`);
+    const { T, B } = a;
+    const H = model.actionSizes.length;
+    const A = model.actionSizes.reduce((x, y) => x + y, 0);
+    const u = model.lstmSize;
     const actionShape = H === 1 ? [T, B] : [T, B, H];
     return {
-      observation: tf.tensor(observation, [T1, B, ...obsShape], pixels ? 'int32' : 'float32'),
-      lastAction: tf.tensor(lastAction, H === 1 ? [T1, B] : [T1, B, H], 'int32'),
-      lastReward: tf.tensor2d(lastReward, [T1, B]),
-      dones: tf.tensor2d(dones, [T1, B], 'bool'),
-      actions: tf.tensor(actions, actionShape, 'int32'),
-      behaviourLogits: tf.tensor3d(behaviourLogits, [T, B, A]),
-      rewards: tf.tensor2d(rewards, [T, B]),
-      discounts: tf.tensor2d(discounts, [T, B]),
-      initialState,
+      observation: tf.tensor(a.observation, [T + 1, B, ...model.observationShape], a.observation instanceof Int32Array ? 'int32' : 'float32'),
+      lastAction: tf.tensor(a.lastAction, H === 1 ? [T + 1, B] : [T + 1, B, H], 'int32'),
+      lastReward: tf.tensor2d(a.lastReward, [T + 1, B]),
+      dones: tf.tensor2d(a.dones, [T + 1, B], 'bool'),
+      actions: tf.tensor(a.actions, actionShape, 'int32'),
+      behaviourLogits: tf.tensor3d(a.behaviourLogits, [T, B, A]),
+      rewards: tf.tensor2d(a.rewards, [T, B]),
+      discounts: tf.tensor2d(a.discounts, [T, B]),
+      initialState: a.initialState ? { c: tf.tensor2d(a.initialState.c, [B, u]), h: tf.tensor2d(a.initialState.h, [B, u]) } : null,
     };
   }
 }

@@ -2,38 +2,21 @@
  * Hyperparameter presets, one per environment id, used by `impala-rl train` (flags always win) and by
  * `npm run bench:learn`. The classic-control and maze presets are the ones measured in docs/training.md.
  */
-import type { TrainConfig } from './train.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
 /** The fields of a `TrainConfig` a preset may set (everything except the environment and the run's files). */
 export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>>;
 
 /**
- * The original IMPALA's hyperparameters (`experiment.py` defaults and the paper's Table G.1), with three
- * changes for a single machine: `totalFrames` is 1,000,000 instead of 10⁹, `unrollLength` is the Atari
- * setting 20 instead of DMLab's 100, and `actionRepeats` is 1 because the built-in environments do not
- * repeat actions (the frame counter then counts environment steps). Used for any environment without a
- * preset of its own, and under every preset.
+ * The original IMPALA's hyperparameters: {@link TRAIN_DEFAULTS} without the run options (`resume`,
+ * `actorMode`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
+ * environment without a preset of its own, and under every preset.
  */
-export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>>> = Object.freeze({
-  totalFrames: 1_000_000,
-  seed: 1,
-  numActors: 1,
-  envsPerActor: 8,
-  unrollLength: 20,
-  batchSize: 32,
-  discount: 0.99,
-  baselineCost: 0.5,
-  entropyCost: 0.00025,
-  rewardClipping: 'abs_one',
-  rewardScale: 1,
-  learningRate: 0.00048,
-  optimizer: 'rmsprop',
-  rmspropEpsilon: 0.1,
-  rmspropDecay: 0.99,
-  maxGradNorm: null,
-  actionRepeats: 1,
-  checkpointIntervalSeconds: 600,
-});
+export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>>> = Object.freeze(
+  Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode')) as unknown as Required<
+    Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>
+  >,
+);
 
 /**
  * Small, dense-reward control tasks: short unrolls (many small updates), rewards scaled by 0.1 (returns of

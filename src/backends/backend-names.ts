@@ -2,6 +2,7 @@
  * Names of the backends impala-rl can select, the npm package behind each, and how to install it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from './backend-unavailable-error.js';
 
 /**
  * A concrete backend:
@@ -56,7 +57,7 @@ export function backendInstallCommand(name: BackendName): string {
 export function parseBackendName(value: string): BackendRequest {
   const found = BACKEND_REQUESTS.find((name) => name === value);
   if (found === undefined) {
-    throw new Error(`parseBackendName: unknown backend '${value}'; expected one of ${BACKEND_REQUESTS.join(', ')}`);
+    throw new BackendError(`parseBackendName: unknown backend '${value}'; expected one of ${BACKEND_REQUESTS.join(', ')}`);
   }
   return found;
 }

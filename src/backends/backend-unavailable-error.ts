@@ -1,5 +1,9 @@
 /** The error thrown when a requested backend cannot be used. */
+import { ImpalaRlError } from '../internal/errors.js';
 import type { BackendRequest } from './backend-names.js';
+
+/** Base class of the backends module's errors. */
+export class BackendError extends ImpalaRlError {}
 
 /**
  * Why a backend could not be used:
@@ -12,7 +16,7 @@ import type { BackendRequest } from './backend-names.js';
 export type BackendUnavailableReason = 'missing' | 'failed' | 'no-gpu' | 'conflict';
 
 /** Thrown by `useBackend` when the requested backend cannot be used; the message says how to fix it. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends BackendError {
   /** The backend that was requested. */
   readonly backend: BackendRequest;
   /** Why it is unavailable. */
@@ -28,8 +32,7 @@ export class BackendUnavailableError extends Error {
    * @param cause - the underlying error, if any.
    */
   constructor(backend: BackendRequest, reason: BackendUnavailableReason, message: string, installCommand?: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'BackendUnavailableError';
+    super(message, cause === undefined ? {} : { cause });
     this.backend = backend;
     this.reason = reason;
     this.installCommand = installCommand;

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { patchKernels, restoreKernels } from './kernel-patches.js';
 import { matMulF32, type MatrixOperand } from './cpu-mat-mul.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 /**
  * The kernels {@link registerCpuMatMulKernels} replaces in `@tensorflow/tfjs-backend-cpu` 4.22:
@@ -85,7 +86,7 @@ function fastMatMul(inputs: NamedTensorInfoMap, backendObject: object, attrs: Na
 
 function makeConfig(name: CpuMatMulKernelName, stock: KernelConfig | undefined): KernelConfig {
   if (stock === undefined) {
-    throw new Error(`registerCpuMatMulKernels: the cpu backend has no '${name}' kernel; import '@tensorflow/tfjs-backend-cpu' first`);
+    throw new BackendError(`registerCpuMatMulKernels: the cpu backend has no '${name}' kernel; import '@tensorflow/tfjs-backend-cpu' first`);
   }
   const stockFunc: KernelFunc = stock.kernelFunc;
   const fused = name === '_FusedMatMul';

@@ -14,7 +14,7 @@ export {
   type BackendRequest,
 } from './backend-names.js';
 export { defaultBackendLoader, type BackendLoader, type BackendModule } from './backend-loader.js';
-export { BackendUnavailableError, type BackendUnavailableReason } from './backend-unavailable-error.js';
+export { BackendError, BackendUnavailableError, type BackendUnavailableReason } from './backend-unavailable-error.js';
 export {
   describeBackend,
   useBackend,

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataType, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { BackendError } from './backend-unavailable-error.js';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` used by impala-rl's kernels. */
 export interface WasmBackendLike {
@@ -26,7 +27,7 @@ export interface KernelArgs {
 export function asWasmBackend(backend: object, kernelName: string): WasmBackendLike {
   const b = backend as Partial<WasmBackendLike>;
   if (typeof b.makeOutput !== 'function' || typeof b.typedArrayFromHeap !== 'function' || typeof b.incRef !== 'function') {
-    throw new Error(`impala-rl wasm kernel ${kernelName}: the backend is not tfjs-backend-wasm`);
+    throw new BackendError(`impala-rl wasm kernel ${kernelName}: the backend is not tfjs-backend-wasm`);
   }
   return b as WasmBackendLike;
 }
@@ -34,7 +35,7 @@ export function asWasmBackend(backend: object, kernelName: string): WasmBackendL
 /** Returns the named input of a kernel call; throws a named error when it is missing. */
 export function kernelInput(inputs: NamedTensorInfoMap, name: string, kernelName: string): TensorInfo {
   const info = inputs[name];
-  if (info === undefined) throw new Error(`impala-rl wasm kernel ${kernelName}: input '${name}' is missing`);
+  if (info === undefined) throw new BackendError(`impala-rl wasm kernel ${kernelName}: input '${name}' is missing`);
   return info;
 }
 
@@ -52,7 +53,7 @@ export function wrapInput(backend: WasmBackendLike, info: TensorInfo): tf.Tensor
 export function heapF32(backend: WasmBackendLike, info: TensorInfo, kernelName: string): Float32Array {
   const view = backend.typedArrayFromHeap(info);
   if (!(view instanceof Float32Array)) {
-    throw new Error(`impala-rl wasm kernel ${kernelName}: expected a float32 tensor, got ${info.dtype}`);
+    throw new BackendError(`impala-rl wasm kernel ${kernelName}: expected a float32 tensor, got ${info.dtype}`);
   }
   return view;
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from './wasm-backend.js';
 import { padOrCrop4D } from './wasm-pad.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 const NAME = 'Conv2DBackpropFilter';
 
@@ -20,7 +21,7 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   const x = kernelInput(inputs, 'x', NAME);
   const dy = kernelInput(inputs, 'dy', NAME);
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
-  if (dataFormat === 'NCHW') throw new Error(`impala-rl wasm kernel ${NAME}: dataFormat NCHW is not supported, use NHWC`);
+  if (dataFormat === 'NCHW') throw new BackendError(`impala-rl wasm kernel ${NAME}: dataFormat NCHW is not supported, use NHWC`);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const { top, bottom, left, right } = info.padInfo;

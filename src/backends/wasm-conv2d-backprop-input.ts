@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { asWasmBackend, kernelInput, wrapInput, type KernelArgs } from './wasm-backend.js';
 import { padOrCrop4D } from './wasm-pad.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 const NAME = 'Conv2DBackpropInput';
 
@@ -19,7 +20,7 @@ export function conv2DBackpropInputWasm({ inputs, backend, attrs }: KernelArgs):
   const dy = kernelInput(inputs, 'dy', NAME);
   const filter = kernelInput(inputs, 'filter', NAME);
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
-  if (dataFormat === 'NCHW') throw new Error(`impala-rl wasm kernel ${NAME}: dataFormat NCHW is not supported, use NHWC`);
+  if (dataFormat === 'NCHW') throw new BackendError(`impala-rl wasm kernel ${NAME}: dataFormat NCHW is not supported, use NHWC`);
   const info = tf.backend_util.computeConv2DInfo(
     inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
   const [fh, fw, sh, sw] = [info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth];

@@ -13,6 +13,7 @@ import { sharedIdentity } from './wasm-identity.js';
 import { maxPoolGradWasm } from './wasm-max-pool-grad.js';
 import { oneHotWasm } from './wasm-one-hot.js';
 import { unsortedSegmentSumWasm } from './wasm-unsorted-segment-sum.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 /**
  * The kernels {@link registerWasmTrainingKernels} adds to or replaces in tfjs-backend-wasm 4.22:
@@ -60,7 +61,7 @@ const TAG = Symbol.for('impala-rl.wasmTrainingKernel');
 
 function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefined): KernelConfig {
   const needStock = (): KernelConfig => {
-    if (stock === undefined) throw new Error(`registerWasmTrainingKernels: the wasm backend has no stock '${name}' kernel to wrap`);
+    if (stock === undefined) throw new BackendError(`registerWasmTrainingKernels: the wasm backend has no stock '${name}' kernel to wrap`);
     return stock;
   };
   // Replacements keep the stock setup function: it prepares the stock kernel's wasm entry point when
@@ -111,7 +112,7 @@ function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefine
  */
 export function registerWasmTrainingKernels(options: RegisterWasmTrainingKernelsOptions = {}): readonly WasmTrainingKernelName[] {
   if (registeredKernel('Conv2D', 'wasm') === undefined) {
-    throw new Error("registerWasmTrainingKernels: no 'wasm' kernels are registered; import '@tensorflow/tfjs-backend-wasm' first");
+    throw new BackendError("registerWasmTrainingKernels: no 'wasm' kernels are registered; import '@tensorflow/tfjs-backend-wasm' first");
   }
   const wanted = options.only ?? WASM_TRAINING_KERNELS;
   return patchKernels('wasm', TAG, WASM_TRAINING_KERNELS.filter((name) => wanted.includes(name)), makeConfig);

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { asWasmBackend, heapF32, kernelInput, type KernelArgs } from './wasm-backend.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 const NAME = 'MaxPoolGrad';
 
@@ -24,7 +25,7 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorI
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   if (dy.shape.join() !== info.outShape.join()) {
-    throw new Error(`impala-rl wasm kernel ${NAME}: dy shape [${dy.shape.join()}] != pooled shape [${info.outShape.join()}]`);
+    throw new BackendError(`impala-rl wasm kernel ${NAME}: dy shape [${dy.shape.join()}] != pooled shape [${info.outShape.join()}]`);
   }
   const yInfo = output?.shape.join() === dy.shape.join() ? output : undefined;
   const dx = wasm.makeOutput(input.shape.slice(), 'float32');

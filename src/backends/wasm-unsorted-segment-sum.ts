@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
 import { asWasmBackend, heapF32, kernelInput, type KernelArgs } from './wasm-backend.js';
+import { BackendError } from './backend-unavailable-error.js';
 
 const NAME = 'UnsortedSegmentSum';
 
@@ -19,11 +20,11 @@ export function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): 
   const x = kernelInput(inputs, 'x', NAME);
   const segmentIds = kernelInput(inputs, 'segmentIds', NAME);
   const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
-  if (x.dtype !== 'float32') throw new Error(`impala-rl wasm kernel ${NAME}: x must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new BackendError(`impala-rl wasm kernel ${NAME}: x must be float32, got ${x.dtype}`);
   const numIds = tf.util.sizeFromShape(segmentIds.shape);
   const idRank = segmentIds.shape.length;
   if (x.shape.slice(0, idRank).join() !== segmentIds.shape.join()) {
-    throw new Error(`impala-rl wasm kernel ${NAME}: segmentIds shape [${segmentIds.shape.join()}] is not a prefix of x shape [${x.shape.join()}]`);
+    throw new BackendError(`impala-rl wasm kernel ${NAME}: segmentIds shape [${segmentIds.shape.join()}] is not a prefix of x shape [${x.shape.join()}]`);
   }
   const inner = tf.util.sizeFromShape(x.shape.slice(idRank));
   const out = wasm.makeOutput([numSegments, ...x.shape.slice(idRank)], 'float32');

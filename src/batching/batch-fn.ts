@@ -8,9 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DynamicBatcher } from './dynamic-batcher.js';
 import type { DynamicBatcherOptions } from './dynamic-batcher.js';
 import { BatchShapeError } from './errors.js';
-import { isPromiseLike } from './is-promise-like.js';
-import { disposeNest, flattenLike, flattenNest, rebuildNest, shapeString } from './tensor-nest.js';
+import { isPromiseLike } from '../internal/maybe.js';
+import { formatShape } from '../internal/format.js';
+import { disposeNest, flattenLike, flattenNest, rebuildNest } from './tensor-nest.js';
 import type { TensorNest } from './tensor-nest.js';
+import { BatchingError } from './errors.js';
 
 /**
  * Options of {@link batchFn}: those of {@link DynamicBatcherOptions} except `discardOutput` (undelivered
@@ -90,10 +92,10 @@ export function batchFn<Args extends TensorNest[], R extends TensorNest>(
   fn: (...args: Args) => R | PromiseLike<R>,
   options: BatchFnOptions = {},
 ): BatchedFunction<Args, R> {
-  if (typeof fn !== 'function') throw new TypeError(`batchFn: argument 'fn' must be a function, got ${typeof fn}`);
+  if (typeof fn !== 'function') throw new BatchingError(`batchFn: argument 'fn' must be a function, got ${typeof fn}`);
   const { splitting = 'auto', ...batcherOptions } = options;
   if (!['auto', 'host', 'ops'].includes(splitting)) {
-    throw new RangeError(`batchFn: option 'splitting' must be 'auto', 'host' or 'ops', got ${splitting}`);
+    throw new BatchingError(`batchFn: option 'splitting' must be 'auto', 'host' or 'ops', got ${splitting}`);
   }
   const run = (calls: Args[]): R[] | Promise<R[]> => {
     const n = calls.length;
@@ -143,7 +145,7 @@ function checkCallArgs(args: readonly unknown[]): BatchShapeError | undefined {
   const j = flat.leaves.findIndex((leaf) => leaf.rank === 0 || leaf.shape[0] !== 1);
   if (j < 0) return undefined;
   return new BatchShapeError(
-    `batchFn: every input must have leading dim 1 (one example per call), but ${flat.paths[j]!} has shape ${shapeString(flat.leaves[j]!.shape)}`,
+    `batchFn: every input must have leading dim 1 (one example per call), but ${flat.paths[j]!} has shape ${formatShape(flat.leaves[j]!.shape)}`,
   );
 }
 
@@ -162,7 +164,7 @@ function stackCalls(calls: readonly unknown[], host: boolean): tf.Tensor[] {
       const ref = first[j]!;
       if (!shapesEqual(leaf.shape, ref.shape)) {
         throw new BatchShapeError(
-          `batchFn: all inputs must have equal shapes; ${paths[j]!} has shape ${shapeString(leaf.shape)} in call ${i} but ${shapeString(ref.shape)} in call 0`,
+          `batchFn: all inputs must have equal shapes; ${paths[j]!} has shape ${formatShape(leaf.shape)} in call ${i} but ${formatShape(ref.shape)} in call 0`,
         );
       }
       if (leaf.dtype !== ref.dtype) {
@@ -173,7 +175,7 @@ function stackCalls(calls: readonly unknown[], host: boolean): tf.Tensor[] {
   }
   columns.forEach((column, j) => {
     const i = column.findIndex((leaf) => leaf.isDisposed);
-    if (i >= 0) throw new Error(`batchFn: ${paths[j]!} of call ${i} was disposed before its batch ran; keep inputs alive until the call settles`);
+    if (i >= 0) throw new BatchingError(`batchFn: ${paths[j]!} of call ${i} was disposed before its batch ran; keep inputs alive until the call settles`);
   });
   const stacked: tf.Tensor[] = [];
   try {
@@ -202,7 +204,7 @@ function splitOutput<R>(output: R, stacked: readonly tf.Tensor[], n: number, hos
         throw new BatchShapeError(`batchFn: every output must have a batch dimension, but ${flat.paths[j]!} has shape []`);
       }
       if (leaf.shape[0] !== n) {
-        throw new BatchShapeError(`batchFn: output batch dim ${leaf.shape[0]} != ${n} inputs (${flat.paths[j]!} has shape ${shapeString(leaf.shape)})`);
+        throw new BatchShapeError(`batchFn: output batch dim ${leaf.shape[0]} != ${n} inputs (${flat.paths[j]!} has shape ${formatShape(leaf.shape)})`);
       }
     });
     const parts = leaves.map((leaf) => {

@@ -6,6 +6,7 @@
  */
 import { BatcherClosedError, describeReason } from './errors.js';
 import { Fifo } from './fifo.js';
+import { BatchingError } from './errors.js';
 
 /** Options of {@link BatchingQueue}. */
 export interface BatchingQueueOptions {
@@ -68,10 +69,10 @@ export class BatchingQueue<T> {
   constructor(options: BatchingQueueOptions) {
     const { batchSize, maximumQueueSize = Infinity, signal } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`BatchingQueue: option 'batchSize' must be an integer >= 1, got ${String(batchSize)}`);
+      throw new BatchingError(`BatchingQueue: option 'batchSize' must be an integer >= 1, got ${String(batchSize)}`);
     }
     if (!(maximumQueueSize === Infinity || Number.isInteger(maximumQueueSize)) || maximumQueueSize < batchSize) {
-      throw new RangeError(
+      throw new BatchingError(
         `BatchingQueue: option 'maximumQueueSize' must be an integer >= batchSize (${batchSize}) or Infinity, got ${String(maximumQueueSize)}`,
       );
     }

@@ -6,7 +6,8 @@
  */
 import { BatchShapeError, BatcherClosedError, describeReason } from './errors.js';
 import { Fifo } from './fifo.js';
-import { isPromiseLike } from './is-promise-like.js';
+import { isPromiseLike } from '../internal/maybe.js';
+import { BatchingError } from './errors.js';
 
 /**
  * The batched function a {@link DynamicBatcher} calls: `inputs[i]` is the input of the i-th oldest
@@ -152,13 +153,13 @@ export class DynamicBatcher<In, Out> {
    *   {@link DynamicBatcherOptions}.
    */
   constructor(fn: BatchFunction<In, Out>, options: DynamicBatcherOptions<Out> = {}) {
-    if (typeof fn !== 'function') throw new TypeError(`DynamicBatcher: argument 'fn' must be a function, got ${typeof fn}`);
+    if (typeof fn !== 'function') throw new BatchingError(`DynamicBatcher: argument 'fn' must be a function, got ${typeof fn}`);
     this.#fn = fn;
     this.#minimumBatchSize = checkSize('minimumBatchSize', options.minimumBatchSize ?? 1, 1, false);
     this.#maximumBatchSize = checkSize('maximumBatchSize', options.maximumBatchSize ?? 1024, this.#minimumBatchSize, false);
     const timeoutMs = options.timeoutMs === undefined ? 100 : (options.timeoutMs ?? Infinity);
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw new RangeError(`DynamicBatcher: option 'timeoutMs' must be a number >= 0, null or Infinity, got ${String(timeoutMs)}`);
+      throw new BatchingError(`DynamicBatcher: option 'timeoutMs' must be a number >= 0, null or Infinity, got ${String(timeoutMs)}`);
     }
     this.#timeoutMs = timeoutMs;
     this.#maximumQueueSize = checkSize('maximumQueueSize', options.maximumQueueSize ?? Infinity, this.#minimumBatchSize, true);
@@ -423,7 +424,7 @@ function checkSize(name: string, value: number, minimum: number, allowInfinity: 
   const ok = typeof value === 'number' && ((allowInfinity && value === Infinity) || Number.isInteger(value)) && value >= minimum;
   if (!ok) {
     const range = `an integer >= ${minimum}${allowInfinity ? ' or Infinity' : ''}`;
-    throw new RangeError(`DynamicBatcher: option '${name}' must be ${range}, got ${String(value)}`);
+    throw new BatchingError(`DynamicBatcher: option '${name}' must be ${range}, got ${String(value)}`);
   }
   return value;
 }

@@ -4,6 +4,11 @@
  * @module
  */
 
+import { ImpalaRlError } from '../internal/errors.js';
+
+/** Base class of the batching module's errors (`DynamicBatcher`, `BatchingQueue`, `batchFn`). */
+export class BatchingError extends ImpalaRlError {}
+
 /**
  * Rejection reason of every call to a closed {@link DynamicBatcher} or {@link BatchingQueue}.
  *
@@ -12,14 +17,13 @@
  * `cause` holds what closed it: the argument of `close(reason)`, the signal's `reason`, or the error
  * thrown by the batch function.
  */
-export class BatcherClosedError extends Error {
+export class BatcherClosedError extends BatchingError {
   /**
    * @param message - Names the class that was closed and why, e.g. "DynamicBatcher: closed".
    * @param options - `cause`: what closed it (the batch function's error, the abort reason, ...).
    */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BatcherClosedError';
+    super(message, options === undefined ? {} : { cause: options.cause });
   }
 }
 
@@ -30,15 +34,7 @@ export class BatcherClosedError extends Error {
  * The message names the function, the argument and the shapes, e.g.
  * "batchFn: output batch dim 4 != 3 inputs (output 'logits', shape [4,18])".
  */
-export class BatchShapeError extends Error {
-  /**
-   * @param message - What did not match, with the shapes or counts involved.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = 'BatchShapeError';
-  }
-}
+export class BatchShapeError extends BatchingError {}
 
 /**
  * Short text for an error or an abort reason, for messages.

@@ -19,4 +19,4 @@ export type { BatchingQueueOptions } from './batching-queue.js';
 export { batchFn } from './batch-fn.js';
 export type { BatchFnOptions, BatchedFunction } from './batch-fn.js';
 export type { TensorNest } from './tensor-nest.js';
-export { BatchShapeError, BatcherClosedError } from './errors.js';
+export { BatchingError, BatchShapeError, BatcherClosedError } from './errors.js';

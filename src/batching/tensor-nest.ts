@@ -197,7 +197,3 @@ export function disposeNest(nest: unknown): void {
   else if (isPlainObject(nest)) for (const value of Object.values(nest)) disposeNest(value);
 }
 
-/** Formats a shape as `[2,3]`. */
-export function shapeString(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}

@@ -9,7 +9,7 @@ import { buildNetwork, type TrainConfig } from '../agent/train.js';
 import type { Env } from '../envs/contract/types.js';
 import { makeActorEnvs } from '../agent/make-actor-envs.js';
 import { createActionRng, sampleActions } from '../networks/action-sampling.js';
-import type { CoreState } from '../networks/impala-network.js';
+import type { ModelState } from '../agent/core.js';
 
 const FN = 'evaluateCheckpoint';
 
@@ -153,7 +153,7 @@ export async function evaluateCheckpoint(options: EvaluateOptions): Promise<Eval
     };
   });
   const network = buildNetwork(config, slots[0]!.env, config.seed ?? 1);
-  let state: CoreState = null;
+  let state: ModelState = null;
   try {
     const specs = network.weightSpecs;
     const saved = checkpoint.weightSpecs;

@@ -8,7 +8,7 @@ export { CliUsageError } from './cli-usage-error.js';
 export { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, resolvePreset } from './presets.js';
 export type { TrainPreset } from './presets.js';
 export { addTrainOptions, defaultRunDir, parseTrainArgs, resolveTrainOptions } from './train-args.js';
-export type { ParseTrainArgsOptions, ParsedTrainArgs, ResolvedTrainConfig } from './train-args.js';
+export type { ParseTrainArgsOptions, ParsedTrainArgs, CliTrainConfig } from './train-args.js';
 export { CONFIG_FILE, readSavedConfig, runTrainCommand } from './train-command.js';
 export type { CliIo, RunTrainCommandOptions } from './train-command.js';
 export { addEvalOptions, formatEvaluation, parseEvalArgs, resolveEvalOptions, runEvalCommand } from './eval-command.js';

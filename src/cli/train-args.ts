@@ -13,12 +13,12 @@ import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, presetNameFor, resolvePres
 import { addAtariOptions, atariEnvOptions } from './atari-flags.js';
 
 /** A fully resolved training configuration: every field set, with the run directory. */
-export type ResolvedTrainConfig = TrainConfig & { readonly runDir: string };
+export type CliTrainConfig = TrainConfig & { readonly runDir: string };
 
 /** What {@link parseTrainArgs} returns. */
 export interface ParsedTrainArgs {
   /** The configuration to train with. */
-  readonly config: ResolvedTrainConfig;
+  readonly config: CliTrainConfig;
   /** Only the fields the flags set. */
   readonly flags: Readonly<Partial<TrainConfig>>;
   /** The preset used (an id of `TRAIN_PRESETS` or `'paper'`), or null when a saved configuration was resumed. */
@@ -205,7 +205,7 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
   // The Atari flags go into envOptions, over the preset's (or saved) envOptions and --env-option.
   const atari = atariEnvOptions(raw);
   const merged = { ...PAPER_DEFAULTS, ...base, ...flags, ...(atari && { envOptions: { ...(base.envOptions as object | undefined), ...flags.envOptions, ...atari } }) } as Record<string, unknown> & TrainConfig;
-  const config: ResolvedTrainConfig = {
+  const config: CliTrainConfig = {
     ...merged,
     runDir: merged.runDir ?? defaultRunDir(merged.env, options.now ?? new Date()),
     resume,

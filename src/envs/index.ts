@@ -52,3 +52,4 @@ export { isAsyncEnvId, isBuiltinAsyncEnvId, makeEnvAsync, makeEnvs, registerEnvN
 export type { EnvNamespaceFactory } from './make-envs.js';
 export { ATARI_DEFAULTS, ATARI_OPTION_NAMES, GymnasiumBatch, GymnasiumEnv } from './builtin/gymnasium-env.js';
 export type { AtariOptions, GymnasiumBatchOptions, GymnasiumEnvOptions } from './builtin/gymnasium-env.js';
+export { EnvError } from './errors.js';

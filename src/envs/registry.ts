@@ -11,6 +11,7 @@ import { MazeEnv, MAZE_VARIANTS } from './builtin/maze-env.js';
 import type { MazeOptions, MazeVariantId } from './builtin/maze-env.js';
 import { MountainCarEnv } from './builtin/mountain-car.js';
 import type { MountainCarOptions } from './builtin/mountain-car.js';
+import { EnvError } from './errors.js';
 
 /** Options every `make` call accepts, whatever the env. */
 export interface MakeEnvOptions {
@@ -125,7 +126,7 @@ const BUILTIN_ENVS: ReadonlyMap<string, EnvRegistration> = new Map(
 
 function checkId(id: unknown, where: string): asserts id is string {
   if (typeof id !== 'string' || id.length === 0 || /\s/.test(id)) {
-    throw new TypeError(`${where}: id must be a non-empty string without spaces, got ${JSON.stringify(id)}`);
+    throw new EnvError(`${where}: id must be a non-empty string without spaces, got ${JSON.stringify(id)}`);
   }
 }
 
@@ -171,13 +172,13 @@ export class EnvRegistry {
    */
   register(id: string, factory: EnvFactory, options: RegisterEnvOptions = {}): this {
     checkId(id, 'EnvRegistry.register');
-    if (typeof factory !== 'function') throw new TypeError(`EnvRegistry.register: factory for '${id}' is not a function`);
+    if (typeof factory !== 'function') throw new EnvError(`EnvRegistry.register: factory for '${id}' is not a function`);
     if (this.entries.has(id) && options.override !== true) {
-      throw new Error(`EnvRegistry.register: id '${id}' is already registered (pass { override: true } to replace it)`);
+      throw new EnvError(`EnvRegistry.register: id '${id}' is already registered (pass { override: true } to replace it)`);
     }
     const { maxEpisodeSteps } = options;
     if (maxEpisodeSteps !== undefined && !(maxEpisodeSteps >= 1)) {
-      throw new RangeError(`EnvRegistry.register: maxEpisodeSteps for '${id}' must be >= 1, got ${maxEpisodeSteps}`);
+      throw new EnvError(`EnvRegistry.register: maxEpisodeSteps for '${id}' must be >= 1, got ${maxEpisodeSteps}`);
     }
     this.entries.set(id, { id, factory, builtin: false, ...(maxEpisodeSteps !== undefined ? { maxEpisodeSteps } : {}) });
     return this;
@@ -223,7 +224,7 @@ export class EnvRegistry {
     checkId(id, 'EnvRegistry.make');
     const entry = this.entries.get(id);
     if (entry === undefined) {
-      throw new Error(`EnvRegistry.make: unknown env id '${id}'; registered ids: ${this.ids().join(', ')}`);
+      throw new EnvError(`EnvRegistry.make: unknown env id '${id}'; registered ids: ${this.ids().join(', ')}`);
     }
     return build(entry, options);
   }
@@ -266,7 +267,7 @@ function userRegistry(): EnvRegistry {
  */
 export function registerEnv(id: string, factory: EnvFactory, options: RegisterEnvOptions = {}): void {
   checkId(id, 'registerEnv');
-  if (BUILTIN_ENVS.has(id)) throw new Error(`registerEnv: '${id}' is a built-in env id and cannot be replaced`);
+  if (BUILTIN_ENVS.has(id)) throw new EnvError(`registerEnv: '${id}' is a built-in env id and cannot be replaced`);
   userRegistry().register(id, factory, options);
 }
 
@@ -294,9 +295,9 @@ export function makeEnv(id: string, options?: MakeEnvOptions): Env {
   const entry = BUILTIN_ENVS.get(id) ?? userRegistry().get(id);
   if (entry === undefined) {
     // `ALE/…` and `gym:…` ids (make-envs.ts) start a Python process: they are made asynchronously.
-    if (/^(ALE\/|gym:)/.test(id)) throw new Error(`makeEnv: '${id}' is made asynchronously (a Python process): use \`await makeEnvAsync('${id}')\` or \`makeEnvs\``);
+    if (/^(ALE\/|gym:)/.test(id)) throw new EnvError(`makeEnv: '${id}' is made asynchronously (a Python process): use \`await makeEnvAsync('${id}')\` or \`makeEnvs\``);
     const known = [...BUILTIN_ENVS.keys(), ...userRegistry().ids()].sort();
-    throw new Error(`makeEnv: unknown env id '${id}'; known ids: ${known.join(', ')} (and ALE/<game>-v5, gym:<Gymnasium id>, made with makeEnvAsync)`);
+    throw new EnvError(`makeEnv: unknown env id '${id}'; known ids: ${known.join(', ')} (and ALE/<game>-v5, gym:<Gymnasium id>, made with makeEnvAsync)`);
   }
   return build(entry, options);
 }

@@ -5,6 +5,7 @@ import { allMaybe, mapMaybe } from '../internal/maybe.js';
 import { assertSeed } from './contract/rng.js';
 import type { Space } from './contract/spaces.js';
 import type { Env, Info, MaybePromise, ResetArgs, StepResult } from './contract/types.js';
+import { EnvError } from './errors.js';
 
 /** What {@link VectorEnv.reset} returns: one observation and info per copy. */
 export interface VectorResetResult<Obs> {
@@ -65,15 +66,15 @@ export class VectorEnv<Obs, Act> {
    */
   constructor(envs: readonly Env<Obs, Act>[]) {
     const first = envs[0];
-    if (first === undefined) throw new RangeError('VectorEnv: needs at least one env, got 0');
+    if (first === undefined) throw new EnvError('VectorEnv: needs at least one env, got 0');
     envs.forEach((env, i) => {
       if (env.observationSpace.toString() !== first.observationSpace.toString()) {
-        throw new TypeError(
+        throw new EnvError(
           `VectorEnv: env ${i} has observation space ${env.observationSpace.toString()}, env 0 has ${first.observationSpace.toString()}`,
         );
       }
       if (env.actionSpace.toString() !== first.actionSpace.toString()) {
-        throw new TypeError(
+        throw new EnvError(
           `VectorEnv: env ${i} has action space ${env.actionSpace.toString()}, env 0 has ${first.actionSpace.toString()}`,
         );
       }
@@ -115,9 +116,9 @@ export class VectorEnv<Obs, Act> {
    * @returns observations, rewards `[N]`, flags and infos.
    */
   step(actions: readonly Act[]): MaybePromise<VectorStepResult<Obs>> {
-    if (!this.started) throw new Error('VectorEnv.step: call reset() before step()');
+    if (!this.started) throw new EnvError('VectorEnv.step: call reset() before step()');
     if (actions.length !== this.envs.length) {
-      throw new RangeError(`VectorEnv.step: got ${actions.length} actions for ${this.envs.length} envs`);
+      throw new EnvError(`VectorEnv.step: got ${actions.length} actions for ${this.envs.length} envs`);
     }
     const stepped = this.envs.map((env, i) =>
       mapMaybe(env.step(actions[i]!), (r): MaybePromise<[StepResult<Obs>, Obs, Info]> => {

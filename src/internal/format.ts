@@ -1,6 +1,9 @@
-/** Formats a shape as `[2,3,4]` for error messages. */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+/**
+ * Formats a shape (or an index) for error messages: `[2,3,4]`, or `[2, 3, 4]` with `separator` `', '` (the
+ * networks' messages).
+ */
+export function formatShape(shape: readonly number[], separator: ',' | ', ' = ','): string {
+  return `[${shape.join(separator)}]`;
 }
 
 /** Formats the multi-index of flat position `flat` in a row-major array of `shape` as `[t,b,...]`. */

@@ -5,15 +5,17 @@
  * vectorised env keep a synchronous env synchronous: they only go through a promise when the env gave them one, so
  * stepping a built-in env never pays for a microtask.
  */
-import type { MaybePromise } from '../envs/contract/types.js';
+/** A value or a promise of it. Every `Env` method may answer either way; `await` works on both. */
+export type MaybePromise<T> = T | Promise<T>;
 
-/** True when `value` is a promise-like (has a callable `then`). */
-export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+/**
+ * True when `value` is a promise-like: an object or function with a callable `then` (the one such test of the
+ * package: env results, batch functions and user callbacks all go through it).
+ */
+export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T>;
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T>;
+export function isPromiseLike(value: unknown): boolean {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Applies `fn` to `value` now if it is a plain value, or after it settles if it is a promise. */

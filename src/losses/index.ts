@@ -5,3 +5,4 @@
  */
 export { baselineLoss, policyEntropy, policyGradientLoss } from './impala-loss.js';
 export { clipReward, clipRewards, REWARD_CLIPPING_MODES, type RewardClipping } from './reward-clipping.js';
+export { LossArgumentError } from './errors.js';

@@ -1,6 +1,7 @@
 /**
  * Axis ticks at "nice" steps (1, 2 or 5 times a power of ten) and their labels with SI suffixes (`100k`, `1.5M`).
  */
+import { MetricsError } from './errors.js';
 
 /** √50, √10, √2: geometric midpoints between 10/5, 5/2 and 2/1, so the chosen step is the nearest in log scale. */
 const MID_10_5 = Math.sqrt(50);
@@ -39,7 +40,7 @@ export function ticksIn(lo: number, hi: number, step: number): number[] {
  * @returns The widened domain and its step.
  */
 export function niceDomain(lo: number, hi: number, count: number): { min: number; max: number; step: number } {
-  if (!(Number.isFinite(lo) && Number.isFinite(hi))) throw new RangeError(`niceDomain: bounds must be finite, got [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi))) throw new MetricsError(`niceDomain: bounds must be finite, got [${lo}, ${hi}]`);
   if (lo > hi) [lo, hi] = [hi, lo];
   if (lo === hi) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;

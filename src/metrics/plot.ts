@@ -4,6 +4,7 @@
  * {@link writeLearningCurve} touches the file system, through Node modules it imports when called.
  */
 import { formatTick, niceDomain, tickStep, ticksIn } from './nice-ticks.js';
+import { MetricsError } from './errors.js';
 
 /** One point of a curve. */
 export interface CurvePoint {
@@ -137,15 +138,15 @@ export function renderLearningCurveSvg(
 ): string {
   const { title, xLabel = 'frames', yLabel = 'return', width = 800, height = 450, maxRawPoints = 5000 } = options;
   const where = 'renderLearningCurveSvg';
-  if (!isArray(series)) throw new TypeError(`${where}: series must be an array, got ${typeof series}`);
+  if (!isArray(series)) throw new MetricsError(`${where}: series must be an array, got ${typeof series}`);
   for (const [name, value, min] of [['width', width, 200], ['height', height, 150], ['maxRawPoints', maxRawPoints, 0]] as const) {
-    if (!(Number.isFinite(value) && value >= min)) throw new RangeError(`${where}: ${name} must be a number >= ${min}, got ${value}`);
+    if (!(Number.isFinite(value) && value >= min)) throw new MetricsError(`${where}: ${name} must be a number >= ${min}, got ${value}`);
   }
   const target = normaliseTarget(options.target, where);
 
   const lines = series.map((s, i) => {
     if (typeof s.name !== 'string' || !isArray(s.points)) {
-      throw new TypeError(`${where}: series[${i}] must be { name: string, points: {x, y}[] }`);
+      throw new MetricsError(`${where}: series[${i}] must be { name: string, points: {x, y}[] }`);
     }
     return {
       name: s.name,
@@ -174,7 +175,7 @@ export function renderLearningCurveSvg(
   const right = 20 + legendWidth;
   const plotWidth = width - left - right;
   if (plotWidth < 50 || plotHeight < 50) {
-    throw new RangeError(`${where}: ${width}x${height} leaves no room for the plot (${plotWidth}x${plotHeight} after margins)`);
+    throw new MetricsError(`${where}: ${width}x${height} leaves no room for the plot (${plotWidth}x${plotHeight} after margins)`);
   }
   const x = axis(options.xDomain, all.map((p) => p.x), Math.max(2, Math.floor(plotWidth / 90)), `${where}: xDomain`);
 
@@ -322,7 +323,7 @@ export async function writeLearningCurve(
   let content: string;
   if (ext === '.svg') content = `${renderLearningCurveSvg(series, options)}\n`;
   else if (ext === '.html' || ext === '.htm') content = renderLearningCurveHtml(series, options);
-  else throw new RangeError(`writeLearningCurve: path must end in .svg, .html or .htm, got '${path}'`);
+  else throw new MetricsError(`writeLearningCurve: path must end in .svg, .html or .htm, got '${path}'`);
   await mkdir(nodePath.dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   try {
@@ -346,7 +347,7 @@ function axis(fixed: readonly [number, number] | undefined, values: readonly num
   if (fixed !== undefined) {
     const [min, max] = fixed;
     if (!(Number.isFinite(min) && Number.isFinite(max) && min < max)) {
-      throw new RangeError(`${what} must be [min, max] with finite min < max, got [${min}, ${max}]`);
+      throw new MetricsError(`${what} must be [min, max] with finite min < max, got [${min}, ${max}]`);
     }
     const step = tickStep(min, max, count);
     return { min, max, step, ticks: ticksIn(min, max, step) };
@@ -365,7 +366,7 @@ function axis(fixed: readonly [number, number] | undefined, values: readonly num
 function normaliseTarget(target: LearningCurveOptions['target'], where: string): Required<TargetLine> | undefined {
   if (target === undefined) return undefined;
   const value = typeof target === 'number' ? target : target.value;
-  if (!Number.isFinite(value)) throw new RangeError(`${where}: target must be a finite number, got ${value}`);
+  if (!Number.isFinite(value)) throw new MetricsError(`${where}: target must be a finite number, got ${value}`);
   const label = typeof target === 'number' || target.label === undefined ? `target ${formatPlain(value)}` : target.label;
   return { value, label };
 }

@@ -6,6 +6,7 @@
  * Wire format: https://protobuf.dev/programming-guides/encoding/ — each field is a varint key
  * `(fieldNumber << 3) | wireType` followed by its payload, little-endian for fixed-width types.
  */
+import { MetricsError } from './errors.js';
 
 /** Protobuf wire types (the low 3 bits of a field key). */
 const WireType = { Varint: 0, Fixed64: 1, LengthDelimited: 2, Fixed32: 5 } as const;
@@ -21,7 +22,7 @@ export class ProtobufWriter {
   /** Writes an `int64`/`uint64`/`int32` field. `value` must be a safe integer; negatives take 10 bytes (two's complement). */
   int64(field: number, value: number): this {
     if (!Number.isSafeInteger(value)) {
-      throw new RangeError(`ProtobufWriter.int64: field ${field} value ${value} is not a safe integer`);
+      throw new MetricsError(`ProtobufWriter.int64: field ${field} value ${value} is not a safe integer`);
     }
     this.key(field, WireType.Varint);
     this.varint(value);
@@ -64,7 +65,7 @@ export class ProtobufWriter {
 
   private key(field: number, wireType: WireType): void {
     if (!Number.isInteger(field) || field < 1 || field > 536870911) {
-      throw new RangeError(`ProtobufWriter: field number ${field} is not in [1, 2^29 - 1]`);
+      throw new MetricsError(`ProtobufWriter: field number ${field} is not in [1, 2^29 - 1]`);
     }
     this.varint(field * 8 + wireType);
   }

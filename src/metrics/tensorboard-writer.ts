@@ -11,6 +11,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from './tf-event.js';
+import { MetricsError } from './errors.js';
 
 /** Options of {@link TensorBoardWriter.create}. */
 export interface TensorBoardWriterOptions {
@@ -101,17 +102,17 @@ export class TensorBoardWriter {
    */
   static async create(logDir: string, options: TensorBoardWriterOptions = {}): Promise<TensorBoardWriter> {
     if (typeof logDir !== 'string' || logDir === '') {
-      throw new TypeError(`TensorBoardWriter.create: logDir must be a non-empty string, got ${JSON.stringify(logDir)}`);
+      throw new MetricsError(`TensorBoardWriter.create: logDir must be a non-empty string, got ${JSON.stringify(logDir)}`);
     }
     const { flushIntervalMs, maxBufferedBytes, filenameSuffix = '' } = options;
     if (flushIntervalMs !== undefined && !(Number.isFinite(flushIntervalMs) && flushIntervalMs >= 0)) {
-      throw new RangeError(`TensorBoardWriter.create: flushIntervalMs must be a finite number >= 0, got ${flushIntervalMs}`);
+      throw new MetricsError(`TensorBoardWriter.create: flushIntervalMs must be a finite number >= 0, got ${flushIntervalMs}`);
     }
     if (maxBufferedBytes !== undefined && !(Number.isFinite(maxBufferedBytes) && maxBufferedBytes >= 0)) {
-      throw new RangeError(`TensorBoardWriter.create: maxBufferedBytes must be a finite number >= 0, got ${maxBufferedBytes}`);
+      throw new MetricsError(`TensorBoardWriter.create: maxBufferedBytes must be a finite number >= 0, got ${maxBufferedBytes}`);
     }
     if (filenameSuffix.includes('/') || filenameSuffix.includes('\\')) {
-      throw new RangeError(`TensorBoardWriter.create: filenameSuffix must not contain a path separator, got '${filenameSuffix}'`);
+      throw new MetricsError(`TensorBoardWriter.create: filenameSuffix must not contain a path separator, got '${filenameSuffix}'`);
     }
     const [{ mkdir, open }, { hostname }, nodePath] = await Promise.all([
       import('node:fs/promises'),
@@ -203,16 +204,16 @@ export class TensorBoardWriter {
 
   private addEvent(caller: string, entries: readonly (readonly [string, number])[], step: number, wallTime: number): void {
     const where = `TensorBoardWriter.${caller}`;
-    if (this.isClosed) throw new Error(`${where}: the writer is closed (${this.path})`);
-    if (!Number.isSafeInteger(step)) throw new RangeError(`${where}: step must be a safe integer, got ${step}`);
+    if (this.isClosed) throw new MetricsError(`${where}: the writer is closed (${this.path})`);
+    if (!Number.isSafeInteger(step)) throw new MetricsError(`${where}: step must be a safe integer, got ${step}`);
     if (typeof wallTime !== 'number' || !Number.isFinite(wallTime)) {
-      throw new RangeError(`${where}: wallTime must be a finite number of seconds, got ${String(wallTime)}`);
+      throw new MetricsError(`${where}: wallTime must be a finite number of seconds, got ${String(wallTime)}`);
     }
     if (entries.length === 0) return;
     for (const [tag, value] of entries) {
-      if (typeof tag !== 'string' || tag === '') throw new TypeError(`${where}: tag must be a non-empty string, got ${JSON.stringify(tag)}`);
+      if (typeof tag !== 'string' || tag === '') throw new MetricsError(`${where}: tag must be a non-empty string, got ${JSON.stringify(tag)}`);
       if (typeof value !== 'number') {
-        throw new TypeError(`${where}: value of '${tag}' must be a number, got ${typeof value}`);
+        throw new MetricsError(`${where}: value of '${tag}' must be a number, got ${typeof value}`);
       }
     }
     this.enqueue(encodeScalarEvent(entries, step, wallTime));
@@ -254,7 +255,7 @@ export class TensorBoardWriter {
   private throwFailure(): void {
     if (this.failure !== undefined) {
       const { error } = this.failure;
-      throw new Error(`TensorBoardWriter: writing ${this.path} failed: ${String(error)}`, { cause: error });
+      throw new MetricsError(`TensorBoardWriter: writing ${this.path} failed: ${String(error)}`, { cause: error });
     }
   }
 }

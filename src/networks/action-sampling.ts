@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { NetworkError } from './errors.js';
 
 /**
  * A source of uniform random numbers in `[0, 1)`. Pass a seeded one (see {@link createActionRng}) for
@@ -15,7 +16,7 @@ export type RandomSource = () => number;
  * @returns A function returning uniform numbers in `[0, 1)` with 2^-32 resolution.
  */
 export function createActionRng(seed: number): RandomSource {
-  if (!Number.isFinite(seed)) throw new RangeError(`createActionRng: seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new NetworkError(`createActionRng: seed must be a finite number, got ${seed}`);
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -42,13 +43,13 @@ export function createActionRng(seed: number): RandomSource {
 export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?: readonly number[]): Int32Array {
   const width = logits.shape[logits.rank - 1];
   if (logits.rank < 1 || width === undefined || width === 0) {
-    throw new Error(`sampleActions: logits must have a non-empty last dimension, got shape [${logits.shape.join(', ')}]`);
+    throw new NetworkError(`sampleActions: logits must have a non-empty last dimension, got shape [${logits.shape.join(', ')}]`);
   }
-  if (logits.dtype !== 'float32') throw new TypeError(`sampleActions: logits must be float32, got ${logits.dtype}`);
+  if (logits.dtype !== 'float32') throw new NetworkError(`sampleActions: logits must be float32, got ${logits.dtype}`);
   const sizes = actionSizes ?? [width];
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total !== width || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new Error(`sampleActions: logits last dimension ${width} != sum of actionSizes [${sizes.join(', ')}]`);
+    throw new NetworkError(`sampleActions: logits last dimension ${width} != sum of actionSizes [${sizes.join(', ')}]`);
   }
   const values = logits.dataSync();
   const rows = values.length / width;
@@ -59,11 +60,11 @@ export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?
       let max = -Infinity;
       for (let a = 0; a < size; a++) {
         const v = values[offset + a]!;
-        if (Number.isNaN(v)) throw new Error(`sampleActions: row ${r}, head ${head} has a NaN logit`);
+        if (Number.isNaN(v)) throw new NetworkError(`sampleActions: row ${r}, head ${head} has a NaN logit`);
         max = Math.max(max, v);
       }
       if (!Number.isFinite(max)) {
-        throw new Error(`sampleActions: row ${r}, head ${head} has no finite logit (max ${max})`);
+        throw new NetworkError(`sampleActions: row ${r}, head ${head} has no finite logit (max ${max})`);
       }
       const probs = new Float64Array(size);
       let sum = 0;
@@ -73,7 +74,7 @@ export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?
         sum += p;
       }
       const u = rng();
-      if (!(u >= 0 && u < 1)) throw new RangeError(`sampleActions: rng must return numbers in [0, 1), got ${u}`);
+      if (!(u >= 0 && u < 1)) throw new NetworkError(`sampleActions: rng must return numbers in [0, 1), got ${u}`);
       const target = u * sum;
       let chosen = -1;
       let cumulative = 0;

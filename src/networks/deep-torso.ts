@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { addConvWeights, addDenseWeights, pixelShape, sameSize } from './layer-weights.js';
+import { NetworkError } from './errors.js';
 
 /** Options of {@link deepTorso}. */
 export interface DeepTorsoOptions {
@@ -44,10 +45,10 @@ export function deepTorso(options: DeepTorsoOptions = {}): TorsoDefinition {
   const blocks = options.residualBlocks ?? 2;
   const hiddenSize = options.hiddenSize ?? 256;
   if (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c <= 0)) {
-    throw new Error(`deepTorso: channels must be a non-empty list of positive integers, got [${channels.join(', ')}]`);
+    throw new NetworkError(`deepTorso: channels must be a non-empty list of positive integers, got [${channels.join(', ')}]`);
   }
-  if (!Number.isInteger(blocks) || blocks < 0) throw new Error(`deepTorso: residualBlocks must be an integer >= 0, got ${blocks}`);
-  if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`deepTorso: hiddenSize must be a positive integer, got ${hiddenSize}`);
+  if (!Number.isInteger(blocks) || blocks < 0) throw new NetworkError(`deepTorso: residualBlocks must be an integer >= 0, got ${blocks}`);
+  if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new NetworkError(`deepTorso: hiddenSize must be a positive integer, got ${hiddenSize}`);
   return {
     kind: 'deep',
     config: { channels: [...channels], residualBlocks: blocks, hiddenSize },

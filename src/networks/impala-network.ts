@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sampleActions } from './action-sampling.js';
 import type { RandomSource } from './action-sampling.js';
-import { checkIndexRange, checkTensor, shapeString } from './input-checks.js';
+import { formatShape } from '../internal/format.js';
+import { checkIndexRange, checkTensor } from './input-checks.js';
 import { buildInstructionEncoder } from './instruction-encoder.js';
 import type { InstructionEncoder } from './instruction-encoder.js';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
@@ -17,61 +18,43 @@ import { buildPolicyValueHeads } from './policy-value-heads.js';
 import type { PolicyValueHeads } from './policy-value-heads.js';
 import type { Torso, TorsoDefinition } from './torso.js';
 import { readWeightsDirectory, writeWeightsDirectory } from './weights-file.js';
+import type { AgentModel, ModelState, ModelStepInputs, ModelStepOutputs, ModelUnrollInputs, ModelUnrollOutputs } from '../agent/core.js';
+import { NetworkError } from './errors.js';
 
-/** Recurrent state of the core: an LSTM state, or `null` for a feed-forward network. */
-export type CoreState = LstmState | null;
+/**
+ * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
+ * @deprecated The same type as {@link ModelState}; use that.
+ */
+export type CoreState = ModelState;
 
-/** Inputs of one acting step for a batch of B environments (`[B, ...]` tensors). */
-export interface NetworkStepInputs {
-  /** `[B, ...observationShape]` observations (int32 or float32 pixel values 0–255 for the pixel torsos). */
-  readonly observation: tf.Tensor;
-  /**
-   * `[B]` previous actions (`[B, H]` for a multi-discrete action space); int32, or float32 holding whole
-   * numbers. 0 at the start of an episode is fine.
-   */
-  readonly lastAction: tf.Tensor;
-  /** `[B]` float32 (or int32) previous rewards; the network clips them to [−1, 1]. */
-  readonly lastReward: tf.Tensor;
-  /**
-   * `[B]` bool (or 0/1 int32/float32): rows whose observation is the first of a new episode; their state is
-   * reset to zeros before the step, exactly as `unroll` does at `dones[t]`. Omit when no row starts an episode.
-   */
-  readonly done?: tf.Tensor;
+/**
+ * Inputs of one acting step for a batch of B environments (`[B, ...]` tensors): the agent's
+ * {@link ModelStepInputs}, plus the instruction of networks that use one. Observations are int32 or float32 pixel
+ * values 0–255 for the pixel torsos; `lastAction` may be whole-number float32; `lastReward` is clipped to [−1, 1]
+ * inside; rows with `done` get a zero state before the step, exactly as `unroll` does at `dones[t]`.
+ */
+export interface NetworkStepInputs extends ModelStepInputs {
   /** `[B, L]` tokens and `[B]` lengths; required when the network uses instructions (see `encodeInstructions`). */
   readonly instruction?: InstructionInput;
 }
 
-/** Inputs of a whole unroll of T steps for B environments (time-major `[T, B, ...]` tensors). */
-export interface NetworkUnrollInputs {
-  /** `[T, B, ...observationShape]` observations. */
-  readonly observation: tf.Tensor;
-  /** `[T, B]` previous actions (`[T, B, H]` for a multi-discrete action space); int32 or whole-number float32. */
-  readonly lastAction: tf.Tensor;
-  /** `[T, B]` previous rewards (clipped to [−1, 1] inside). */
-  readonly lastReward: tf.Tensor;
+/** Inputs of a whole unroll of T steps for B environments: {@link ModelUnrollInputs} plus an instruction. */
+export interface NetworkUnrollInputs extends ModelUnrollInputs {
   /** `[T, B, L]` tokens and `[T, B]` lengths; required when the network uses instructions. */
   readonly instruction?: InstructionInput;
 }
 
-/** Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor. */
-export interface NetworkStepOutputs {
-  /** `[B, A]` policy logits (`[B, ΣA]`: the heads' logits concatenated, for a multi-discrete space). */
-  readonly policyLogits: tf.Tensor2D;
-  /** `[B]` state-value estimates. */
-  readonly baseline: tf.Tensor1D;
-  /** Core state after the step (`null` for a feed-forward network). */
-  readonly state: CoreState;
-}
+/**
+ * Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor.
+ * @deprecated The same type as {@link ModelStepOutputs}; use that.
+ */
+export type NetworkStepOutputs = ModelStepOutputs;
 
-/** Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor. */
-export interface NetworkUnrollOutputs {
-  /** `[T, B, A]` policy logits (`[T, B, ΣA]` for a multi-discrete space). */
-  readonly policyLogits: tf.Tensor3D;
-  /** `[T, B]` state-value estimates. */
-  readonly baseline: tf.Tensor2D;
-  /** Core state after the last step (`null` for a feed-forward network). */
-  readonly finalState: CoreState;
-}
+/**
+ * Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor.
+ * @deprecated The same type as {@link ModelUnrollOutputs}; use that.
+ */
+export type NetworkUnrollOutputs = ModelUnrollOutputs;
 
 /** The settings a saved network directory records in `model.json` (`userDefinedMetadata.impalaNetwork`). */
 export interface SavedNetworkMetadata {
@@ -129,7 +112,7 @@ const REWARD_DTYPES: readonly tf.DataType[] = ['float32', 'int32'];
  * ```
  * @see https://arxiv.org/abs/1802.01561
  */
-export class ImpalaNetwork {
+export class ImpalaNetwork implements AgentModel {
   /** Shape of one observation. */
   readonly observationShape: readonly number[];
   /** Number of actions per policy head (one entry for a single discrete action space). */
@@ -162,26 +145,26 @@ export class ImpalaNetwork {
   constructor(options: ImpalaNetworkOptions) {
     const caller = 'ImpalaNetwork';
     const o = options as Partial<ImpalaNetworkOptions> | undefined;
-    if (o === undefined || typeof o !== 'object') throw new TypeError(`${caller}: options must be an object`);
+    if (o === undefined || typeof o !== 'object') throw new NetworkError(`${caller}: options must be an object`);
     const definition = typeof o.torso === 'string' ? builtInTorso(o.torso) : o.torso;
     if (definition === undefined || typeof definition !== 'object' || typeof definition.build !== 'function') {
-      throw new Error(`${caller}: options.torso must be 'deep', 'shallow', 'mlp' or a TorsoDefinition, got ${typeof o.torso === 'string' ? `'${o.torso}'` : typeof o.torso}`);
+      throw new NetworkError(`${caller}: options.torso must be 'deep', 'shallow', 'mlp' or a TorsoDefinition, got ${typeof o.torso === 'string' ? `'${o.torso}'` : typeof o.torso}`);
     }
     const observationShape: unknown = o.observationShape;
     if (!isList(observationShape) || observationShape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
-      throw new Error(`${caller}: options.observationShape must be a list of positive integers, got ${JSON.stringify(observationShape)}`);
+      throw new NetworkError(`${caller}: options.observationShape must be a list of positive integers, got ${JSON.stringify(observationShape)}`);
     }
     const numActions = o.numActions;
     const actionSizes = (typeof numActions === 'number' ? [numActions] : isList(numActions) ? Array.from(numActions) : []);
     if (actionSizes.length === 0 || actionSizes.some((a) => typeof a !== 'number' || !Number.isInteger(a) || a <= 0)) {
-      throw new Error(`${caller}: options.numActions must be a positive integer or a non-empty list of them, got ${JSON.stringify(numActions)}`);
+      throw new NetworkError(`${caller}: options.numActions must be a positive integer or a non-empty list of them, got ${JSON.stringify(numActions)}`);
     }
     const lstmSize = o.lstmSize ?? (o.lstmSize === null ? 0 : 256);
     if (!Number.isInteger(lstmSize) || lstmSize < 0) {
-      throw new Error(`${caller}: options.lstmSize must be an integer >= 0 (0 or null: no LSTM), got ${o.lstmSize}`);
+      throw new NetworkError(`${caller}: options.lstmSize must be an integer >= 0 (0 or null: no LSTM), got ${o.lstmSize}`);
     }
     const seed = o.seed ?? 0;
-    if (!Number.isFinite(seed)) throw new Error(`${caller}: options.seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new NetworkError(`${caller}: options.seed must be a finite number, got ${seed}`);
 
     this.observationShape = Array.from(observationShape) as number[];
     this.actionSizes = actionSizes;
@@ -195,7 +178,7 @@ export class ImpalaNetwork {
     try {
       this.#torso = definition.build({ observationShape: this.observationShape, weights: this.#store.scope('torso/') });
       if (!Number.isInteger(this.#torso.outputSize) || this.#torso.outputSize <= 0) {
-        throw new Error(`${caller}: torso '${definition.kind}' reports outputSize ${this.#torso.outputSize}, expected a positive integer`);
+        throw new NetworkError(`${caller}: torso '${definition.kind}' reports outputSize ${this.#torso.outputSize}, expected a positive integer`);
       }
       this.#instruction = this.useInstruction ? buildInstructionEncoder(this.#store.scope('instruction/')) : null;
       this.coreInputSize =
@@ -234,10 +217,10 @@ export class ImpalaNetwork {
    * @param batchSize - B.
    * @returns `{ c, h }` of zeros `[B, lstmSize]` each, or `null` for a feed-forward network.
    */
-  initialState(batchSize: number): CoreState {
+  initialState(batchSize: number): ModelState {
     this.#checkAlive('initialState');
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new RangeError(`ImpalaNetwork.initialState: batchSize must be a positive integer, got ${batchSize}`);
+      throw new NetworkError(`ImpalaNetwork.initialState: batchSize must be a positive integer, got ${batchSize}`);
     }
     if (this.#lstm === null) return null;
     return { c: tf.zeros([batchSize, this.lstmSize]), h: tf.zeros([batchSize, this.lstmSize]) };
@@ -252,7 +235,7 @@ export class ImpalaNetwork {
    * @param state - Core state from `initialState(B)` or a previous step (`null` when feed-forward).
    * @returns `policyLogits [B, A]`, `baseline [B]` and the new state; the inputs are not disposed.
    */
-  step(inputs: NetworkStepInputs, state: CoreState): NetworkStepOutputs {
+  step(inputs: NetworkStepInputs, state: ModelState): ModelStepOutputs {
     const caller = 'ImpalaNetwork.step';
     this.#checkAlive('step');
     const batch = this.#checkInputs(caller, inputs, 1);
@@ -293,7 +276,7 @@ export class ImpalaNetwork {
    * @param initialState - Core state at the start of the unroll (`null` when feed-forward).
    * @returns `policyLogits [T, B, A]`, `baseline [T, B]` and `finalState`; the inputs are not disposed.
    */
-  unroll(inputs: NetworkUnrollInputs, dones: tf.Tensor, initialState: CoreState): NetworkUnrollOutputs {
+  unroll(inputs: NetworkUnrollInputs, dones: tf.Tensor, initialState: ModelState): ModelUnrollOutputs {
     const caller = 'ImpalaNetwork.unroll';
     this.#checkAlive('unroll');
     const batch = this.#checkInputs(caller, inputs, 2);
@@ -341,7 +324,7 @@ export class ImpalaNetwork {
   splitPolicyLogits(logits: tf.Tensor): tf.Tensor[] {
     const width = this.actionSizes.reduce((a, b) => a + b, 0);
     if (logits.shape[logits.rank - 1] !== width) {
-      throw new Error(`ImpalaNetwork.splitPolicyLogits: logits last dimension must be ${width}, got shape ${shapeString(logits.shape)}`);
+      throw new NetworkError(`ImpalaNetwork.splitPolicyLogits: logits last dimension must be ${width}, got shape ${formatShape(logits.shape, ', ')}`);
     }
     // Slices rather than tf.split: tfjs's SplitV gradient fails when there is a single output.
     // Fresh begin/size arrays per call: the Slice gradient keeps references to them.
@@ -394,7 +377,7 @@ export class ImpalaNetwork {
     let parts: Float32Array[];
     if (weights instanceof Float32Array) {
       if (weights.length !== this.numParameters) {
-        throw new Error(`${caller}: flat weights have ${weights.length} values, the network has ${this.numParameters} parameters`);
+        throw new NetworkError(`${caller}: flat weights have ${weights.length} values, the network has ${this.numParameters} parameters`);
       }
       let offset = 0;
       parts = specs.map((s) => weights.subarray(offset, (offset += s.size)));
@@ -402,13 +385,13 @@ export class ImpalaNetwork {
       const list: readonly unknown[] | undefined = isList(weights) ? weights : undefined;
       if (list?.length !== specs.length) {
         const got = list === undefined ? typeof weights : `${list.length} arrays`;
-        throw new Error(`${caller}: expected ${specs.length} arrays (one per variable) or one flat Float32Array, got ${got}`);
+        throw new NetworkError(`${caller}: expected ${specs.length} arrays (one per variable) or one flat Float32Array, got ${got}`);
       }
       parts = specs.map((s, i) => {
         const w = list[i];
-        if (!(w instanceof Float32Array)) throw new TypeError(`${caller}: weights[${i}] for '${s.name}' must be a Float32Array`);
+        if (!(w instanceof Float32Array)) throw new NetworkError(`${caller}: weights[${i}] for '${s.name}' must be a Float32Array`);
         if (w.length !== s.size) {
-          throw new Error(`${caller}: weights[${i}] for '${s.name}' (shape ${shapeString(s.shape)}) must have ${s.size} values, got ${w.length}`);
+          throw new NetworkError(`${caller}: weights[${i}] for '${s.name}' (shape ${formatShape(s.shape, ', ')}) must have ${s.size} values, got ${w.length}`);
         }
         return w;
       });
@@ -446,15 +429,15 @@ export class ImpalaNetwork {
     const specs = this.#store.specs;
     const parts = specs.map((s) => {
       const w = byName.get(s.name);
-      if (w === undefined) throw new Error(`${caller}: variable '${s.name}' (shape ${shapeString(s.shape)}) is missing from ${contents.modelJsonPath}`);
+      if (w === undefined) throw new NetworkError(`${caller}: variable '${s.name}' (shape ${formatShape(s.shape, ', ')}) is missing from ${contents.modelJsonPath}`);
       if (w.shape.length !== s.shape.length || w.shape.some((d, i) => d !== s.shape[i])) {
-        throw new Error(`${caller}: variable '${s.name}' has shape ${shapeString(w.shape)} in ${contents.modelJsonPath} but the network expects ${shapeString(s.shape)}`);
+        throw new NetworkError(`${caller}: variable '${s.name}' has shape ${formatShape(w.shape, ', ')} in ${contents.modelJsonPath} but the network expects ${formatShape(s.shape, ', ')}`);
       }
       return w.values;
     });
     const known = new Set(specs.map((s) => s.name));
     const extra = contents.weights.filter((w) => !known.has(w.name)).map((w) => w.name);
-    if (extra.length > 0) throw new Error(`${caller}: ${contents.modelJsonPath} holds variables the network does not have: ${extra.join(', ')}`);
+    if (extra.length > 0) throw new NetworkError(`${caller}: ${contents.modelJsonPath} holds variables the network does not have: ${extra.join(', ')}`);
     this.#assign(parts);
   }
 
@@ -470,9 +453,9 @@ export class ImpalaNetwork {
     const caller = 'ImpalaNetwork.fromDirectory';
     const contents = await readWeightsDirectory(dir, caller);
     const meta = contents.metadata.impalaNetwork as SavedNetworkMetadata | undefined;
-    if (meta === undefined) throw new Error(`${caller}: ${contents.modelJsonPath} has no userDefinedMetadata.impalaNetwork settings`);
+    if (meta === undefined) throw new NetworkError(`${caller}: ${contents.modelJsonPath} has no userDefinedMetadata.impalaNetwork settings`);
     const torso = overrides.torso ?? builtInTorso(meta.torso, meta.torsoConfig ?? {});
-    if (torso === undefined) throw new Error(`${caller}: the saved torso '${meta.torso}' is custom; pass it as overrides.torso`);
+    if (torso === undefined) throw new NetworkError(`${caller}: the saved torso '${meta.torso}' is custom; pass it as overrides.torso`);
     const network = new ImpalaNetwork({
       observationShape: meta.observationShape,
       numActions: meta.numActions,
@@ -515,7 +498,7 @@ export class ImpalaNetwork {
   }
 
   #checkAlive(method: string): void {
-    if (this.#disposed) throw new Error(`ImpalaNetwork.${method}: the network was disposed`);
+    if (this.#disposed) throw new NetworkError(`ImpalaNetwork.${method}: the network was disposed`);
   }
 
   #assign(parts: readonly Float32Array[]): void {
@@ -535,15 +518,15 @@ export class ImpalaNetwork {
    */
   #checkInputs(caller: string, inputs: NetworkStepInputs | NetworkUnrollInputs, leadRank: 1 | 2): number {
     const meaning = leadRank === 1 ? '[B' : '[T, B';
-    if (typeof inputs !== 'object') throw new TypeError(`${caller}: inputs must be an object with observation, lastAction and lastReward`);
+    if (typeof inputs !== 'object') throw new NetworkError(`${caller}: inputs must be an object with observation, lastAction and lastReward`);
     const obs = inputs.observation as tf.Tensor | undefined;
     const obsMeaning = `${meaning}, ...observationShape]`;
-    if (obs === undefined || !Array.isArray(obs.shape)) throw new TypeError(`${caller}: inputs.observation must be a tf.Tensor of shape ${obsMeaning}`);
+    if (obs === undefined || !Array.isArray(obs.shape)) throw new NetworkError(`${caller}: inputs.observation must be a tf.Tensor of shape ${obsMeaning}`);
     const lead = obs.shape.slice(0, leadRank);
     const expectedObs = [...lead, ...this.observationShape];
     if (obs.rank !== expectedObs.length || obs.shape.slice(leadRank).some((d, i) => d !== this.observationShape[i]) || lead.some((d) => d <= 0)) {
-      throw new Error(
-        `${caller}: inputs.observation must have shape ${obsMeaning} with observationShape ${shapeString(this.observationShape)}, got ${shapeString(obs.shape)}`,
+      throw new NetworkError(
+        `${caller}: inputs.observation must have shape ${obsMeaning} with observationShape ${formatShape(this.observationShape, ', ')}, got ${formatShape(obs.shape, ', ')}`,
       );
     }
     checkTensor(caller, 'inputs.observation', obs, expectedObs, this.#torso.observationDtypes ?? ['float32', 'int32'], obsMeaning);
@@ -556,10 +539,10 @@ export class ImpalaNetwork {
     }
     const instruction = inputs.instruction;
     if (this.#instruction === null) {
-      if (instruction !== undefined) throw new Error(`${caller}: inputs.instruction was given but the network was built with useInstruction: false`);
+      if (instruction !== undefined) throw new NetworkError(`${caller}: inputs.instruction was given but the network was built with useInstruction: false`);
     } else {
       if (instruction === undefined) {
-        throw new Error(`${caller}: the network was built with useInstruction: true; pass inputs.instruction (see encodeInstructions)`);
+        throw new NetworkError(`${caller}: the network was built with useInstruction: true; pass inputs.instruction (see encodeInstructions)`);
       }
       const tokens = instruction.tokens as tf.Tensor | undefined;
       const steps = tokens?.shape[leadRank] ?? 0;
@@ -573,13 +556,13 @@ export class ImpalaNetwork {
     return lead[leadRank - 1]!;
   }
 
-  #checkState(caller: string, argument: string, state: CoreState, batch: number): void {
+  #checkState(caller: string, argument: string, state: ModelState, batch: number): void {
     if (this.#lstm === null) {
-      if ((state as CoreState | undefined) != null) throw new Error(`${caller}: ${argument} must be null for a feed-forward network (lstmSize 0)`);
+      if ((state as ModelState | undefined) != null) throw new NetworkError(`${caller}: ${argument} must be null for a feed-forward network (lstmSize 0)`);
       return;
     }
     if (state === null || typeof state !== 'object') {
-      throw new TypeError(`${caller}: ${argument} must be { c, h } with shapes [B, ${this.lstmSize}] (see initialState(B)), got ${String(state)}`);
+      throw new NetworkError(`${caller}: ${argument} must be { c, h } with shapes [B, ${this.lstmSize}] (see initialState(B)), got ${String(state)}`);
     }
     checkTensor(caller, `${argument}.c`, state.c, [batch, this.lstmSize], ['float32'], '[B, lstmSize]');
     checkTensor(caller, `${argument}.h`, state.h, [batch, this.lstmSize], ['float32'], '[B, lstmSize]');
@@ -596,15 +579,15 @@ export class ImpalaNetwork {
     lastReward: tf.Tensor,
     instruction: InstructionInput | undefined,
     dones: tf.Tensor | undefined,
-    state: CoreState,
+    state: ModelState,
     time: number,
     batch: number,
   ): tf.Tensor[] {
     const n = time * batch;
     const features = this.#torso.apply(tf.reshape(observation, [n, ...this.observationShape]));
     if (features.rank !== 2 || features.shape[0] !== n || features.shape[1] !== this.#torso.outputSize) {
-      throw new Error(
-        `ImpalaNetwork: torso '${this.torsoKind}' returned shape ${shapeString(features.shape)}, expected [${n}, ${this.#torso.outputSize}]`,
+      throw new NetworkError(
+        `ImpalaNetwork: torso '${this.torsoKind}' returned shape ${formatShape(features.shape, ', ')}, expected [${n}, ${this.#torso.outputSize}]`,
       );
     }
     const parts: tf.Tensor2D[] = [features as tf.Tensor2D, tf.reshape(tf.clipByValue(tf.cast(lastReward, 'float32'), -1, 1), [n, 1])];

@@ -7,14 +7,9 @@
  * @packageDocumentation
  */
 export { ImpalaNetwork } from './impala-network.js';
-export type {
-  CoreState,
-  NetworkStepInputs,
-  NetworkStepOutputs,
-  NetworkUnrollInputs,
-  NetworkUnrollOutputs,
-  SavedNetworkMetadata,
-} from './impala-network.js';
+export type { NetworkStepInputs, NetworkUnrollInputs, SavedNetworkMetadata } from './impala-network.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the earlier names of ModelState, ModelStepOutputs, ModelUnrollOutputs
+export type { CoreState, NetworkStepOutputs, NetworkUnrollOutputs } from './impala-network.js';
 export type { BuiltInTorso, ImpalaNetworkOptions } from './network-options.js';
 export type { WeightSpec } from './parameter-store.js';
 export type { LstmState } from './lstm.js';
@@ -37,3 +32,4 @@ export type { EncodeInstructionsOptions, InstructionInput } from './instruction-
 export { INSTRUCTION_EMBEDDING_SIZE, INSTRUCTION_LSTM_SIZE } from './instruction-encoder.js';
 export { createActionRng, sampleActions } from './action-sampling.js';
 export type { RandomSource } from './action-sampling.js';
+export { NetworkError } from './errors.js';

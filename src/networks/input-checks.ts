@@ -1,10 +1,10 @@
 // Argument checks shared by ImpalaNetwork.step and .unroll (not exported from the package).
 import type * as tf from '@tensorflow/tfjs-core';
+import { formatShape } from '../internal/format.js';
+import { findTensorProblem } from '../internal/tensor-checks.js';
+import { NetworkError } from './errors.js';
 
-/** Formats a shape as `[a, b, c]`. */
-export function shapeString(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+const shapeString = (shape: readonly number[]): string => formatShape(shape, ', ');
 
 /**
  * Throws unless `tensor` is a tfjs tensor of the given shape and one of the given dtypes.
@@ -24,17 +24,17 @@ export function checkTensor(
   dtypes: readonly tf.DataType[],
   meaning: string,
 ): asserts tensor is tf.Tensor {
-  const t = tensor as Partial<tf.Tensor> | null | undefined;
-  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
-    throw new TypeError(`${caller}: ${argument} must be a tf.Tensor of shape ${meaning} = ${shapeString(shape)}, got ${String(tensor)}`);
-  }
-  if (t.isDisposed === true) throw new Error(`${caller}: ${argument} is a disposed tensor`);
-  const actual = t.shape;
-  if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-    throw new Error(`${caller}: ${argument} must have shape ${meaning} = ${shapeString(shape)}, got ${shapeString(actual)}`);
-  }
-  if (!dtypes.includes(t.dtype)) {
-    throw new TypeError(`${caller}: ${argument} must have dtype ${dtypes.join(' or ')}, got ${t.dtype}`);
+  const problem = findTensorProblem(tensor, dtypes, shape);
+  if (problem === null) return;
+  switch (problem.kind) {
+    case 'not-a-tensor':
+      throw new NetworkError(`${caller}: ${argument} must be a tf.Tensor of shape ${meaning} = ${shapeString(shape)}, got ${problem.got}`);
+    case 'disposed':
+      throw new NetworkError(`${caller}: ${argument} is a disposed tensor`);
+    case 'shape':
+      throw new NetworkError(`${caller}: ${argument} must have shape ${meaning} = ${shapeString(shape)}, got ${shapeString(problem.shape)}`);
+    case 'dtype':
+      throw new NetworkError(`${caller}: ${argument} must have dtype ${dtypes.join(' or ')}, got ${problem.dtype}`);
   }
 }
 
@@ -63,7 +63,7 @@ export function checkIndexRange(caller: string, argument: string, tensor: tf.Ten
       }
       const head = limits.length > 1 ? ` (head ${k % limits.length})` : '';
       const problem = Number.isInteger(v) ? `is outside [0, ${limit})${head}, the ${what}` : 'is not a whole number';
-      throw new RangeError(`${caller}: ${argument}${shapeString(index)} = ${v} ${problem}`);
+      throw new NetworkError(`${caller}: ${argument}${shapeString(index)} = ${v} ${problem}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fnv1a32 } from './fnv1a.js';
+import { NetworkError } from './errors.js';
 
 /** Number of hash buckets of the instruction vocabulary (as the original agent). */
 export const INSTRUCTION_HASH_BUCKETS = 1000;
@@ -32,7 +33,7 @@ export interface InstructionInput {
  */
 export function instructionWordBuckets(text: string, numBuckets: number = INSTRUCTION_HASH_BUCKETS): number[] {
   if (!Number.isInteger(numBuckets) || numBuckets <= 0) {
-    throw new RangeError(`instructionWordBuckets: numBuckets must be a positive integer, got ${numBuckets}`);
+    throw new NetworkError(`instructionWordBuckets: numBuckets must be a positive integer, got ${numBuckets}`);
   }
   return text
     .toLowerCase()
@@ -69,12 +70,12 @@ export function encodeInstructions(texts: readonly string[], options: EncodeInst
   const leadingShape = options.leadingShape ?? [texts.length];
   const rows = leadingShape.reduce((a, b) => a * b, 1);
   if (rows !== texts.length) {
-    throw new Error(`encodeInstructions: leadingShape [${leadingShape.join(', ')}] holds ${rows} rows but ${texts.length} texts were given`);
+    throw new NetworkError(`encodeInstructions: leadingShape [${leadingShape.join(', ')}] holds ${rows} rows but ${texts.length} texts were given`);
   }
   const words = texts.map((t) => instructionWordBuckets(t));
   const maxLength = options.maxLength ?? Math.max(1, ...words.map((w) => w.length));
   if (!Number.isInteger(maxLength) || maxLength < 1) {
-    throw new RangeError(`encodeInstructions: maxLength must be an integer >= 1, got ${maxLength}`);
+    throw new NetworkError(`encodeInstructions: maxLength must be an integer >= 1, got ${maxLength}`);
   }
   const tokens = new Int32Array(rows * maxLength);
   const lengths = new Int32Array(rows);

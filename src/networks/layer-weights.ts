@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { WeightFactory } from './torso.js';
 import { fanInTruncatedNormalInitializer, zerosInitializer } from './weight-initializers.js';
+import { NetworkError } from './errors.js';
 
 /** Weights of one convolution. */
 export interface ConvWeights {
@@ -47,7 +48,7 @@ export function sameSize(size: number, stride: number): number {
 export function pixelShape(torso: string, shape: readonly number[]): [number, number, number] {
   const [h, w, c] = shape;
   if (shape.length !== 3 || h === undefined || w === undefined || c === undefined || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`${torso}: observationShape must be [height, width, channels] of positive integers, got [${shape.join(', ')}]`);
+    throw new NetworkError(`${torso}: observationShape must be [height, width, channels] of positive integers, got [${shape.join(', ')}]`);
   }
   return [h, w, c];
 }

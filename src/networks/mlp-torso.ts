@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addDenseWeights } from './layer-weights.js';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
+import { NetworkError } from './errors.js';
 
 /** Options of {@link mlpTorso}. */
 export interface MlpTorsoOptions {
@@ -24,14 +25,14 @@ export interface MlpTorsoOptions {
 export function mlpTorso(options: MlpTorsoOptions = {}): TorsoDefinition {
   const hiddenSizes = options.hiddenSizes ?? [64, 64];
   if (hiddenSizes.length === 0 || hiddenSizes.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new Error(`mlpTorso: hiddenSizes must be a non-empty list of positive integers, got [${hiddenSizes.join(', ')}]`);
+    throw new NetworkError(`mlpTorso: hiddenSizes must be a non-empty list of positive integers, got [${hiddenSizes.join(', ')}]`);
   }
   return {
     kind: 'mlp',
     config: { hiddenSizes: [...hiddenSizes] },
     build: ({ observationShape, weights }: TorsoBuildContext): Torso => {
       if (observationShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-        throw new Error(`mlpTorso: observationShape must hold positive integers, got [${observationShape.join(', ')}]`);
+        throw new NetworkError(`mlpTorso: observationShape must hold positive integers, got [${observationShape.join(', ')}]`);
       }
       const inputSize = observationShape.reduce((a, b) => a * b, 1);
       let size = inputSize;

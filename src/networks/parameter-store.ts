@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fnv1a32 } from './fnv1a.js';
 import type { WeightFactory } from './torso.js';
 import type { WeightInitializer } from './weight-initializers.js';
+import { NetworkError } from './errors.js';
 
 /** Name and shape of one trainable variable, in the network's fixed order. */
 export interface WeightSpec {
@@ -56,17 +57,17 @@ export class ParameterStore {
   /** Creates one variable. */
   add(name: string, shape: readonly number[], initializer: WeightInitializer): tf.Variable {
     if (!NAME_PATTERN.test(name)) {
-      throw new Error(`ImpalaNetwork: weight name '${name}' may only contain letters, digits, '_', '-', '.' and '/'`);
+      throw new NetworkError(`ImpalaNetwork: weight name '${name}' may only contain letters, digits, '_', '-', '.' and '/'`);
     }
-    if (this.#byName.has(name)) throw new Error(`ImpalaNetwork: weight name '${name}' is used twice`);
+    if (this.#byName.has(name)) throw new NetworkError(`ImpalaNetwork: weight name '${name}' is used twice`);
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new Error(`ImpalaNetwork: weight '${name}' needs positive integer dimensions, got [${shape.join(', ')}]`);
+      throw new NetworkError(`ImpalaNetwork: weight '${name}' needs positive integer dimensions, got [${shape.join(', ')}]`);
     }
     const seed = fnv1a32(`${this.#seed}:${name}`);
     const initial = initializer(shape, seed);
     try {
       if (initial.dtype !== 'float32' || !tf.util.arraysEqual(initial.shape, [...shape])) {
-        throw new Error(
+        throw new NetworkError(
           `ImpalaNetwork: initialiser of '${name}' returned ${initial.dtype} [${initial.shape.join(', ')}], ` +
             `expected float32 [${shape.join(', ')}]`,
         );

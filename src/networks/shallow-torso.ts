@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addConvWeights, addDenseWeights, pixelShape } from './layer-weights.js';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
+import { NetworkError } from './errors.js';
 
 /** One convolution of {@link ShallowTorsoOptions.convolutions}. */
 export interface ShallowConvolution {
@@ -56,10 +57,10 @@ export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition
   const hiddenSize = options.hiddenSize ?? 256;
   for (const c of convolutions) {
     if ([c.filters, c.kernelSize, c.stride].some((v) => !Number.isInteger(v) || v <= 0)) {
-      throw new Error(`shallowTorso: convolution sizes must be positive integers, got ${JSON.stringify(c)}`);
+      throw new NetworkError(`shallowTorso: convolution sizes must be positive integers, got ${JSON.stringify(c)}`);
     }
   }
-  if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`shallowTorso: hiddenSize must be a positive integer, got ${hiddenSize}`);
+  if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new NetworkError(`shallowTorso: hiddenSize must be a positive integer, got ${hiddenSize}`);
   return {
     kind: 'shallow',
     config: { convolutions: convolutions.map((c) => ({ ...c })), hiddenSize },
@@ -69,7 +70,7 @@ export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition
         const nextH = Math.floor((h - c.kernelSize) / c.stride) + 1;
         const nextW = Math.floor((w - c.kernelSize) / c.stride) + 1;
         if (nextH < 1 || nextW < 1) {
-          throw new Error(
+          throw new NetworkError(
             `shallowTorso: observationShape [${observationShape.join(', ')}] is too small: conv_${i} ` +
               `(${c.kernelSize}×${c.kernelSize}, stride ${c.stride}, VALID) gets ${h}×${w} input`,
           );

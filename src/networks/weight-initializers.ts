@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { NetworkError } from './errors.js';
 
 /**
  * Creates the initial value of one weight.
@@ -29,7 +30,7 @@ export function zerosInitializer(): WeightInitializer {
  * @returns The initialiser.
  */
 export function truncatedNormalInitializer(stddev: number): WeightInitializer {
-  if (!(stddev > 0)) throw new RangeError(`truncatedNormalInitializer: stddev must be > 0, got ${stddev}`);
+  if (!(stddev > 0)) throw new NetworkError(`truncatedNormalInitializer: stddev must be > 0, got ${stddev}`);
   return (shape, seed) => tf.truncatedNormal([...shape], 0, stddev, 'float32', seed);
 }
 
@@ -42,7 +43,7 @@ export function truncatedNormalInitializer(stddev: number): WeightInitializer {
  * @returns The initialiser.
  */
 export function fanInTruncatedNormalInitializer(fanIn: number): WeightInitializer {
-  if (!(fanIn > 0)) throw new RangeError(`fanInTruncatedNormalInitializer: fanIn must be > 0, got ${fanIn}`);
+  if (!(fanIn > 0)) throw new NetworkError(`fanInTruncatedNormalInitializer: fanIn must be > 0, got ${fanIn}`);
   return truncatedNormalInitializer(1 / Math.sqrt(fanIn));
 }
 
@@ -56,7 +57,7 @@ export function glorotUniformInitializer(): WeightInitializer {
   return (shape, seed) => {
     const [fanIn, fanOut] = shape;
     if (shape.length !== 2 || fanIn === undefined || fanOut === undefined) {
-      throw new RangeError(`glorotUniformInitializer: expects a 2-D shape [fanIn, fanOut], got [${shape.join(', ')}]`);
+      throw new NetworkError(`glorotUniformInitializer: expects a 2-D shape [fanIn, fanOut], got [${shape.join(', ')}]`);
     }
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     return tf.randomUniform([...shape], -limit, limit, 'float32', seed);

@@ -1,5 +1,6 @@
 // Reading and writing network weights in TensorFlow.js's weights-manifest format, with node:fs only.
 import type { WeightSpec } from './parameter-store.js';
+import { NetworkError } from './errors.js';
 
 /** File name of the JSON manifest inside a saved network directory. */
 export const MODEL_JSON = 'model.json';
@@ -82,7 +83,7 @@ export async function readWeightsDirectory(dir: string, caller: string): Promise
   try {
     parsed = JSON.parse(await fs.readFile(modelJsonPath, 'utf8'));
   } catch (error) {
-    throw new Error(`${caller}: cannot read ${modelJsonPath}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new NetworkError(`${caller}: cannot read ${modelJsonPath}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const json = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<Record<keyof ModelJson, unknown>>;
   const groups = parseManifest(json.weightsManifest, caller, modelJsonPath);
@@ -93,10 +94,10 @@ export async function readWeightsDirectory(dir: string, caller: string): Promise
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let offset = 0;
     for (const w of group.weights) {
-      if (w.dtype !== 'float32') throw new Error(`${caller}: weight '${w.name}' in ${modelJsonPath} has dtype ${w.dtype}; only float32 is supported`);
+      if (w.dtype !== 'float32') throw new NetworkError(`${caller}: weight '${w.name}' in ${modelJsonPath} has dtype ${w.dtype}; only float32 is supported`);
       const size = w.shape.reduce((a, b) => a * b, 1);
       if (offset + 4 * size > buffer.byteLength) {
-        throw new Error(
+        throw new NetworkError(
           `${caller}: weight '${w.name}' ends at byte ${offset + 4 * size} but the shards of its group hold ${buffer.byteLength} bytes (${group.paths.join(', ')})`,
         );
       }
@@ -106,7 +107,7 @@ export async function readWeightsDirectory(dir: string, caller: string): Promise
       weights.push({ name: w.name, shape: w.shape, values });
     }
     if (offset !== buffer.byteLength) {
-      throw new Error(`${caller}: the shards ${group.paths.join(', ')} hold ${buffer.byteLength} bytes but the manifest describes ${offset}`);
+      throw new NetworkError(`${caller}: the shards ${group.paths.join(', ')} hold ${buffer.byteLength} bytes but the manifest describes ${offset}`);
     }
   }
   const metadata = typeof json.userDefinedMetadata === 'object' && json.userDefinedMetadata !== null ? (json.userDefinedMetadata as Record<string, unknown>) : {};
@@ -116,7 +117,7 @@ export async function readWeightsDirectory(dir: string, caller: string): Promise
 /** Validates the `weightsManifest` field of a parsed `model.json`. */
 function parseManifest(manifest: unknown, caller: string, file: string): ModelJson['weightsManifest'] {
   const fail = (what: string): never => {
-    throw new Error(`${caller}: ${file} has a malformed weightsManifest: ${what}`);
+    throw new NetworkError(`${caller}: ${file} has a malformed weightsManifest: ${what}`);
   };
   if (!Array.isArray(manifest)) return fail('not an array');
   return (manifest as unknown[]).map((group, g) => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedGradients, Optimizer, OptimizerState } from './optimizer.js';
 import { SlotStore } from './slots.js';
+import { OptimizerError } from './errors.js';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -74,7 +75,7 @@ export class Adam implements Optimizer {
 
   /** {@inheritDoc Optimizer.setState} */
   setState(state: OptimizerState, variables: Readonly<Record<string, tf.Variable>>): void {
-    if (state.name !== this.name) throw new Error(`Adam.setState: the state belongs to a '${state.name}' optimizer`);
+    if (state.name !== this.name) throw new OptimizerError(`Adam.setState: the state belongs to a '${state.name}' optimizer`);
     this.#slots.restore('Adam.setState', state.slots, variables);
     this.#iterations = state.iterations;
   }

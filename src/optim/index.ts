@@ -8,3 +8,4 @@ export { Adam, type AdamOptions } from './adam.js';
 export type { NamedGradients, Optimizer, OptimizerState, SlotValue } from './optimizer.js';
 export { RMSProp, type RMSPropOptions } from './rmsprop.js';
 export { clipByGlobalNorm, linearDecay, type ClippedGradients } from './schedules.js';
+export { OptimizerError } from './errors.js';

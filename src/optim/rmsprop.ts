@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedGradients, Optimizer, OptimizerState } from './optimizer.js';
 import { SlotStore } from './slots.js';
+import { OptimizerError } from './errors.js';
 
 /** Options of {@link RMSProp}. */
 export interface RMSPropOptions {
@@ -47,7 +48,7 @@ export class RMSProp implements Optimizer {
     this.#momentum = options.momentum ?? 0;
     this.#epsilon = options.epsilon ?? 0.1;
     for (const [k, v] of Object.entries({ decay: this.#decay, momentum: this.#momentum, epsilon: this.#epsilon })) {
-      if (!(v >= 0) || (k === 'decay' && v >= 1)) throw new Error(`RMSProp: '${k}' must be ${k === 'decay' ? 'in [0, 1)' : '>= 0'}, got ${v}`);
+      if (!(v >= 0) || (k === 'decay' && v >= 1)) throw new OptimizerError(`RMSProp: '${k}' must be ${k === 'decay' ? 'in [0, 1)' : '>= 0'}, got ${v}`);
     }
     this.#slots = new SlotStore({ ms: options.initialMeanSquare ?? 1, mom: 0 });
   }
@@ -85,7 +86,7 @@ export class RMSProp implements Optimizer {
 
   /** {@inheritDoc Optimizer.setState} */
   setState(state: OptimizerState, variables: Readonly<Record<string, tf.Variable>>): void {
-    if (state.name !== this.name) throw new Error(`RMSProp.setState: the state belongs to a '${state.name}' optimizer`);
+    if (state.name !== this.name) throw new OptimizerError(`RMSProp.setState: the state belongs to a '${state.name}' optimizer`);
     this.#slots.restore('RMSProp.setState', state.slots, variables);
     this.#iterations = state.iterations;
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { formatShape } from '../internal/format.js';
 import type { OptimizerState } from './optimizer.js';
+import { OptimizerError } from './errors.js';
 
 /** Per-variable slot variables (e.g. RMSProp's mean square), created lazily with a constant initial value. */
 export class SlotStore {
@@ -36,9 +37,9 @@ export class SlotStore {
       const cut = key.lastIndexOf('/');
       const variableName = key.slice(0, cut);
       const variable = variables[variableName];
-      if (variable === undefined) throw new Error(`${fn}: optimizer slot '${key}' names no variable of the network`);
+      if (variable === undefined) throw new OptimizerError(`${fn}: optimizer slot '${key}' names no variable of the network`);
       if (variable.shape.join() !== shape.join() || values.length !== variable.size) {
-        throw new Error(`${fn}: optimizer slot '${key}' has shape ${formatShape(shape)}, variable has ${formatShape(variable.shape)}`);
+        throw new OptimizerError(`${fn}: optimizer slot '${key}' has shape ${formatShape(shape)}, variable has ${formatShape(variable.shape)}`);
       }
       const slot = this.get(variable, variableName, key.slice(cut + 1));
       tf.tidy(() => {

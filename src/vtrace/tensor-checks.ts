@@ -1,17 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { formatShape } from '../internal/format.js';
+import { findTensorProblem } from '../internal/tensor-checks.js';
 import { VTraceArgumentError } from './errors.js';
 
 /** Throws unless `x` is a tfjs tensor of one of `dtypes`; returns it typed. */
 export function assertTensor(fn: string, name: string, x: unknown, dtypes: readonly tf.DataType[]): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) {
-    throw new VTraceArgumentError(fn, name, `must be a tf.Tensor, got ${x === null ? 'null' : typeof x}`);
+  const problem = findTensorProblem(x, dtypes);
+  if (problem === null) return x as tf.Tensor;
+  switch (problem.kind) {
+    case 'not-a-tensor':
+      throw new VTraceArgumentError(fn, name, `must be a tf.Tensor, got ${x === null ? 'null' : typeof x}`);
+    case 'disposed':
+      throw new VTraceArgumentError(fn, name, 'is a disposed tensor');
+    default:
+      throw new VTraceArgumentError(fn, name, `must have dtype ${dtypes.join(' or ')}, got ${(x as tf.Tensor).dtype}`);
   }
-  if (x.isDisposed) throw new VTraceArgumentError(fn, name, 'is a disposed tensor');
-  if (!dtypes.includes(x.dtype)) {
-    throw new VTraceArgumentError(fn, name, `must have dtype ${dtypes.join(' or ')}, got ${x.dtype}`);
-  }
-  return x as tf.Tensor;
 }
 
 /** Throws unless `x.shape` equals `shape`, naming both arguments and shapes. */

@@ -1,6 +1,6 @@
 /**
  * The learner against a float64 reference written here from the IMPALA loss definition
- * (shared/reference/impala-reference.md §2.4) on a linear model, with a termination and a truncation in
+ * (docs/reference-facts.md §1) on a linear model, with a termination and a truncation in
  * the batch: values after one update, the reported loss parts, counters and the LR schedule.
  */
 import { describe, test } from 'node:test';

@@ -1,7 +1,7 @@
 /**
  * BatchingQueue: exactly batchSize items per get(), FIFO, backpressure on put(), close/abort, async
  * iteration, and a seeded randomized producer/consumer run. Expected behaviour: torchbeast's
- * BatchingQueue as summarised in shared/reference/impala-reference.md §3 (enqueue blocks when full,
+ * BatchingQueue as summarised in docs/reference-facts.md §2 (enqueue blocks when full,
  * closing fails waiting calls) and the issue's API.
  */
 import { describe, test } from 'node:test';

@@ -1,7 +1,7 @@
 /**
  * DynamicBatcher: batch function errors (closeOnError), close(), AbortSignal, discarded outputs, and
  * timers (none left after close, none while idle, the process exits). Expected behaviour from
- * shared/reference/impala-reference.md §3 items 7 (CancelAndClose) and the issue's semantics list.
+ * docs/reference-facts.md §2 item 6 (cancel and close) and the issue's semantics list.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Randomized stress tests of DynamicBatcher (fixed seeds, so failures reproduce): thousands of
  * concurrent calls with random delays, random batch-function latencies and random failures. Checked
- * invariants (from the semantics in shared/reference/impala-reference.md §3): every caller settles, with
+ * invariants (from the semantics in docs/reference-facts.md §2): every caller settles, with
  * exactly its own answer or exactly its batch's error (or BatcherClosedError once closed); every request
  * is in at most one batch; batches respect the size and concurrency limits; concatenated in dispatch
  * order, batches are the requests in call order (FIFO).

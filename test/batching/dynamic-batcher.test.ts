@@ -1,7 +1,7 @@
 /**
  * DynamicBatcher: FIFO batches, minimum/maximum sizes, the timeout rule, batches in flight, backpressure,
- * getters and option checks. Expected batches follow from the rules in shared/reference/impala-reference.md
- * §3 (a batch is the oldest min(queued, max) requests; >= min goes at once; after the timeout, >= 1 goes).
+ * getters and option checks. Expected batches follow from the rules in docs/reference-facts.md
+ * §2 (a batch is the oldest min(queued, max) requests; >= min goes at once; after the timeout, >= 1 goes).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * The test expectations of scalable_agent's `dynamic_batching_test.py`, ported (see
- * shared/reference/impala-reference.md §3). Expected values come from those tests: f(a, b) = a + b and
+ * docs/reference-facts.md §2). Expected values come from those tests: f(a, b) = a + b and
  * the observed batch size; timing bounds are widened for a loaded 2-core machine.
  * Not ported: `test_invalid_computation_id` and `test_op_shape` (computation ids are internal here) and
  * `test_static_shape` (no static graph shapes in tfjs).

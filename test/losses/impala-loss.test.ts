@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baselineLoss, policyEntropy, policyGradientLoss } from '../../src/losses/impala-loss.js';
 import { clipReward, clipRewards } from '../../src/losses/reward-clipping.js';
+import { LossArgumentError } from '../../src/losses/errors.js';
 import { assertClose } from '../helpers/close.js';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 
@@ -56,5 +57,32 @@ describe('reward clipping', () => {
     assert.ok(Math.abs(clipReward(-10, 'soft_asymmetric') - 1.5 * Math.tanh(-2)) < 1e-12);
     assert.equal(clipReward(-10, 'none'), -10);
     assert.deepEqual(Array.from(clipRewards([2, -2], 'abs_one')), [1, -1]);
+  });
+});
+
+describe('loss argument checks and stopped gradients', () => {
+  test('a [T,B]×[B] pair is rejected instead of broadcast, naming the function and the argument', () => {
+    const logProbs = tf.zeros([3, 2]);
+    const b = tf.zeros([2]);
+    assert.throws(() => policyGradientLoss(logProbs, b), (e: unknown) => e instanceof LossArgumentError && e.message.includes('policyGradientLoss: \'pgAdvantages\' has shape [2] but must have shape [3,2]'));
+    assert.throws(() => baselineLoss(logProbs, b), /baselineLoss: 'values' has shape \[2\] but must have shape \[3,2\] \(from 'vs'\)/);
+    assert.throws(() => baselineLoss(tf.zeros([3, 2], 'int32'), logProbs), /baselineLoss: 'vs' must have dtype float32, got int32/);
+    assert.throws(() => policyEntropy([]), /policyEntropy: 'policyLogits' must hold at least one head/);
+    tf.dispose([logProbs, b]);
+  });
+
+  test('no gradient flows into the targets (pgAdvantages, vs), whoever computed them', () => {
+    // Expected values by hand: d/dA of −Σ logπ·A would be −logπ; with the stop it is 0. d/dvs of 0.5Σ(vs−V)² would be vs−V.
+    const logProbs = tf.tensor2d([[-0.5, -1]]);
+    const adv = tf.tensor2d([[2, 3]]);
+    const gAdv = tf.grad((a: tf.Tensor) => policyGradientLoss(logProbs, a))(adv);
+    assert.deepEqual(Array.from(gAdv.dataSync()), [0, 0]);
+    const gLogProbs = tf.grad((l: tf.Tensor) => policyGradientLoss(l, adv))(logProbs);
+    assert.deepEqual(Array.from(gLogProbs.dataSync()), [-2, -3]);
+    const vs = tf.tensor2d([[1, 2]]);
+    const values = tf.tensor2d([[0.5, 0.5]]);
+    assert.deepEqual(Array.from(tf.grad((v: tf.Tensor) => baselineLoss(v, values))(vs).dataSync()), [0, 0]);
+    assert.deepEqual(Array.from(tf.grad((v: tf.Tensor) => baselineLoss(vs, v))(values).dataSync()), [-0.5, -1.5]);
+    tf.dispose([logProbs, adv, gAdv, gLogProbs, vs, values]);
   });
 });

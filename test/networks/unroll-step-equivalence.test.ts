@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupTestBackend, tf } from '../helpers/tf.js';
-import { ImpalaNetwork, type CoreState, type ImpalaNetworkOptions } from '../../src/index.js';
+import { ImpalaNetwork, type ModelState, type ImpalaNetworkOptions } from '../../src/index.js';
 import { disposeInputs, makeUnrollInputs, maxAbsDiff, seededInts, stepSlice } from './network-inputs.js';
 
 await setupTestBackend();
@@ -25,12 +25,12 @@ const CASES: Record<string, ImpalaNetworkOptions> = {
   'mlp multi-discrete + LSTM': { torso: 'mlp', observationShape: [3, 2], numActions: [3, 2], lstmSize: 8, seed: 4 },
 };
 
-function disposeState(state: CoreState): void {
+function disposeState(state: ModelState): void {
   if (state !== null) tf.dispose([state.c, state.h]);
 }
 
 /** A non-zero starting state, so that resets visibly change something. */
-function randomState(net: ImpalaNetwork, seed: number, batch = B): CoreState {
+function randomState(net: ImpalaNetwork, seed: number, batch = B): ModelState {
   if (!net.isRecurrent) return null;
   const shape: [number, number] = [batch, net.lstmSize];
   return { c: tf.randomNormal(shape, 0, 1, 'float32', seed), h: tf.randomNormal(shape, 0, 0.5, 'float32', seed + 1) };

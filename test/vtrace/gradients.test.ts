@@ -1,5 +1,5 @@
 /**
- * Gradient semantics, as measured in the reference implementations (shared/reference/vtrace-semantics.md):
+ * Gradient semantics, as measured in the reference implementations (docs/reference-facts.md §3 item 5):
  * `vs` and `pgAdvantages` are constants to autodiff; `targetActionLogProbs` (and `logRhos`) stay
  * differentiable with respect to the target logits. Expected gradients are derived by hand below.
  */

@@ -1,6 +1,5 @@
 /**
- * Pins down the semantics the reference implementations agree on (shared/reference/vtrace-semantics.md,
- * "points a test should pin down"). Expected values are derived by hand in each test.
+ * Pins down the semantics the reference implementations agree on (docs/reference-facts.md §3). Expected values are derived by hand in each test.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

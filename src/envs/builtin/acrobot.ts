@@ -6,6 +6,7 @@ import { Box, Discrete } from '../contract/spaces.js';
 import type { EnvSpec } from '../contract/types.js';
 import { ClassicControlEnv, resetBounds } from './classic-control-env.js';
 import type { ClassicControlOptions } from './classic-control-env.js';
+import { EnvError } from '../errors.js';
 
 const DT = 0.2;
 const LINK_LENGTH_1 = 1.0;
@@ -88,12 +89,12 @@ export class AcrobotEnv extends ClassicControlEnv {
     super('AcrobotEnv', 4, maxEpisodeSteps);
     const dynamics: string = options.dynamics ?? 'book';
     if (dynamics !== 'book' && dynamics !== 'nips') {
-      throw new RangeError(`AcrobotEnv: dynamics must be 'book' or 'nips', got ${dynamics}`);
+      throw new EnvError(`AcrobotEnv: dynamics must be 'book' or 'nips', got ${dynamics}`);
     }
     this.dynamics = dynamics;
     this.torqueNoiseMax = options.torqueNoiseMax ?? 0;
     if (!(this.torqueNoiseMax >= 0)) {
-      throw new RangeError(`AcrobotEnv: torqueNoiseMax must be >= 0, got ${this.torqueNoiseMax}`);
+      throw new EnvError(`AcrobotEnv: torqueNoiseMax must be >= 0, got ${this.torqueNoiseMax}`);
     }
     this.spec = {
       id: 'Acrobot-v1',
@@ -153,7 +154,7 @@ export class AcrobotEnv extends ClassicControlEnv {
     let torque: number = AVAIL_TORQUE[action as 0 | 1 | 2];
     if (this.torqueNoiseMax > 0) {
       if (this.rng === undefined) {
-        throw new Error('AcrobotEnv.step: torque noise needs the generator that reset() creates; call reset() first');
+        throw new EnvError('AcrobotEnv.step: torque noise needs the generator that reset() creates; call reset() first');
       }
       torque += this.rng.uniform(-this.torqueNoiseMax, this.torqueNoiseMax);
     }

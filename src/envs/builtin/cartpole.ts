@@ -7,6 +7,7 @@ import { Box, Discrete } from '../contract/spaces.js';
 import type { EnvSpec } from '../contract/types.js';
 import { ClassicControlEnv, resetBounds } from './classic-control-env.js';
 import type { ClassicControlOptions } from './classic-control-env.js';
+import { EnvError } from '../errors.js';
 
 const GRAVITY = 9.8;
 const MASS_CART = 1.0;
@@ -82,7 +83,7 @@ export class CartPoleEnv extends ClassicControlEnv {
     this.suttonBarto = options.suttonBartoReward ?? false;
     const integrator: string = options.integrator ?? 'euler';
     if (integrator !== 'euler' && integrator !== 'semi-implicit-euler') {
-      throw new RangeError(`CartPoleEnv: unknown integrator ${integrator}`);
+      throw new EnvError(`CartPoleEnv: unknown integrator ${integrator}`);
     }
     this.semiImplicit = integrator === 'semi-implicit-euler';
     const high = this.maskVelocity

@@ -5,6 +5,7 @@
 import { Rng, assertSeed } from '../contract/rng.js';
 import type { Box, Discrete } from '../contract/spaces.js';
 import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
+import { EnvError } from '../errors.js';
 
 /** Options shared by the classic-control envs. */
 export interface ClassicControlOptions {
@@ -35,12 +36,12 @@ export function resetBounds(
   const read = (key: 'low' | 'high', fallback: number): number => {
     if (options === undefined || !(key in options)) return fallback;
     const v = Number(options[key]);
-    if (Number.isNaN(v)) throw new TypeError(`${where}: options.${key} must be a number, got ${String(options[key])}`);
+    if (Number.isNaN(v)) throw new EnvError(`${where}: options.${key} must be a number, got ${String(options[key])}`);
     return v;
   };
   const lo = read('low', low);
   const hi = read('high', high);
-  if (lo > hi) throw new RangeError(`${where}: options.low ${lo} must not exceed options.high ${hi}`);
+  if (lo > hi) throw new EnvError(`${where}: options.low ${lo} must not exceed options.high ${hi}`);
   return [lo, hi];
 }
 
@@ -75,7 +76,7 @@ export abstract class ClassicControlEnv implements Env<Float32Array, number> {
    */
   protected constructor(name: string, stateSize: number, maxEpisodeSteps: number) {
     if (!(maxEpisodeSteps >= 1) || (Number.isFinite(maxEpisodeSteps) && !Number.isInteger(maxEpisodeSteps))) {
-      throw new RangeError(`${name}: maxEpisodeSteps must be a positive integer or Infinity, got ${maxEpisodeSteps}`);
+      throw new EnvError(`${name}: maxEpisodeSteps must be a positive integer or Infinity, got ${maxEpisodeSteps}`);
     }
     this.name = name;
     this.s = new Float64Array(stateSize);
@@ -93,7 +94,7 @@ export abstract class ClassicControlEnv implements Env<Float32Array, number> {
   /** Copies `value` (as many numbers as the state has) into the state and makes the env steppable. */
   set state(value: ArrayLike<number>) {
     if (value.length !== this.s.length) {
-      throw new RangeError(`${this.name}.state: expected ${this.s.length} values, got ${value.length}`);
+      throw new EnvError(`${this.name}.state: expected ${this.s.length} values, got ${value.length}`);
     }
     this.s.set(value);
     this.ready = true;
@@ -135,9 +136,9 @@ export abstract class ClassicControlEnv implements Env<Float32Array, number> {
    * @returns the float32 observation, the reward, `terminated`, `truncated` (time limit) and an empty info.
    */
   step(action: number): StepResult<Float32Array> {
-    if (!this.ready) throw new Error(`${this.name}.step: call reset() (or set state) before step()`);
+    if (!this.ready) throw new EnvError(`${this.name}.step: call reset() (or set state) before step()`);
     if (!this.actionSpace.contains(action)) {
-      throw new RangeError(`${this.name}.step: invalid action ${String(action)} for ${this.actionSpace.toString()}`);
+      throw new EnvError(`${this.name}.step: invalid action ${String(action)} for ${this.actionSpace.toString()}`);
     }
     const reward = this.transition(action);
     this.elapsed++;

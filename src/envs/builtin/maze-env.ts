@@ -8,6 +8,7 @@ import { Box, Discrete } from '../contract/spaces.js';
 import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { generateMaze } from './maze-layout.js';
 import type { MazeLayout } from './maze-layout.js';
+import { EnvError } from '../errors.js';
 
 /** Options of {@link MazeEnv}. */
 export interface MazeOptions {
@@ -173,7 +174,7 @@ function shade(rgb: Rgb, f: number): Rgb {
 }
 
 function positiveInt(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`MazeEnv: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new EnvError(`MazeEnv: ${name} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -246,23 +247,23 @@ export class MazeEnv implements Env<Uint8Array, number> {
   constructor(options: MazeOptions = {}) {
     this.rows = positiveInt(options.rows ?? 4, 'rows');
     this.cols = positiveInt(options.cols ?? 5, 'cols');
-    if (this.rows * this.cols < 2) throw new RangeError('MazeEnv: the maze needs at least 2 cells');
+    if (this.rows * this.cols < 2) throw new EnvError('MazeEnv: the maze needs at least 2 cells');
     this.height = positiveInt(options.height ?? 72, 'height');
     this.width = positiveInt(options.width ?? 96, 'width');
     const view: string = options.view ?? 'global';
     if (view !== 'global' && view !== 'local') {
-      throw new RangeError(`MazeEnv: view must be 'global' or 'local', got ${view}`);
+      throw new EnvError(`MazeEnv: view must be 'global' or 'local', got ${view}`);
     }
     this.view = view;
     this.cues = options.cues ?? true;
     this.loopFraction = options.loopFraction ?? 0.15;
     if (!(this.loopFraction >= 0 && this.loopFraction <= 1)) {
-      throw new RangeError(`MazeEnv: loopFraction must be in [0, 1], got ${this.loopFraction}`);
+      throw new EnvError(`MazeEnv: loopFraction must be in [0, 1], got ${this.loopFraction}`);
     }
     this.goalReward = options.goalReward ?? 10;
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? 200;
     if (!(this.maxEpisodeSteps >= 1)) {
-      throw new RangeError(`MazeEnv: maxEpisodeSteps must be >= 1, got ${this.maxEpisodeSteps}`);
+      throw new EnvError(`MazeEnv: maxEpisodeSteps must be >= 1, got ${this.maxEpisodeSteps}`);
     }
     if (options.mazeSeed !== undefined) assertSeed(options.mazeSeed, 'MazeEnv');
     this.mazeSeed = options.mazeSeed;
@@ -271,7 +272,7 @@ export class MazeEnv implements Env<Uint8Array, number> {
     if (this.view === 'global') {
       this.tileSize = Math.floor(Math.min(this.height / tileRows, this.width / tileCols));
       if (this.tileSize < 1) {
-        throw new RangeError(
+        throw new EnvError(
           `MazeEnv: a ${tileRows}×${tileCols}-tile maze does not fit in ${this.height}×${this.width} pixels`,
         );
       }
@@ -373,9 +374,9 @@ export class MazeEnv implements Env<Uint8Array, number> {
    */
   step(action: number): StepResult<Uint8Array> {
     const maze = this.maze;
-    if (maze === undefined || this.rng === undefined) throw new Error('MazeEnv.step: call reset() before step()');
+    if (maze === undefined || this.rng === undefined) throw new EnvError('MazeEnv.step: call reset() before step()');
     if (!this.actionSpace.contains(action)) {
-      throw new RangeError(`MazeEnv.step: invalid action ${String(action)} for ${this.actionSpace.toString()}`);
+      throw new EnvError(`MazeEnv.step: invalid action ${String(action)} for ${this.actionSpace.toString()}`);
     }
     const move = MOVES[action]!;
     const next = this.agent + move[0] * maze.tileCols + move[1];
@@ -409,7 +410,7 @@ export class MazeEnv implements Env<Uint8Array, number> {
    */
   render(): Uint8Array {
     const maze = this.maze;
-    if (maze === undefined) throw new Error('MazeEnv.render: call reset() first');
+    if (maze === undefined) throw new EnvError('MazeEnv.render: call reset() first');
     const t = this.tileSize;
     const H = this.height;
     const W = this.width;

@@ -4,6 +4,7 @@
  *
  * Each `Rng` owns its 128-bit state; there is no shared or module-level generator.
  */
+import { EnvError } from '../errors.js';
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
@@ -30,7 +31,7 @@ function splitMix64(state: bigint): { state: bigint; output: bigint } {
  */
 export function assertSeed(seed: unknown, where: string): asserts seed is number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new TypeError(`${where}: seed must be a non-negative safe integer, got ${String(seed)}`);
+    throw new EnvError(`${where}: seed must be a non-negative safe integer, got ${String(seed)}`);
   }
 }
 
@@ -85,14 +86,14 @@ export class Rng {
    * @returns a generator that continues from `state`.
    */
   static fromState(state: ArrayLike<number>): Rng {
-    if (state.length !== 4) throw new RangeError(`Rng.fromState: state must have 4 words, got ${state.length}`);
+    if (state.length !== 4) throw new EnvError(`Rng.fromState: state must have 4 words, got ${state.length}`);
     const rng = new Rng(0);
     rng.setState(state[0]!, state[1]!, state[2]!, state[3]!);
     return rng;
   }
 
   private setState(a: number, b: number, c: number, d: number): void {
-    if ((a | b | c | d) === 0) throw new RangeError('Rng: the all-zero state is not allowed');
+    if ((a | b | c | d) === 0) throw new EnvError('Rng: the all-zero state is not allowed');
     this.s0 = a >>> 0;
     this.s1 = b >>> 0;
     this.s2 = c >>> 0;
@@ -157,7 +158,7 @@ export class Rng {
    * @returns `low + (high - low) * random()`.
    */
   uniform(low: number, high: number): number {
-    if (!(high >= low)) throw new RangeError(`Rng.uniform: high ${high} < low ${low}`);
+    if (!(high >= low)) throw new EnvError(`Rng.uniform: high ${high} < low ${low}`);
     return low + (high - low) * this.random();
   }
 
@@ -169,7 +170,7 @@ export class Rng {
    */
   integer(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
-      throw new RangeError(`Rng.integer: n must be an integer in [1, 2^32], got ${n}`);
+      throw new EnvError(`Rng.integer: n must be an integer in [1, 2^32], got ${n}`);
     }
     // Accept only outputs below the largest multiple of n that fits in 32 bits.
     const limit = TWO_POW_32 - (TWO_POW_32 % n);

@@ -7,6 +7,7 @@
  * `space.kind`, which (unlike `instanceof`) also works across two copies of this package.
  */
 import type { Rng } from './rng.js';
+import { EnvError } from '../errors.js';
 
 /** The kinds of space. */
 export type SpaceKind = 'discrete' | 'multi-discrete' | 'box';
@@ -142,8 +143,8 @@ export class Discrete implements Space<number> {
    * @defaultValue `start`: 0
    */
   constructor(n: number, start = 0) {
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`Discrete: n must be a positive integer, got ${n}`);
-    if (!Number.isSafeInteger(start)) throw new RangeError(`Discrete: start must be an integer, got ${start}`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new EnvError(`Discrete: n must be a positive integer, got ${n}`);
+    if (!Number.isSafeInteger(start)) throw new EnvError(`Discrete: start must be an integer, got ${start}`);
     this.n = n;
     this.start = start;
   }
@@ -192,11 +193,11 @@ export class MultiDiscrete implements Space<Int32Array> {
    * @param nvec - the number of choices of each component; positive integers, at least one component.
    */
   constructor(nvec: ArrayLike<number>) {
-    if (nvec.length === 0) throw new RangeError('MultiDiscrete: nvec must have at least one component');
+    if (nvec.length === 0) throw new EnvError('MultiDiscrete: nvec must have at least one component');
     for (let i = 0; i < nvec.length; i++) {
       const k = nvec[i]!;
       if (!Number.isInteger(k) || k < 1 || k > 2147483647) {
-        throw new RangeError(`MultiDiscrete: nvec[${i}] must be a positive integer, got ${k}`);
+        throw new EnvError(`MultiDiscrete: nvec[${i}] must be a positive integer, got ${k}`);
       }
     }
     this.nvec = Int32Array.from(nvec);
@@ -299,11 +300,11 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
         ? Box.positional(first as number | ArrayLike<number>, high, shapeArg, dtypeArg)
         : (first as BoxOptions<D>);
     const dtype = options.dtype ?? ('float32' as D);
-    if (!(dtype in ARRAY_CLASSES)) throw new TypeError(`Box: unknown dtype ${dtype}`);
+    if (!(dtype in ARRAY_CLASSES)) throw new EnvError(`Box: unknown dtype ${dtype}`);
     const shape = [...options.shape];
     for (const d of shape) {
       if (!Number.isSafeInteger(d) || d < 1) {
-        throw new RangeError(`Box: shape must hold positive integers, got [${shape.join(', ')}]`);
+        throw new EnvError(`Box: shape must hold positive integers, got [${shape.join(', ')}]`);
       }
     }
     this.shape = shape;
@@ -312,9 +313,9 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
     this.low = this.bound(options.low, 'low');
     this.high = this.bound(options.high, 'high');
     for (let i = 0; i < this.size; i++) {
-      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i])) throw new RangeError(`Box: bound ${i} is NaN`);
+      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i])) throw new EnvError(`Box: bound ${i} is NaN`);
       if (this.low[i]! > this.high[i]!) {
-        throw new RangeError(`Box: low[${i}] = ${this.low[i]} > high[${i}] = ${this.high[i]}`);
+        throw new EnvError(`Box: low[${i}] = ${this.low[i]} > high[${i}] = ${this.high[i]}`);
       }
     }
   }
@@ -325,10 +326,10 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
     shape: readonly number[] | undefined,
     dtype: D | undefined,
   ): BoxOptions<D> {
-    if (high === undefined) throw new TypeError('Box: high is missing');
+    if (high === undefined) throw new EnvError('Box: high is missing');
     const inferred =
       shape ?? (typeof low !== 'number' ? [low.length] : typeof high !== 'number' ? [high.length] : undefined);
-    if (inferred === undefined) throw new TypeError('Box: shape is needed when low and high are both numbers');
+    if (inferred === undefined) throw new EnvError('Box: shape is needed when low and high are both numbers');
     return { low, high, shape: inferred, ...(dtype !== undefined ? { dtype } : {}) };
   }
 
@@ -338,7 +339,7 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
       out.fill(value);
     } else {
       if (value.length !== this.size) {
-        throw new RangeError(`Box: ${name} has ${value.length} values, shape [${this.shape.join(', ')}] needs ${this.size}`);
+        throw new EnvError(`Box: ${name} has ${value.length} values, shape [${this.shape.join(', ')}] needs ${this.size}`);
       }
       out.set(value);
     }
@@ -456,7 +457,7 @@ export function makeBoxArray<D extends BoxDtype>(dtype: D, length: number): BoxV
 export function asBuiltinSpace(space: Space<unknown>, where: string): AnySpace {
   const kind = (space as { kind?: unknown }).kind;
   if (kind !== 'discrete' && kind !== 'multi-discrete' && kind !== 'box') {
-    throw new TypeError(`${where}: unknown space kind ${JSON.stringify(kind)}`);
+    throw new EnvError(`${where}: unknown space kind ${JSON.stringify(kind)}`);
   }
   return space as AnySpace;
 }

@@ -2,10 +2,10 @@
  * The environment contract: Gymnasium's `Env` API (`reset`/`step` with separate `terminated` and `truncated`),
  * in TypeScript, with results that may be promises so an env can live in another thread or process.
  */
+import type { MaybePromise } from '../../internal/maybe.js';
 import type { Space } from './spaces.js';
 
-/** A value or a promise of it. Every `Env` method may answer either way; `await` works on both. */
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise } from '../../internal/maybe.js';
 
 /**
  * Extra, env-specific information returned by `reset` and `step`. Always a plain object (never `undefined`),

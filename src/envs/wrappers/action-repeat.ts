@@ -4,6 +4,7 @@
 import { isPromiseLike } from '../../internal/maybe.js';
 import type { Env, MaybePromise, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /**
  * Applies each action `repeat` times and sums the rewards. Stops early when the episode ends; the returned
@@ -23,7 +24,7 @@ export class ActionRepeat<Obs, Act> extends Wrapper<Obs, Act> {
   constructor(env: Env<Obs, Act>, repeat: number) {
     super(env);
     if (!Number.isSafeInteger(repeat) || repeat < 1) {
-      throw new RangeError(`ActionRepeat: repeat must be a positive integer, got ${repeat}`);
+      throw new EnvError(`ActionRepeat: repeat must be a positive integer, got ${repeat}`);
     }
     this.repeat = repeat;
   }

@@ -4,6 +4,7 @@
 import { mapMaybe } from '../../internal/maybe.js';
 import type { Env, MaybePromise, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /** Options of {@link ClipReward}. */
 export interface ClipRewardOptions {
@@ -42,7 +43,7 @@ export class ClipReward<Obs, Act> extends Wrapper<Obs, Act> {
     super(env);
     this.min = options.min ?? -1;
     this.max = options.max ?? 1;
-    if (!(this.min <= this.max)) throw new RangeError(`ClipReward: min ${this.min} > max ${this.max}`);
+    if (!(this.min <= this.max)) throw new EnvError(`ClipReward: min ${this.min} > max ${this.max}`);
   }
 
   /** {@inheritDoc Env.step} */

@@ -6,6 +6,7 @@ import { Box, makeBoxArray } from '../contract/spaces.js';
 import type { BoxDtype, BoxValue } from '../contract/spaces.js';
 import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /** Options of {@link FrameStack}. */
 export interface FrameStackOptions {
@@ -44,9 +45,9 @@ export class FrameStack<D extends BoxDtype, Act> extends Wrapper<BoxValue<D>, Ac
    */
   constructor(env: Env<BoxValue<D>, Act>, numStack: number, options: FrameStackOptions = {}) {
     const inner = env.observationSpace;
-    if (inner.kind !== 'box') throw new TypeError(`FrameStack: observation space must be a Box, got ${inner.toString()}`);
+    if (inner.kind !== 'box') throw new EnvError(`FrameStack: observation space must be a Box, got ${inner.toString()}`);
     if (!Number.isSafeInteger(numStack) || numStack < 1) {
-      throw new RangeError(`FrameStack: numStack must be a positive integer, got ${numStack}`);
+      throw new EnvError(`FrameStack: numStack must be a positive integer, got ${numStack}`);
     }
     const box = inner as unknown as Box<D>;
     const axis = options.axis ?? 'first';
@@ -78,7 +79,7 @@ export class FrameStack<D extends BoxDtype, Act> extends Wrapper<BoxValue<D>, Ac
   /** {@inheritDoc Env.step} */
   override step(action: Act): MaybePromise<StepResult<BoxValue<D>>> {
     return mapMaybe(this.env.step(action), (r) => {
-      if (this.frames.length === 0) throw new Error('FrameStack.step: call reset() before step()');
+      if (this.frames.length === 0) throw new EnvError('FrameStack.step: call reset() before step()');
       this.frames.shift();
       this.frames.push(r.observation);
       return { ...r, observation: this.output() };

@@ -6,6 +6,7 @@ import { Box } from '../contract/spaces.js';
 import type { BoxArray, BoxDtype } from '../contract/spaces.js';
 import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /** Running statistics of the observations, per element. */
 export interface RunningMeanStd {
@@ -63,11 +64,11 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, BoxArr
   constructor(env: Env<BoxArray, Act>, options: NormalizeObservationOptions = {}) {
     const inner = env.observationSpace;
     if (inner.kind !== 'box') {
-      throw new TypeError(`NormalizeObservation: observation space must be a Box, got ${inner.toString()}`);
+      throw new EnvError(`NormalizeObservation: observation space must be a Box, got ${inner.toString()}`);
     }
     const box = inner as unknown as Box<BoxDtype>;
     const clip = options.clip ?? Infinity;
-    if (!(clip > 0)) throw new RangeError(`NormalizeObservation: clip must be positive, got ${clip}`);
+    if (!(clip > 0)) throw new EnvError(`NormalizeObservation: clip must be positive, got ${clip}`);
     super(env, { observationSpace: new Box({ low: -clip, high: clip, shape: box.shape, dtype: 'float32' }) });
     this.epsilon = options.epsilon ?? 1e-8;
     this.clip = clip;
@@ -92,11 +93,11 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, BoxArr
    */
   setStatistics(stats: RunningMeanStd): void {
     if (stats.mean.length !== this.mean.length || stats.variance.length !== this.mean.length) {
-      throw new RangeError(
+      throw new EnvError(
         `NormalizeObservation.setStatistics: expected ${this.mean.length} elements, got mean ${stats.mean.length}, variance ${stats.variance.length}`,
       );
     }
-    if (!(stats.count > 0)) throw new RangeError(`NormalizeObservation.setStatistics: count must be positive, got ${stats.count}`);
+    if (!(stats.count > 0)) throw new EnvError(`NormalizeObservation.setStatistics: count must be positive, got ${stats.count}`);
     this.mean = Float64Array.from(stats.mean);
     this.variance = Float64Array.from(stats.variance);
     this.count = stats.count;
@@ -105,7 +106,7 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, BoxArr
   private normalize(obs: BoxArray): Float32Array {
     const n = this.mean.length;
     if (obs.length !== n) {
-      throw new RangeError(`NormalizeObservation: observation has ${obs.length} elements, expected ${n}`);
+      throw new EnvError(`NormalizeObservation: observation has ${obs.length} elements, expected ${n}`);
     }
     if (this.update) {
       // Chan et al.'s parallel update with a batch of one observation (batch mean = obs, batch variance = 0).

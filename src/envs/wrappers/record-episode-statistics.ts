@@ -4,6 +4,7 @@
 import { mapMaybe } from '../../internal/maybe.js';
 import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /** The statistics of one finished episode, found in `info.episode` of its last step. */
 export interface EpisodeStatistics {
@@ -49,7 +50,7 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
     super(env);
     this.bufferLength = options.bufferLength ?? 100;
     if (!Number.isSafeInteger(this.bufferLength) || this.bufferLength < 1) {
-      throw new RangeError(`RecordEpisodeStatistics: bufferLength must be a positive integer, got ${this.bufferLength}`);
+      throw new EnvError(`RecordEpisodeStatistics: bufferLength must be a positive integer, got ${this.bufferLength}`);
     }
   }
 

@@ -4,6 +4,7 @@
 import { mapMaybe } from '../../internal/maybe.js';
 import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
+import { EnvError } from '../errors.js';
 
 /**
  * Reports `truncated: true` on the `maxEpisodeSteps`-th step of an episode (and keeps the inner env's
@@ -24,7 +25,7 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   constructor(env: Env<Obs, Act>, maxEpisodeSteps: number) {
     super(env);
     if (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
+      throw new EnvError(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
     }
     this.maxEpisodeSteps = maxEpisodeSteps;
   }

@@ -1,5 +1,5 @@
 /**
- * WorkerActorPool (actors in worker_threads) and train()'s actor modes. The expected trajectories come from an
+ * WorkerActorFleet (actors in worker_threads) and train()'s actor modes. The expected trajectories come from an
  * in-process Actor with the same seed, environments and parameters (the pool must reproduce it exactly);
  * shapes follow the Trajectory contract (T + 1 entries; CartPole: 4 observation values, 2 actions).
  */
@@ -14,7 +14,7 @@ import { Actor, type ActorEnv } from '../../src/agent/actor.js';
 import { loadCheckpoint } from '../../src/agent/checkpoint.js';
 import { buildNetwork, resolveActorMode, train } from '../../src/agent/train.js';
 import type { Trajectory } from '../../src/agent/trajectory.js';
-import { WorkerActorPool } from '../../src/agent/worker-actor-pool.js';
+import { WorkerActorFleet } from '../../src/agent/worker-actor-fleet.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { actorSeed } from '../../src/agent/actor-seed.js';
 import { assertAllClose, setupTestBackend, testBackendName, tf } from '../helpers/tf.js';
@@ -47,18 +47,18 @@ function checkShapes(t: Trajectory): void {
 }
 
 /** Waits (up to 10 s) until `pool.pending` reaches `n`, then 300 ms more, and returns it: more than `n` is an overshoot. */
-async function pendingAfterReaching(pool: WorkerActorPool, n: number): Promise<number> {
+async function pendingAfterReaching(pool: WorkerActorFleet, n: number): Promise<number> {
   const deadline = Date.now() + 10_000;
   while (pool.pending < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   await new Promise((resolve) => setTimeout(resolve, 300));
   return pool.pending;
 }
 
-describe('WorkerActorPool', () => {
+describe('WorkerActorFleet', () => {
   test('2 workers: trajectories equal an in-process Actor, versions follow publish(), backpressure, states, close', async () => {
     const before = tf.memory().numTensors;
     const w0 = weightsOf(1);
-    const pool = await WorkerActorPool.start({ numWorkers: 2, config, backend, parameters: { version: 0, weights: w0 } });
+    const pool = await WorkerActorFleet.start({ numWorkers: 2, config, backend, parameters: { version: 0, weights: w0 } });
     try {
       assert.equal(pool.size, 2);
       assert.equal(w0.length > 0, true, 'publish must not detach the caller’s weights');
@@ -130,7 +130,7 @@ describe('WorkerActorPool', () => {
     // Regression: the pool used to resolve takers inside a worker's 'message' event, so their continuation (a
     // learner update) ran inside Node's drain loop of that worker's port; a worker producing one unroll per
     // update then kept its port busy and the other worker's unrolls were never delivered.
-    const pool = await WorkerActorPool.start({ numWorkers: 2, config, backend, parameters: { version: 0, weights: weightsOf(1) } });
+    const pool = await WorkerActorFleet.start({ numWorkers: 2, config, backend, parameters: { version: 0, weights: weightsOf(1) } });
     try {
       const counts = [0, 0];
       for (let i = 0; i < 40 && Math.min(...counts) < 3; i++) {
@@ -157,7 +157,7 @@ describe('WorkerActorPool', () => {
     await reference.unroll();
     const saved = reference.getState();
     // No parameters yet: the worker waits, so its state is exactly the restored one.
-    const pool = await WorkerActorPool.start({ numWorkers: 1, config, backend, actorStates: [saved] });
+    const pool = await WorkerActorFleet.start({ numWorkers: 1, config, backend, actorStates: [saved] });
     try {
       assert.deepEqual(await pool.getActorStates(), [saved]);
       const other = { rng: [1, 2, 3, 4], unrolls: 40 };
@@ -187,25 +187,25 @@ describe('WorkerActorPool', () => {
   });
 
   test('a worker that cannot make its env fails start() with its message and stack', async () => {
-    const error = await WorkerActorPool.start({ numWorkers: 1, config: { ...config, env: 'NoSuchEnv-v0' }, backend }).then(
+    const error = await WorkerActorFleet.start({ numWorkers: 1, config: { ...config, env: 'NoSuchEnv-v0' }, backend }).then(
       () => null,
       (e: unknown) => e as Error,
     );
     assert.ok(error instanceof Error);
-    assert.match(error.message, /^WorkerActorPool: worker 0 failed: makeEnv: unknown env id 'NoSuchEnv-v0'/);
+    assert.match(error.message, /^WorkerActorFleet: worker 0 failed: makeEnv: unknown env id 'NoSuchEnv-v0'/);
     assert.match(error.stack ?? '', /--- worker 0 stack ---[\s\S]*makeEnv/);
     assert.ok(error.cause instanceof Error);
   });
 
   test('a worker crash during unrolls rejects take() and closes the pool', async () => {
-    const pool = await WorkerActorPool.start({ numWorkers: 2, config, backend });
+    const pool = await WorkerActorFleet.start({ numWorkers: 2, config, backend });
     try {
       pool.publish({ version: 0, weights: new Float32Array(3) }); // wrong length: setWeights throws in the workers
       await assert.rejects(pool.take(), (e: Error) => {
-        assert.match(e.message, /^WorkerActorPool: worker \d failed: .*3/);
+        assert.match(e.message, /^WorkerActorFleet: worker \d failed: .*3/);
         return true;
       });
-      await assert.rejects(pool.take(), /WorkerActorPool: worker \d failed/);
+      await assert.rejects(pool.take(), /WorkerActorFleet: worker \d failed/);
       // The states reported so far are still available for a last checkpoint.
       assert.equal((await pool.getActorStates()).length, 2);
     } finally {

@@ -1,28 +1,25 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../backends/backend-names.js';
 import type { ActorState } from './actor.js';
+import type { ActorFleet } from './actor-fleet.js';
 import type { ActorWorkerConfig, ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
+import type { Channel } from './channel.js';
+import type { ParameterSnapshot } from './core.js';
+import { AgentError } from './errors.js';
+import { resolveActorConfig } from './train-config.js';
 import type { Trajectory } from './trajectory.js';
+import { moduleUrl, openWorkerChannel, remoteError, resolveWorkerEntry } from './worker-channel.js';
 
 export type { ActorWorkerConfig } from './actor-worker-protocol.js';
 
 /**
- * Parameters for the workers, in the shape of the learner's `ParameterSnapshot` (so `learner.latest()` can be
- * passed as it is).
+ * Parameters for the workers.
+ * @deprecated The same type as {@link ParameterSnapshot}; use that.
  */
-export interface VersionedWeights {
-  /** Parameter version; trajectories made with these weights carry it as `policyVersion`. */
-  readonly version: number;
-  /** All weights as one flat array, in the network's `getFlatWeights()` order. */
-  readonly weights: Float32Array;
-}
+export type VersionedWeights = ParameterSnapshot;
 
-/** Options of {@link WorkerActorPool.start}. */
-export interface WorkerActorPoolOptions {
+/** Options of {@link WorkerActorFleet.start}. */
+export interface WorkerActorFleetOptions {
   /** Worker threads, one `Actor` each (worker i is actor i, seeded like `train`'s in-process actor i). */
   readonly numWorkers: number;
   /** What every worker builds: environments (`makeEnv`) and its network copy (`buildNetwork`). */
@@ -40,8 +37,12 @@ export interface WorkerActorPoolOptions {
    * @defaultValue 2
    */
   readonly maxUnrollsAhead?: number;
-  /** Parameters to start from, sent to every worker. Without them, workers wait for the first {@link WorkerActorPool.publish}. */
-  readonly parameters?: VersionedWeights;
+  /**
+   * Parameters to start from, sent to every worker. Without them, workers wait for the first
+   * {@link WorkerActorFleet.publish}. Their `fingerprint`, when set, is checked against each worker's network at
+   * start-up.
+   */
+  readonly parameters?: ParameterSnapshot;
   /** Actor states to restore (entry i for worker i), e.g. from a checkpoint. */
   readonly actorStates?: readonly ActorState[];
   /**
@@ -57,14 +58,13 @@ export interface WorkerActorPoolOptions {
 }
 
 interface WorkerSlot {
-  readonly worker: Worker;
+  readonly channel: Channel<ToActorWorker, FromActorWorker>;
   readonly index: number;
   state: ActorState;
   /** Parameter version last sent to the worker. */
   sentVersion: number;
   /** Unrolls the worker may still run as far as this thread knows (its credits minus the unrolls received). */
   credits: number;
-  exited: boolean;
 }
 
 interface Waiter {
@@ -78,74 +78,26 @@ interface StateRequest {
   reject(error: Error): void;
 }
 
-const FN = 'WorkerActorPool';
-
-/**
- * Where the worker entry lives and how to start it, relative to the module that contains this code: in the
- * published package that is a file in `dist/` (ESM `.js` or CommonJS `.cjs`, where tsup shims
- * `import.meta.url`), next to which tsup emits `actor-worker.js`/`.cjs`; in the sources it is
- * `src/agent/worker-actor-pool.ts`, next to `actor-worker.ts`. A `.ts` entry is started through a small
- * bootstrap that registers tsx's ESM loader in the worker first: on Node 20, `execArgv: ['--import', 'tsx']`
- * does not apply tsx's hooks to a worker's entry ("Unknown file extension .ts").
- */
-function resolveWorkerEntry(moduleUrl: string): { url: URL; bootstrap?: string } {
-  const ext = /\.(c?js|mjs|m?ts)$/.exec(new URL(moduleUrl).pathname)?.[1];
-  if (ext !== 'ts' && ext !== 'mts') return { url: new URL(ext === 'cjs' ? './actor-worker.cjs' : './actor-worker.js', moduleUrl) };
-  const url = new URL('./actor-worker.ts', moduleUrl);
-  let api: string;
-  try {
-    const packageJson = createRequire(moduleUrl).resolve('tsx/package.json');
-    const exportsMap = (JSON.parse(readFileSync(packageJson, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
-    api = new URL(exportsMap?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs', pathToFileURL(packageJson)).href;
-  } catch (error) {
-    throw new Error(`${FN}: running from TypeScript sources (${moduleUrl}) needs tsx to load the worker, and tsx was not found`, { cause: error });
-  }
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return { url, bootstrap };
-}
-
-/**
- * The Node options a worker inherits: the process's, without `--input-type`, which is only valid for code given
- * with `--eval` and makes a worker started from a file fail (ERR_INPUT_TYPE_NOT_ALLOWED).
- */
-function workerExecArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--input-type') i++;
-    else if (!arg.startsWith('--input-type=')) out.push(arg);
-  }
-  return out;
-}
-
-/** An Error for a worker's failure, carrying the worker's own stack. */
-function workerError(index: number, name: string, message: string, stack: string): Error {
-  const cause = new Error(message);
-  cause.name = name;
-  cause.stack = stack;
-  const error = new Error(`${FN}: worker ${index} failed: ${message}`, { cause });
-  error.stack = `${error.name}: ${error.message}\n    --- worker ${index} stack ---\n${stack}`;
-  return error;
-}
+const FN = 'WorkerActorFleet';
 
 /**
  * IMPALA actors in `worker_threads`: K workers, each with its own environments (`makeEnv`), its own network
  * copy (`buildNetwork`), its own tfjs backend and an `Actor`, unrolling in a loop. The main thread (the
  * learner) takes their trajectories from the pool and publishes new parameters with
- * {@link WorkerActorPool.publish}; both directions transfer the typed arrays' buffers instead of copying them.
+ * {@link WorkerActorFleet.publish}; both directions transfer the typed arrays' buffers instead of copying them.
  *
  * - Parameters: every worker gets its own copy of each published `{ version, weights }`; a worker applies the
  *   newest it has received before each unroll, and its trajectories carry that version (`policyVersion`), so
  *   the learner's policy lag is measured as in-process.
  * - Backpressure: a worker runs at most `maxUnrollsAhead` unrolls ahead of the consumer; it gets a credit
  *   back each time one of its unrolls is taken, so a learner queue bound holds.
- * - Errors: a failing worker (e.g. an unknown env id) makes the pending and every later {@link WorkerActorPool.take}
+ * - Errors: a failing worker (e.g. an unknown env id) makes the pending and every later {@link WorkerActorFleet.take}
  *   reject with an error that has the worker's message and stack; the pool then terminates all workers.
- * - Shutdown: {@link WorkerActorPool.close} terminates the workers; the process can then exit.
+ * - Shutdown: {@link WorkerActorFleet.close} terminates the workers; the process can then exit.
  *
  * @example
  * ```ts
- * const pool = await WorkerActorPool.start({ numWorkers: 2, config: { env: 'CartPole-v1', unrollLength: 20 },
+ * const pool = await WorkerActorFleet.start({ numWorkers: 2, config: { env: 'CartPole-v1', unrollLength: 20 },
  *   parameters: learner.latest() });
  * for await (const trajectories of pool) {          // one unroll of one worker: envsPerActor trajectories
  *   for (const t of trajectories) await queue.put(t);
@@ -153,7 +105,7 @@ function workerError(index: number, name: string, message: string, stack: string
  * // elsewhere, after each update: pool.publish(learner.latest()); at the end: await pool.close();
  * ```
  */
-export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
+export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]> {
   readonly #slots: WorkerSlot[];
   readonly #inbox: { slot: WorkerSlot; trajectories: Trajectory[] }[] = [];
   readonly #waiters: Waiter[] = [];
@@ -162,7 +114,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   #failure: Error | null = null;
   #closed = false;
   #terminated: Promise<void> | null = null;
-  #latest: VersionedWeights | null = null;
+  #latest: ParameterSnapshot | null = null;
   #handOutScheduled = false;
   #backend = '';
 
@@ -173,42 +125,44 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   /**
    * Starts the workers and waits until each has built its environments, network and backend.
    *
-   * @param options - see {@link WorkerActorPoolOptions}.
+   * @param options - see {@link WorkerActorFleetOptions}.
    * @returns the running pool.
    * @throws when a worker fails to start (the others are terminated).
    */
-  static async start(options: WorkerActorPoolOptions): Promise<WorkerActorPool> {
+  static async start(options: WorkerActorFleetOptions): Promise<WorkerActorFleet> {
     const { numWorkers } = options;
     const credits = options.maxUnrollsAhead ?? 2;
-    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new Error(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
-    if (!Number.isInteger(credits) || credits < 1) throw new Error(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
+    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new AgentError(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
+    if (!Number.isInteger(credits) || credits < 1) throw new AgentError(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
     if (options.actorStates && options.actorStates.length > numWorkers) {
-      throw new Error(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
+      throw new AgentError(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
     }
-    const entry: { url: URL; bootstrap?: string } = options.workerUrl ? { url: options.workerUrl } : resolveWorkerEntry(import.meta.url);
-    if (entry.url.protocol === 'file:' && !existsSync(fileURLToPath(entry.url))) {
-      throw new Error(`${FN}: the worker entry ${entry.url.href} does not exist (was impala-rl bundled? pass 'workerUrl')`);
-    }
+    const entry: { url: URL; bootstrap?: string } = options.workerUrl ? { url: options.workerUrl } : resolveWorkerEntry(import.meta.url, 'actor-worker', FN);
     const setupModule = options.setupModule === undefined ? null : moduleUrl(options.setupModule);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
-    const slots = Array.from({ length: numWorkers }, (_, index): WorkerSlot => {
-      const state = options.actorStates?.[index];
-      const init: ActorWorkerInit = {
-        config: options.config,
-        index,
-        backend: options.backend ?? 'cpu',
-        credits,
-        actorState: state ?? null,
-        setupModule,
-        flags,
-      };
-      const execArgv = workerExecArgv(process.execArgv);
-      const worker = entry.bootstrap === undefined
-        ? new Worker(entry.url, { workerData: init, execArgv })
-        : new Worker(entry.bootstrap, { eval: true, workerData: init, execArgv });
-      return { worker, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits, exited: false };
-    });
-    const pool = new WorkerActorPool(slots);
+    const config = resolveActorConfig(options.config);
+    const slots: WorkerSlot[] = [];
+    try {
+      for (let index = 0; index < numWorkers; index++) {
+        const state = options.actorStates?.[index];
+        const init: ActorWorkerInit = {
+          config,
+          index,
+          backend: options.backend ?? 'cpu',
+          credits,
+          actorState: state ?? null,
+          setupModule,
+          flags,
+          fingerprint: options.parameters?.fingerprint ?? null,
+        };
+        const channel = openWorkerChannel<ToActorWorker, FromActorWorker>({ entry, data: init, caller: FN, who: `worker ${index}` });
+        slots.push({ channel, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits });
+      }
+    } catch (error) {
+      await Promise.all(slots.map((slot) => slot.channel.close()));
+      throw error;
+    }
+    const pool = new WorkerActorFleet(slots);
     try {
       await pool.#listen();
     } catch (error) {
@@ -229,7 +183,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
     return this.#backend;
   }
 
-  /** Whether {@link WorkerActorPool.close} was called. */
+  /** Whether {@link WorkerActorFleet.close} was called. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -248,26 +202,19 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
         reject(error);
       };
       for (const slot of this.#slots) {
-        const { worker, index } = slot;
-        worker.on('message', (message: FromActorWorker) => {
+        const { channel, index } = slot;
+        channel.onMessage((message: FromActorWorker) => {
           if (message.type === 'ready') {
             this.#backend = message.backend;
             if (++ready === this.#slots.length) resolve();
           } else if (message.type === 'error') {
-            failed(workerError(index, message.name, message.message, message.stack));
+            failed(remoteError(FN, `worker ${index}`, message.name, message.message, message.stack));
           } else {
             this.#receive(slot, message);
           }
         });
-        worker.on('error', (error: Error) => {
-          failed(workerError(index, error.name, error.message, error.stack ?? String(error)));
-        });
-        worker.on('messageerror', (error: Error) => {
-          failed(workerError(index, error.name, `a message could not be deserialised: ${error.message}`, error.stack ?? ''));
-        });
-        worker.on('exit', (code) => {
-          slot.exited = true;
-          if (!this.#closed) failed(new Error(`${FN}: worker ${index} exited unexpectedly with code ${code}`));
+        channel.onClose((error) => {
+          if (error !== null && !this.#closed) failed(error);
         });
       }
     });
@@ -312,7 +259,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
     const latest = this.#latest;
     if (latest && latest.version > slot.sentVersion) {
       const weights = latest.weights.slice();
-      this.#post(slot, { type: 'credit', parameters: { version: latest.version, weights } }, [weights.buffer]);
+      this.#post(slot, { type: 'credit', parameters: { ...latest, weights } }, [weights.buffer]);
       slot.sentVersion = latest.version;
     } else {
       this.#post(slot, { type: 'credit', parameters: null });
@@ -321,7 +268,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 
   #post(slot: WorkerSlot, message: ToActorWorker, transfer: ArrayBuffer[] = []): void {
-    if (!slot.exited) slot.worker.postMessage(message, transfer);
+    slot.channel.send(message, transfer);
   }
 
   #fail(error: Error): void {
@@ -335,10 +282,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 
   async #terminate(): Promise<void> {
-    await Promise.all(this.#slots.map(async (slot) => {
-      if (!slot.exited) await slot.worker.terminate();
-      slot.exited = true;
-    }));
+    await Promise.all(this.#slots.map((slot) => slot.channel.close()));
   }
 
   /**
@@ -350,19 +294,19 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
    * @param snapshot - the learner's `{ version, weights }` (e.g. `learner.latest()`); its array is not modified
    * (it is copied when sent, so keep it unchanged until the next publish).
    */
-  publish(snapshot: VersionedWeights): void {
+  publish(snapshot: ParameterSnapshot): void {
     if (this.#closed || this.#failure) return;
     this.#latest = snapshot;
     for (const slot of this.#slots) {
       if (snapshot.version <= slot.sentVersion || slot.credits <= 0) continue;
       const weights = snapshot.weights.slice();
-      this.#post(slot, { type: 'parameters', version: snapshot.version, weights }, [weights.buffer]);
+      this.#post(slot, { type: 'parameters', snapshot: { ...snapshot, weights } }, [weights.buffer]);
       slot.sentVersion = snapshot.version;
     }
   }
 
-  /** The last snapshot given to {@link WorkerActorPool.publish}, or null. */
-  get latestParameters(): VersionedWeights | null {
+  /** The last snapshot given to {@link WorkerActorFleet.publish}, or null. */
+  get latestParameters(): ParameterSnapshot | null {
     return this.#latest;
   }
 
@@ -379,7 +323,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 
   /**
-   * Iterator protocol form of {@link WorkerActorPool.take}.
+   * Iterator protocol form of {@link WorkerActorFleet.take}.
    *
    * @returns the next unroll, or `done` once the pool is closed.
    */
@@ -427,10 +371,10 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   /**
    * Restores actor states (entry i for worker i), applied by each worker before its next unroll.
    *
-   * @param states - one state per worker, e.g. from {@link WorkerActorPool.getActorStates}.
+   * @param states - one state per worker, e.g. from {@link WorkerActorFleet.getActorStates}.
    */
   async setActorStates(states: readonly ActorState[]): Promise<void> {
-    if (states.length !== this.#slots.length) throw new Error(`${FN}: setActorStates got ${states.length} states for ${this.#slots.length} workers`);
+    if (states.length !== this.#slots.length) throw new AgentError(`${FN}: setActorStates got ${states.length} states for ${this.#slots.length} workers`);
     this.#throwIfUnusable('setActorStates');
     await Promise.all(this.#slots.map((slot, i) => this.#request(slot, (id) => ({ type: 'set-state', id, state: states[i]! }))));
     this.#slots.forEach((slot, i) => {
@@ -438,9 +382,38 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
     });
   }
 
+  /**
+   * The workers' actor states for a checkpoint (entry i for worker i), within `timeoutMs`. A worker answers
+   * between two unrolls; one busy in a long (or stuck) unroll is represented by the state it reported with its
+   * last unroll. Never waits longer than `timeoutMs`.
+   *
+   * @param timeoutMs - the longest wait.
+   * @returns one state per worker.
+   */
+  async actorStates(timeoutMs: number): Promise<ActorState[]> {
+    if (!this.#closed && !this.#failure) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, timeoutMs));
+      });
+      const answered = Promise.all(this.#slots.map((slot) => this.#request(slot, (id) => ({ type: 'get-state', id })))).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error !== this.#failure) throw error;
+        },
+      );
+      try {
+        await Promise.race([answered, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return this.#slots.map((s) => ({ rng: [...s.state.rng], unrolls: s.state.unrolls }));
+  }
+
   #throwIfUnusable(what: string): void {
     if (this.#failure) throw this.#failure;
-    if (this.#closed) throw new Error(`${FN}: ${what} after close()`);
+    if (this.#closed) throw new AgentError(`${FN}: ${what} after close()`);
   }
 
   #request(slot: WorkerSlot, message: (id: number) => ToActorWorker): Promise<void> {
@@ -452,7 +425,7 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 
   /**
-   * Terminates every worker and ends iteration (pending and later {@link WorkerActorPool.take} calls return
+   * Terminates every worker and ends iteration (pending and later {@link WorkerActorFleet.take} calls return
    * null). Safe to call more than once, and after a failure.
    */
   async close(): Promise<void> {
@@ -469,7 +442,18 @@ export class WorkerActorPool implements AsyncIterable<Trajectory[]> {
   }
 }
 
-function moduleUrl(module: string | URL): string {
-  if (module instanceof URL) return module.href;
-  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? module : pathToFileURL(module).href;
-}
+/**
+ * The earlier name of {@link WorkerActorFleet}.
+ * @deprecated Use {@link WorkerActorFleet}.
+ */
+export const WorkerActorPool = WorkerActorFleet;
+/**
+ * The earlier name of {@link WorkerActorFleet}.
+ * @deprecated Use {@link WorkerActorFleet}.
+ */
+export type WorkerActorPool = WorkerActorFleet;
+/**
+ * The earlier name of {@link WorkerActorFleetOptions}.
+ * @deprecated Use {@link WorkerActorFleetOptions}.
+ */
+export type WorkerActorPoolOptions = WorkerActorFleetOptions;

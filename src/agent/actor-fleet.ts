@@ -1,0 +1,69 @@
+/**
+ * The learner's side of "where actors run": {@link ActorFleet}. `train` takes its trajectories and publishes
+ * parameters to it, and never learns whether the actors run in this thread ({@link InlineActorFleet}), in
+ * worker threads ({@link WorkerActorFleet}), in other processes or on other machines.
+ */
+import type { ActorState } from './actor.js';
+import type { AgentModel, ParameterSnapshot } from './core.js';
+import type { ResolvedTrainConfig } from './train-config.js';
+import type { Trajectory } from './trajectory.js';
+
+/**
+ * A group of actors as the learner sees it. Iterating yields the actors' unrolls as they arrive (each item is one
+ * unroll of one actor: one trajectory per environment of that actor); {@link ActorFleet.publish} makes new
+ * parameters available to them. A fleet owns its actors: {@link ActorFleet.close} stops them.
+ *
+ * Errors: when an actor fails, iteration rejects with an error that names the actor (a fleet may instead
+ * replace the actor and go on). The learner validates every trajectory it takes (`validateTrajectory`), so a
+ * fleet need not.
+ *
+ * @example A fleet of one in-process actor, written by hand:
+ * ```ts
+ * const fleet: ActorFleet = {
+ *   size: 1,
+ *   publish: (snapshot) => { latest = snapshot; },
+ *   actorStates: async () => [actor.getState()],
+ *   close: async () => { closed = true; },
+ *   async *[Symbol.asyncIterator]() { while (!closed) yield await actor.unroll(); },
+ * };
+ * await train({ env: 'CartPole-v1', totalFrames: 10_000 }, { fleet: () => fleet });
+ * ```
+ */
+export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
+  /** Number of actors (the checkpoint keeps one state per actor). */
+  readonly size: number;
+  /**
+   * Makes parameters available to the actors, which pick them up between unrolls. Snapshots not newer than what
+   * an actor has are skipped. Must not block; called after every learner update.
+   *
+   * @param snapshot - the learner's `latest()`: version, flat weights, model fingerprint. Its array is not
+   *   modified; keep it unchanged until the next publish.
+   */
+  publish(snapshot: ParameterSnapshot): void;
+  /**
+   * The actors' states for a checkpoint (entry i for actor i), within `timeoutMs`: an actor that does not answer
+   * in time is represented by the last state it reported. Never waits longer than `timeoutMs`.
+   *
+   * @param timeoutMs - the longest wait.
+   * @returns one state per actor, or null when this fleet keeps no actor state (a resumed run then starts its
+   *   actors afresh).
+   */
+  actorStates(timeoutMs: number): Promise<readonly ActorState[] | null>;
+  /** Stops the actors and ends iteration; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** What `train` gives an {@link ActorFleetFactory}. */
+export interface ActorFleetContext {
+  /** The run's configuration, defaults filled in. */
+  readonly config: ResolvedTrainConfig;
+  /** The parameters to start from (the learner's `latest()`). */
+  readonly parameters: ParameterSnapshot;
+  /** Actor states from the checkpoint a run resumes from (entry i for actor i), if any. */
+  readonly actorStates?: readonly ActorState[];
+  /** The learner's model (read its shapes and fingerprint; do not act with it: build a copy per actor). */
+  readonly model: AgentModel;
+}
+
+/** Builds the fleet `train` runs with (the `fleet` hook of `TrainHooks`). */
+export type ActorFleetFactory = (context: ActorFleetContext) => ActorFleet | Promise<ActorFleet>;

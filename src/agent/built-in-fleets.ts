@@ -1,0 +1,102 @@
+/**
+ * The fleets `train` builds by itself, chosen by `actorMode`: {@link resolveActorMode} and
+ * {@link createBuiltInFleet}.
+ */
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendRequest } from '../backends/backend-names.js';
+import { createEnvRegistry } from '../envs/registry.js';
+import { isBuiltinAsyncEnvId } from '../envs/make-envs.js';
+import { makeActorEnvs } from './make-actor-envs.js';
+import { Actor, type ActorEnv } from './actor.js';
+import type { ActorFleet, ActorFleetContext } from './actor-fleet.js';
+import { actorSeed } from './actor-seed.js';
+import { buildNetwork } from './build-network.js';
+import { AgentError } from './errors.js';
+import { InlineActorFleet } from './inline-actor-fleet.js';
+import type { TrainConfig } from './train-config.js';
+import { WorkerActorFleet } from './worker-actor-fleet.js';
+
+/**
+ * The actor mode `train` uses for a configuration. `'auto'` picks `'workers'` when there are several actors,
+ * more than 2 CPUs (`os.availableParallelism()`), and every env id can be made in a worker (built in, or a
+ * `workerSetupModule` is given); otherwise `'inline'`. On 2 CPUs inline measured faster (docs/agent.md,
+ * "Actors in worker threads").
+ *
+ * @param config - the training configuration.
+ * @param cpus - CPUs available to the process.
+ * @returns `'inline'` or `'workers'`.
+ *
+ * @example
+ * ```ts
+ * resolveActorMode({ env: 'CartPole-v1', numActors: 4 }, 8); // 'workers'
+ * ```
+ */
+export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
+  const mode = config.actorMode ?? 'auto';
+  if (!['auto', 'inline', 'workers'].includes(mode)) {
+    throw new AgentError(`train: 'actorMode' must be 'auto', 'inline' or 'workers', got ${JSON.stringify(mode)}`);
+  }
+  if (mode !== 'auto') return mode;
+  const builtins = createEnvRegistry();
+  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true || isBuiltinAsyncEnvId(id));
+  return (config.numActors ?? 1) > 1 && cpus > 2 && portable ? 'workers' : 'inline';
+}
+
+/** The backend request matching this thread's tfjs backend. */
+function currentBackend(): BackendRequest {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto';
+}
+
+/**
+ * Builds the fleet of `config.actorMode` (see {@link resolveActorMode}): `numActors` actors, each with
+ * `envsPerActor` environments (`makeEnv`, ids dealt round-robin over all environments of all actors), its own
+ * network copy (`buildNetwork`) and seed `actorSeed(seed, i)`, started from `context.parameters` and, when
+ * resuming, from `context.actorStates`.
+ *
+ * @param context - what `train` gives a fleet factory.
+ * @returns an {@link InlineActorFleet} or a started {@link WorkerActorFleet}.
+ */
+export async function createBuiltInFleet(context: ActorFleetContext): Promise<ActorFleet> {
+  const { config, parameters, actorStates } = context;
+  if (resolveActorMode(config) === 'workers') {
+    return WorkerActorFleet.start({
+      numWorkers: config.numActors,
+      config,
+      backend: config.actorBackend ?? currentBackend(),
+      parameters,
+      ...(actorStates ? { actorStates: actorStates.slice(0, config.numActors) } : {}),
+      ...(config.workerSetupModule !== undefined ? { setupModule: config.workerSetupModule } : {}),
+    });
+  }
+  const ids = typeof config.env === 'string' ? [config.env] : config.env;
+  const envs: ActorEnv[][] = [];
+  const networks: ReturnType<typeof buildNetwork>[] = [];
+  const cleanUp = async (): Promise<void> => {
+    networks.forEach((n) => {
+      n.dispose();
+    });
+    await Promise.all(envs.flat().map(async (e) => e.close?.()));
+  };
+  try {
+    for (let i = 0; i < config.numActors; i++) {
+      envs.push(await makeActorEnvs(ids, config.envsPerActor, i, config.envOptions));
+      networks.push(buildNetwork(config, envs[i]![0]!, config.seed));
+    }
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  const fleet = new InlineActorFleet({
+    actors: (source) =>
+      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source })),
+    onClose: cleanUp,
+  });
+  fleet.actors.forEach((actor, i) => {
+    const state = actorStates?.[i];
+    if (state) actor.setState(state);
+  });
+  fleet.publish(parameters);
+  return fleet;
+}

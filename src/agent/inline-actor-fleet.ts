@@ -1,0 +1,194 @@
+/**
+ * Actors in this thread: {@link InlineActorFleet}.
+ */
+import type { Actor, ActorState } from './actor.js';
+import type { ActorFleet } from './actor-fleet.js';
+import type { ParameterSnapshot, ParameterSource } from './core.js';
+import { AgentError } from './errors.js';
+import type { Trajectory } from './trajectory.js';
+
+/** Options of {@link InlineActorFleet}. */
+export interface InlineActorFleetOptions {
+  /**
+   * The actors, or a function that makes them given the fleet as their parameter source (then
+   * {@link InlineActorFleet.publish} is how they get parameters). Actors given as an array keep the parameter
+   * source they were made with (e.g. the learner itself).
+   */
+  readonly actors: readonly Actor[] | ((source: ParameterSource) => readonly Actor[]);
+  /**
+   * Unrolls an actor may finish before the consumer has taken its earlier ones.
+   * @defaultValue 1
+   */
+  readonly maxUnrollsAhead?: number;
+  /** Called once after the actors stopped, by {@link InlineActorFleet.close} (free their networks and envs here). */
+  readonly onClose?: () => void | Promise<void>;
+}
+
+interface Slot {
+  readonly actor: Actor;
+  /** Unrolls produced and not yet taken. */
+  ahead: number;
+  /** Wakes the actor's loop when it waits for the consumer. */
+  wake: (() => void) | null;
+}
+
+const FN = 'InlineActorFleet';
+
+/**
+ * IMPALA actors in this thread's event loop, interleaved with the learner (the embedded default of `train`).
+ * Each actor runs a loop of `actor.unroll()`; its unrolls are handed out in the order they finish, and an actor
+ * waits while `maxUnrollsAhead` of its unrolls are not yet taken. It is also a {@link ParameterSource}: actors
+ * made by a function get the last published snapshot before each unroll.
+ *
+ * @example
+ * ```ts
+ * const fleet = new InlineActorFleet({
+ *   actors: (source) => [0, 1].map((i) => new Actor({ envs: [makeEnv('CartPole-v1')], model: buildNetwork({}, env, 1),
+ *     unrollLength: 20, seed: 1, actorId: i, parameterSource: source })),
+ * });
+ * fleet.publish(learner.latest());
+ * for await (const trajectories of fleet) { ... }
+ * ```
+ */
+export class InlineActorFleet implements ActorFleet, ParameterSource {
+  readonly #slots: Slot[];
+  readonly #maxAhead: number;
+  readonly #onClose: (() => void | Promise<void>) | undefined;
+  readonly #inbox: { slot: Slot; trajectories: Trajectory[] }[] = [];
+  readonly #waiters: { resolve: (r: IteratorResult<Trajectory[], undefined>) => void; reject: (e: Error) => void }[] = [];
+  #loops: Promise<void>[] | null = null;
+  #latest: ParameterSnapshot | null = null;
+  #wakeForParameters: (() => void)[] = [];
+  #failure: Error | null = null;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  /** @param options - see {@link InlineActorFleetOptions}. */
+  constructor(options: InlineActorFleetOptions) {
+    const maxAhead = options.maxUnrollsAhead ?? 1;
+    if (!Number.isInteger(maxAhead) || maxAhead < 1) throw new AgentError(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${maxAhead}`);
+    this.#maxAhead = maxAhead;
+    this.#onClose = options.onClose;
+    const actors = typeof options.actors === 'function' ? options.actors(this) : options.actors;
+    if (actors.length === 0) throw new AgentError(`${FN}: 'actors' must hold at least one actor`);
+    this.#slots = actors.map((actor) => ({ actor, ahead: 0, wake: null }));
+  }
+
+  /** {@inheritDoc ActorFleet.size} */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** The actors, in actor order. */
+  get actors(): readonly Actor[] {
+    return this.#slots.map((s) => s.actor);
+  }
+
+  /**
+   * The last published snapshot (what actors made by a function act with). Before the first publish the actors
+   * wait for one.
+   *
+   * @returns the snapshot.
+   */
+  latest(): ParameterSnapshot | Promise<ParameterSnapshot> {
+    if (this.#latest) return this.#latest;
+    return new Promise((resolve) => {
+      this.#wakeForParameters.push(() => {
+        resolve(this.#latest!);
+      });
+    });
+  }
+
+  /** {@inheritDoc ActorFleet.publish} */
+  publish(snapshot: ParameterSnapshot): void {
+    if (this.#closed) return;
+    if (this.#latest && snapshot.version <= this.#latest.version) return;
+    this.#latest = snapshot;
+    for (const wake of this.#wakeForParameters.splice(0)) wake();
+  }
+
+  /**
+   * The actors' states for a checkpoint (entry i for actor i). Actors in this thread are read at once, so
+   * there is no timeout to pass.
+   *
+   * @returns one state per actor.
+   */
+  actorStates(): Promise<readonly ActorState[]> {
+    return Promise.resolve(this.#slots.map((s) => s.actor.getState()));
+  }
+
+  /**
+   * The next unroll of any actor (starting the actors on the first call).
+   *
+   * @returns the next unroll, or `done` once the fleet is closed.
+   */
+  next(): Promise<IteratorResult<Trajectory[], undefined>> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    this.#loops ??= this.#slots.map((slot) => this.#run(slot));
+    const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
+    if (item) return Promise.resolve(this.#take(item));
+    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Iterates over the unrolls until the fleet is closed; leaving the loop early does not close it.
+   *
+   * @returns an async iterator over unrolls.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Trajectory[], undefined> {
+    return { next: () => this.next(), return: () => Promise.resolve({ done: true, value: undefined }) };
+  }
+
+  /** {@inheritDoc ActorFleet.close} */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
+      for (const slot of this.#slots) slot.wake?.();
+      // Actors waiting for their first parameters are released with none: their loops see `closed` and end.
+      for (const wake of this.#wakeForParameters.splice(0)) wake();
+      await Promise.allSettled(this.#loops ?? []);
+      this.#inbox.length = 0;
+      for (const slot of this.#slots) slot.actor.dispose();
+      await this.#onClose?.();
+    })();
+    return this.#closing;
+  }
+
+  #take(item: { slot: Slot; trajectories: Trajectory[] }): IteratorResult<Trajectory[], undefined> {
+    item.slot.ahead--;
+    const wake = item.slot.wake;
+    item.slot.wake = null;
+    wake?.();
+    return { done: false, value: item.trajectories };
+  }
+
+  /** Read through a method: `close()` may set it while a loop awaits. */
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
+  async #run(slot: Slot): Promise<void> {
+    try {
+      while (!this.#closed) {
+        const trajectories = await slot.actor.unroll();
+        if (this.#isClosed()) return;
+        slot.ahead++;
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter.resolve(this.#take({ slot, trajectories }));
+        else this.#inbox.push({ slot, trajectories });
+        while (slot.ahead >= this.#maxAhead && !this.#isClosed()) {
+          await new Promise<void>((resolve) => {
+            slot.wake = resolve;
+          });
+        }
+      }
+    } catch (error) {
+      if (this.#closed) return;
+      const e = new AgentError(`${FN}: actor ${slot.actor.actorId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      this.#failure ??= e;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(e);
+    }
+  }
+}

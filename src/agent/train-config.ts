@@ -1,0 +1,220 @@
+/**
+ * The configuration of {@link train}: its fields ({@link TrainConfig}), their defaults ({@link TRAIN_DEFAULTS},
+ * the one place they are written; the learner, the actors and the CLI read them from here) and
+ * {@link resolveTrainConfig}, which fills them in and checks every value before anything is built.
+ */
+import type { BackendRequest } from '../backends/backend-names.js';
+import type { BuiltInTorso } from '../networks/network-options.js';
+import { AgentError } from './errors.js';
+import type { LearnerOptions } from './learner.js';
+
+/** Where {@link train} runs its actors; see {@link TrainConfig.actorMode}. */
+export type ActorMode = 'auto' | 'inline' | 'workers';
+
+/**
+ * Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). The loss and
+ * optimizer fields are the {@link Learner}'s options of the same names.
+ */
+export interface TrainConfig
+  extends Pick<LearnerOptions, 'discount' | 'baselineCost' | 'entropyCost' | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'actionRepeats' | 'maxGradNorm'> {
+  /** Environment id for `makeEnv` (e.g. `'CartPole-v1'`), or a list of ids for multi-task training (round-robin over environments). */
+  readonly env: string | readonly string[];
+  /** Options passed to `makeEnv`. */
+  readonly envOptions?: Readonly<Record<string, unknown>>;
+  /** Environment frames to train for (`B·T·actionRepeats` per update). */
+  readonly totalFrames: number;
+  /**
+   * Seed of network initialisation, action sampling and environment resets.
+   * @defaultValue 1
+   */
+  readonly seed?: number;
+  /**
+   * Actors (each with its own network copy, refreshed between unrolls).
+   * @defaultValue 1
+   */
+  readonly numActors?: number;
+  /**
+   * Environments per actor, stepped together with batched inference.
+   * @defaultValue 8
+   */
+  readonly envsPerActor?: number;
+  /**
+   * Unroll length T.
+   * @defaultValue 20
+   */
+  readonly unrollLength?: number;
+  /**
+   * Trajectories per learner update (B).
+   * @defaultValue 32 (the paper's; before 0.2 `train` used 8)
+   */
+  readonly batchSize?: number;
+  /**
+   * Network torso.
+   * @defaultValue 'mlp' for vector observations, 'deep' for images
+   */
+  readonly torso?: BuiltInTorso;
+  /**
+   * LSTM units; 0 for a feed-forward core.
+   * @defaultValue 0 for vector observations, 256 for images
+   */
+  readonly lstmSize?: number;
+  /** Hidden layer sizes of the MLP torso. */
+  readonly mlpHiddenSizes?: readonly number[];
+  /** `'rmsprop'` (TF semantics) or `'adam'`. @defaultValue 'rmsprop' */
+  readonly optimizer?: 'rmsprop' | 'adam';
+  /** RMSProp ε. @defaultValue 0.1 */
+  readonly rmspropEpsilon?: number;
+  /** RMSProp decay. @defaultValue 0.99 */
+  readonly rmspropDecay?: number;
+  /**
+   * Run directory: metrics (`metrics.jsonl`, `metrics.csv`, `episodes.csv`), TensorBoard event files
+   * (`tensorboard/`), the learning curve (`learning-curve.svg`, written at the end) and checkpoints.
+   * Nothing is written when omitted.
+   */
+  readonly runDir?: string;
+  /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
+  readonly checkpointIntervalSeconds?: number;
+  /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
+  readonly resume?: boolean;
+  /**
+   * Where the actors run: `'inline'` in this thread's event loop, interleaved with the learner; `'workers'`
+   * one `worker_threads` worker per actor (a `WorkerActorFleet`; the learner stays in this thread, parameters
+   * and trajectories travel as transferred typed arrays); `'auto'` picks with {@link resolveActorMode}.
+   * @defaultValue 'auto'
+   */
+  readonly actorMode?: ActorMode;
+  /**
+   * tfjs backend of the actor workers (`'workers'` mode); each worker loads it with `useBackend`.
+   * @defaultValue the backend this thread computes with (`tf.getBackend()`)
+   */
+  readonly actorBackend?: BackendRequest;
+  /**
+   * A module (path or file URL) every actor worker imports before making its environments: env ids added with
+   * `registerEnv` exist only in the thread that registered them, so register custom envs there. Without it,
+   * `'auto'` keeps actors inline when an env id is not built in.
+   */
+  readonly workerSetupModule?: string;
+}
+
+/** The {@link TrainConfig} fields that have a default ({@link TRAIN_DEFAULTS}). */
+export type DefaultedField =
+  | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
+  | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
+  | 'checkpointIntervalSeconds' | 'resume' | 'actorMode';
+
+/** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
+export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
+
+/**
+ * The defaults of every {@link TrainConfig} field that has one: the original IMPALA's hyperparameters
+ * (`experiment.py` defaults and the paper's Table G.1), with three changes for a single machine: `totalFrames`
+ * is 1,000,000 instead of 10⁹, `unrollLength` is the Atari setting 20 instead of DMLab's 100, and
+ * `actionRepeats` is 1 because the built-in environments do not repeat actions (the frame counter then counts
+ * environment steps). `Learner`'s option defaults are the same values, read from here.
+ */
+export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
+  totalFrames: 1_000_000,
+  seed: 1,
+  numActors: 1,
+  envsPerActor: 8,
+  unrollLength: 20,
+  batchSize: 32,
+  discount: 0.99,
+  baselineCost: 0.5,
+  entropyCost: 0.00025,
+  rewardClipping: 'abs_one',
+  rewardScale: 1,
+  learningRate: 0.00048,
+  optimizer: 'rmsprop',
+  rmspropEpsilon: 0.1,
+  rmspropDecay: 0.99,
+  maxGradNorm: null as number | null,
+  actionRepeats: 1,
+  checkpointIntervalSeconds: 600,
+  resume: false,
+  actorMode: 'auto',
+});
+
+
+/**
+ * A {@link TrainConfig} with every default filled in (by {@link resolveTrainConfig}). `torso`, `lstmSize` and
+ * `mlpHiddenSizes` stay optional: their defaults depend on the environment's observations (`buildNetwork`).
+ */
+export type ResolvedTrainConfig = Omit<TrainConfig, DefaultedField | 'envOptions'> & {
+  readonly [K in DefaultedField]-?: NonNullable<TrainConfig[K]> | (K extends 'maxGradNorm' ? null : never);
+} & {
+  /** Options passed to `makeEnv` (empty when none were given). */
+  readonly envOptions: Readonly<Record<string, unknown>>;
+};
+
+const FN = 'train';
+
+function check(ok: boolean, field: string, expected: string, value: unknown): void {
+  if (!ok) throw new AgentError(`${FN}: '${field}' must be ${expected}, got ${value === undefined ? 'undefined' : JSON.stringify(value)}`, { argumentName: field });
+}
+
+/**
+ * Fills in the defaults of a training configuration and checks every value, so that a mistake is reported
+ * before any environment, network or thread exists. The one owner of the defaults ({@link TRAIN_DEFAULTS}).
+ *
+ * @param config - what the caller set.
+ * @returns the configuration with every default filled in.
+ * @throws {@link AgentError} naming the field when a value is out of range or of the wrong type.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveTrainConfig({ env: 'CartPole-v1', totalFrames: 50_000 });
+ * resolved.batchSize; // 32, from TRAIN_DEFAULTS
+ * ```
+ */
+export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
+  if (typeof (config as unknown) !== 'object' || (config as unknown) === null) throw new AgentError(`${FN}: the configuration must be an object, got ${(config as unknown) === null ? "null" : typeof config}`);
+  const defined = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as TrainConfig;
+  const r = { ...TRAIN_DEFAULTS, ...defined, envOptions: { ...config.envOptions } } as ResolvedTrainConfig;
+  const ids = typeof r.env === 'string' ? [r.env] : r.env;
+  check(Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === 'string' && id !== ''), 'env', 'an env id or a non-empty list of ids', r.env);
+  for (const k of ['numActors', 'envsPerActor', 'unrollLength', 'batchSize', 'actionRepeats'] as const) {
+    check(Number.isInteger(r[k]) && r[k] >= 1, k, 'an integer >= 1', r[k]);
+  }
+  check(typeof r.totalFrames === 'number' && r.totalFrames > 0, 'totalFrames', '> 0', r.totalFrames);
+  check(Number.isInteger(r.seed), 'seed', 'an integer', r.seed);
+  check(r.discount >= 0 && r.discount <= 1, 'discount', 'in [0, 1]', r.discount);
+  for (const k of ['baselineCost', 'entropyCost', 'learningRate', 'rewardScale', 'rmspropEpsilon'] as const) {
+    check(typeof r[k] === 'number' && Number.isFinite(r[k]) && r[k] >= 0, k, 'a finite number >= 0', r[k]);
+  }
+  check(r.rmspropDecay >= 0 && r.rmspropDecay < 1, 'rmspropDecay', 'in [0, 1)', r.rmspropDecay);
+  check(r.maxGradNorm === null || r.maxGradNorm > 0, 'maxGradNorm', 'null or > 0', r.maxGradNorm);
+  check(['rmsprop', 'adam'].includes(r.optimizer), 'optimizer', "'rmsprop' or 'adam'", r.optimizer);
+  check(['auto', 'inline', 'workers'].includes(r.actorMode), 'actorMode', "'auto', 'inline' or 'workers'", r.actorMode);
+  check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
+  check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
+  return r;
+}
+
+/** The fields of a {@link TrainConfig} an actor needs to build its environments and its network copy. */
+export type ActorConfig = Pick<TrainConfig, 'env' | 'envOptions' | 'seed' | 'envsPerActor' | 'unrollLength' | 'torso' | 'lstmSize' | 'mlpHiddenSizes'>;
+
+/** An {@link ActorConfig} with its defaults filled in ({@link resolveActorConfig}). */
+export type ResolvedActorConfig = Pick<ResolvedTrainConfig, keyof ActorConfig>;
+
+/**
+ * The actor fields of a configuration with their defaults ({@link TRAIN_DEFAULTS}) filled in, for an actor
+ * built elsewhere (a worker thread, another process) that must not apply defaults of its own.
+ *
+ * @param config - the actor fields, e.g. a whole `TrainConfig`.
+ * @returns the resolved fields.
+ * @throws {@link AgentError} naming the field when a value is out of range.
+ */
+export function resolveActorConfig(config: ActorConfig): ResolvedActorConfig {
+  const r = resolveTrainConfig({ totalFrames: TRAIN_DEFAULTS.totalFrames, ...config });
+  return {
+    env: r.env,
+    envOptions: r.envOptions,
+    seed: r.seed,
+    envsPerActor: r.envsPerActor,
+    unrollLength: r.unrollLength,
+    ...(r.torso !== undefined ? { torso: r.torso } : {}),
+    ...(r.lstmSize !== undefined ? { lstmSize: r.lstmSize } : {}),
+    ...(r.mlpHiddenSizes !== undefined ? { mlpHiddenSizes: r.mlpHiddenSizes } : {}),
+  };
+}

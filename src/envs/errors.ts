@@ -1,0 +1,4 @@
+import { ImpalaRlError } from '../internal/errors.js';
+
+/** Base class of the errors of the environments module (spaces, wrappers, built-in envs, the registry); messages start with the function at fault. */
+export class EnvError extends ImpalaRlError {}
