@@ -1,15 +1,40 @@
 // Environment throughput: maze rendering (the issue's bar: >= 5,000 frames/s at 72×96 on one core), maze and
 // classic-control steps, and a vectorised CartPole. Single-threaded; numbers depend on the machine's load.
 // Usage: npm run bench:envs [-- --seconds S]
+//        npm run bench:envs -- --atari [--seconds S] [--rounds R]   (ALE through the Gymnasium bridge vs Python alone)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAtariBench } from './atari-envs.js';
+import { findPython } from './lib/python.js';
 import { GymnasiumEnv, MazeEnv, Rng, VectorEnv, makeEnv } from '../src/index.js';
 import type { Env } from '../src/index.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' } } });
-const seconds = Number(values.seconds);
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, atari: { type: 'boolean', default: false }, rounds: { type: 'string', default: '2' } } });
+const seconds = Number(values.seconds ?? (values.atari ? '5' : '1'));
+
+if (values.atari) {
+  const { python, reason } = findPython(['gymnasium', 'ale_py', 'numpy'], fileURLToPath(new URL('.', import.meta.url)));
+  if (python === null) {
+    console.log(`bench:envs --atari: no Python with gymnasium, ale-py and numpy (${reason}); install them with: python3 -m pip install gymnasium ale-py numpy, and set IMPALA_BENCH_PYTHON`);
+    process.exit(1);
+  }
+  const { rows, loadBefore, loadAfter } = await runAtariBench(python, seconds, Number(values.rounds));
+  console.log(`bench:envs --atari: ALE/Pong-v5, random policy, agent steps/s (${seconds}s per run, ${values.rounds} alternating runs each; node ${process.version}, ${python})`);
+  console.log(`load average (1 min) before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}`);
+  console.log('steps/s: wall-clock rate (the target: bridge ≥ 90% of Python alone); CPU µs/step: Python alone vs Python + Node (less sensitive to load)');
+  console.log(`${'frames'.padEnd(22)} ${'envs'.padStart(4)} ${'Python alone'.padStart(13)} ${'bridge'.padStart(9)} ${'bridge/Python'.padStart(14)} ${'CPU µs/step Python'.padStart(19)} ${'bridge'.padStart(7)}`);
+  for (const r of rows) {
+    const ratio = r.bridgeStepsPerSecond / r.pythonStepsPerSecond;
+    const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+    console.log(
+      `${r.frames.padEnd(22)} ${String(r.numEnvs).padStart(4)} ${fmt(r.pythonStepsPerSecond).padStart(13)} ${fmt(r.bridgeStepsPerSecond).padStart(9)} ` +
+        `${`${(ratio * 100).toFixed(0)}%`.padStart(14)} ${fmt(r.pythonCpuMicros).padStart(19)} ${fmt(r.bridgeCpuMicros).padStart(7)}${ratio >= 0.9 ? '' : '  (below 90%)'}`,
+    );
+  }
+  process.exit(0);
+}
 
 /** Runs `fn` in batches for about `seconds`, after a short warm-up; returns calls per second. */
 function measure(fn: () => void): number {

@@ -8,6 +8,10 @@
  * - `maze`:      the deep ResNet + LSTM on Maze-v0 with the `maze-small` preset (a 2×3 maze of one fixed
  *                layout, 24×32 frames, 300k frames), compared with a uniform random policy measured in
  *                the same run; target: at least twice the random policy's mean return.
+ * - `atari`:     `--game Pong` (any ALE game name; default Pong) as `ALE/<game>-v5` through the Gymnasium
+ *                bridge with the `atari` preset (the paper's preprocessing and Table G.1), 10M frames unless
+ *                `--frames`, on the fastest backend available (`--backend auto`); needs Python with
+ *                gymnasium, ale-py and numpy (`IMPALA_RL_PYTHON`). No target: it writes the learning curve.
  * Prints one row per seed (final mean return, first frame at which the target was reached, wall time,
  * frames/s) and writes `bench/results/learn-<task>.json` and `.svg` (all seeds' learning curves).
  */
@@ -15,13 +19,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-layers'; // registers the gradients
-import { MAZE_SMALL_PRESET, presetFor, resolvePreset, type TrainPreset } from '../src/agent/presets.js';
+import { ATARI_PRESET, MAZE_SMALL_PRESET, presetFor, resolvePreset, type TrainPreset } from '../src/agent/presets.js';
+import { isAsyncEnvId } from '../src/envs/make-envs.js';
 import { train } from '../src/agent/train.js';
 import { useBackend, type BackendRequest } from '../src/backends/index.js';
 import { Rng } from '../src/envs/contract/rng.js';
 import { makeEnv } from '../src/envs/registry.js';
 import { writeLearningCurve, type CurvePoint } from '../src/metrics/plot.js';
 import { printTable } from './lib/timing.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+};
 
 interface Task {
   readonly env: string;
@@ -31,27 +42,29 @@ interface Task {
   /** Target as a multiple of the uniform random policy's mean return (measured in the same run). */
   readonly targetTimesRandom?: number;
   readonly minutes: number | null;
+  /** Frames when `--frames` is not given (else the preset's). */
+  readonly frames?: number;
+  /** Seeds when `--seeds` is not given (else 1,2,3). */
+  readonly seeds?: string;
 }
+
+const game = flag('game') ?? 'Pong';
 
 const TASKS: Readonly<Record<string, Task>> = {
   cartpole: { env: 'CartPole-v1', target: 475, minutes: 10 },
   acrobot: { env: 'Acrobot-v1', target: -100, minutes: null },
   stateless: { env: 'CartPoleStateless-v1', target: 350, minutes: null },
   maze: { env: 'Maze-v0', preset: MAZE_SMALL_PRESET, target: null, targetTimesRandom: 2, minutes: null },
+  atari: { env: `ALE/${game}-v5`, preset: ATARI_PRESET, target: null, minutes: null, frames: 10_000_000, seeds: '1' },
 };
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-};
 const taskName = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'cartpole';
 const task = TASKS[taskName];
 if (!task) {
   console.error(`bench:learn: unknown task '${taskName}'; one of ${Object.keys(TASKS).join(', ')}`);
   process.exit(2);
 }
-const seeds = (flag('seeds') ?? '1,2,3').split(',').map(Number);
+const seeds = (flag('seeds') ?? task.seeds ?? '1,2,3').split(',').map(Number);
 // --set key=value overrides a preset field (value parsed as JSON when it can be), e.g. --set entropyCost=0.005
 const overrides: Record<string, unknown> = Object.fromEntries(
   args.flatMap((a, i) => (a === '--set' ? [args[i + 1] ?? ''] : a.startsWith('--set=') ? [a.slice(6)] : [])).map((kv) => {
@@ -66,9 +79,9 @@ const overrides: Record<string, unknown> = Object.fromEntries(
     return [key ?? '', value] as const;
   }),
 );
-const preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
-const totalFrames = Number(flag('frames') ?? preset.totalFrames ?? 1_000_000);
-const backend = (flag('backend') ?? (task.env.startsWith('Maze') ? 'auto' : 'cpu')) as BackendRequest;
+let preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
+const totalFrames = Number(flag('frames') ?? task.frames ?? preset.totalFrames ?? 1_000_000);
+const backend = (flag('backend') ?? (task.env.startsWith('Maze') || task.env.startsWith('ALE/') ? 'auto' : 'cpu')) as BackendRequest;
 
 /** Mean return of a uniform random policy over `episodes` episodes. */
 function randomPolicyReturn(episodes: number): number {
@@ -93,9 +106,15 @@ function randomPolicyReturn(episodes: number): number {
 async function main(): Promise<void> {
   const info = await useBackend(backend);
   console.log(`bench:learn ${taskName}: ${task!.env}${task!.preset === undefined ? '' : ` (preset ${task!.preset})`}, ${totalFrames} frames, seeds ${seeds.join(',')}, backend ${info.name} (${info.version}), node ${process.version}`);
-  const random = task!.env.startsWith('Maze') || task!.target === null ? randomPolicyReturn(200) : null;
+  const random = task!.env.startsWith('Maze') || (task!.target === null && !isAsyncEnvId(task!.env)) ? randomPolicyReturn(200) : null;
   const target = task!.targetTimesRandom !== undefined && random !== null ? task!.targetTimesRandom * random : task!.target;
   if (random !== null) console.log(`uniform random policy: mean return ${random.toFixed(2)} over 200 episodes${target === null ? '' : `; target ≥ ${target.toFixed(2)}`}`);
+  if (taskName === 'atari' && info.name === 'wasm' && overrides.batchSize === undefined) {
+    // A learner batch of 32 unrolls × 21 frames of 84×84×4 through the deep torso needs more than the 4 GiB
+    // wasm heap (measured: "memory access out of bounds" in the first update); 8 fits.
+    preset = { ...preset, batchSize: 8, ...(overrides.envsPerActor === undefined ? { envsPerActor: 8 } : {}) };
+    console.log('wasm backend: batch 8 and 8 envs instead of the preset\'s 32 (the 4 GiB wasm heap; --set batchSize=N to change)');
+  }
   console.log(`preset: ${JSON.stringify(preset)}`);
   const rows: string[][] = [];
   const series: { name: string; points: CurvePoint[] }[] = [];
@@ -104,20 +123,36 @@ async function main(): Promise<void> {
     const points: CurvePoint[] = [];
     const reached: { at: number | null } = { at: null };
     let lastLog = 0;
+    let lastLogTime = performance.now();
     const started = performance.now();
+    // Atari runs last hours: they keep a run directory (metrics, TensorBoard, checkpoint, learning-curve.svg)
+    // and stop cleanly on Ctrl-C, writing the curve of what they did.
+    const long = isAsyncEnvId(task!.env);
+    const runDir = long ? join(dirname(fileURLToPath(import.meta.url)), 'results', `learn-${taskName}-${task!.env.replace(/[^A-Za-z0-9.-]/g, '_')}-seed${seed}`) : undefined;
+    const stop = new AbortController();
+    const onSigint = (): void => {
+      console.log('  SIGINT: stopping after this update (the learning curve is still written)');
+      stop.abort();
+    };
+    if (long) process.once('SIGINT', onSigint);
+    if (runDir !== undefined) console.log(`  seed ${seed}: run directory ${runDir}`);
     const r = await train(
-      { ...preset, env: task!.env, totalFrames, seed },
+      { ...preset, env: task!.env, totalFrames, seed, ...(runDir !== undefined ? { runDir } : {}) },
       {
+        signal: stop.signal,
         onProgress: (p) => {
           if (Number.isFinite(p.meanReturn100)) points.push({ x: p.frames, y: p.meanReturn100 });
           if (reached.at === null && target !== null && p.meanReturn100 >= target && p.episodes >= 100) reached.at = p.frames;
-          if (p.frames - lastLog >= totalFrames / 10) {
+          // A line every tenth of the run, and at least every minute (long Atari runs).
+          if (p.frames - lastLog >= totalFrames / 10 || performance.now() - lastLogTime >= 60_000) {
             lastLog = p.frames;
-            console.log(`  seed ${seed}: ${p.frames} frames, mean return ${p.meanReturn100.toFixed(1)}, ${p.framesPerSecond.toFixed(0)} frames/s`);
+            lastLogTime = performance.now();
+            console.log(`  seed ${seed}: ${p.frames} frames, ${p.episodes} episodes, mean return ${p.meanReturn100.toFixed(1)}, ${p.framesPerSecond.toFixed(0)} frames/s, ${(p.elapsedSeconds / 60).toFixed(1)} min`);
           }
         },
       },
     );
+    process.off('SIGINT', onSigint);
     const minutes = (performance.now() - started) / 60000;
     r.network.dispose();
     const passed = target === null ? null : r.meanReturn100 >= target && (task!.minutes === null || minutes < task!.minutes);

@@ -7,7 +7,7 @@
 // README.md and docs/*.md marked `<!-- test:pack runs this block -->`, type-checked (strict,
 // exactOptionalPropertyTypes) and run as written; (7) a new user's first call: train() with no backend chosen.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +28,8 @@ try {
   const dev = pkg.devDependencies;
   const peers = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'].map((p) => `${p}@${dev[p]}`);
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), ...peers, `typescript@${dev.typescript}`, `@types/node@${dev['@types/node']}`], dir);
+  // The Gymnasium bridge's Python side ships beside dist/ (the bridge finds it by walking up from dist/).
+  if (!existsSync(join(dir, 'node_modules', 'impala-rl', 'python', 'impala_rl_gym_bridge.py'))) throw new Error('check-pack: python/impala_rl_gym_bridge.py is not in the package');
 
   const body = (mod, testing) => `
 const tf = ${mod('@tensorflow/tfjs-core')};

@@ -8,10 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../backends/use-backend.js';
-import { makeEnv } from '../envs/registry.js';
-import { Actor, type ActorEnv } from './actor.js';
+import { makeActorEnvs } from './make-actor-envs.js';
+import { Actor } from './actor.js';
 import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
-import { actorEnvId, actorSeed } from './actor-seed.js';
+import { actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
 import type { Channel } from './channel.js';
 import type { ParameterSnapshot } from './core.js';
@@ -68,8 +68,7 @@ export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActor
     await useBackend(init.backend, { registerGradients: false }); // actors only run inference
     if (init.setupModule !== null) await import(init.setupModule);
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
-    const envs = Array.from({ length: config.envsPerActor }, (_, j) =>
-      makeEnv(actorEnvId(ids, config.envsPerActor, index, j), { ...config.envOptions }) as unknown as ActorEnv);
+    const envs = await makeActorEnvs(ids, config.envsPerActor, index, config.envOptions);
     const network = buildNetwork(config, envs[0]!, config.seed);
     if (init.fingerprint !== null) checkModelFingerprint(`actor ${index}`, init.fingerprint, network);
     actor = new Actor({

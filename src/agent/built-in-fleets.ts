@@ -5,10 +5,12 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../backends/backend-names.js';
-import { createEnvRegistry, makeEnv } from '../envs/registry.js';
+import { createEnvRegistry } from '../envs/registry.js';
+import { isBuiltinAsyncEnvId } from '../envs/make-envs.js';
+import { makeActorEnvs } from './make-actor-envs.js';
 import { Actor, type ActorEnv } from './actor.js';
 import type { ActorFleet, ActorFleetContext } from './actor-fleet.js';
-import { actorEnvId, actorSeed } from './actor-seed.js';
+import { actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
 import { AgentError } from './errors.js';
 import { InlineActorFleet } from './inline-actor-fleet.js';
@@ -37,7 +39,7 @@ export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numAct
   }
   if (mode !== 'auto') return mode;
   const builtins = createEnvRegistry();
-  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true);
+  const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true || isBuiltinAsyncEnvId(id));
   return (config.numActors ?? 1) > 1 && cpus > 2 && portable ? 'workers' : 'inline';
 }
 
@@ -79,7 +81,7 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   };
   try {
     for (let i = 0; i < config.numActors; i++) {
-      envs.push(Array.from({ length: config.envsPerActor }, (_, j) => makeEnv(actorEnvId(ids, config.envsPerActor, i, j), { ...config.envOptions }) as unknown as ActorEnv));
+      envs.push(await makeActorEnvs(ids, config.envsPerActor, i, config.envOptions));
       networks.push(buildNetwork(config, envs[i]![0]!, config.seed));
     }
   } catch (error) {

@@ -30,7 +30,7 @@ export type { LearnerLoopOptions, LearnerLoopResult } from './learner-loop.js';
 export { stackTrajectories } from './stack-trajectories.js';
 export type { StackedTrajectories, StackOptions } from './stack-trajectories.js';
 export { checkModelFingerprint, modelFingerprint } from './model-fingerprint.js';
-export { PAPER_DEFAULTS, PAPER_PRESET, presetFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
+export { ATARI_PRESET, PAPER_DEFAULTS, PAPER_PRESET, presetFor, presetNameFor, resolvePreset, TRAIN_PRESETS } from './presets.js';
 export type { ResolvedTrainPreset, TrainPreset } from './presets.js';
 export { decodeTrajectory, encodeTrajectory, trajectoryBuffers, validateTrajectory } from './trajectory.js';
 export type { ArrayCoreState, EpisodeStats, Trajectory, TrajectorySpec } from './trajectory.js';

@@ -72,11 +72,57 @@ const MAZE_SMALL: TrainPreset = {
   totalFrames: 300_000,
 };
 
+/**
+ * Atari through the Gymnasium bridge (`ALE/<game>-v5` ids), the IMPALA paper's Table G.1: 84×84 grayscale
+ * frames, action repeat 4 with a max over the last two frames, 4 stacked frames, end of episode on life loss,
+ * up to 30 no-op starts (DQN, Mnih et al. 2015), rewards clipped to [-1, 1], unroll 20, batch 32, discount
+ * 0.99, baseline cost 0.5, entropy cost 0.01, RMSProp (momentum 0, ε 0.01), learning rate 0.0006 annealed
+ * linearly to 0, global-norm gradient clipping 40; the deep ResNet torso without an LSTM (the paper's Atari
+ * experts, §5.3.2). Sticky actions stay at ALE v5's 0.25 (Machado et al. 2018; the paper predates them) and
+ * episodes are truncated after 108,000 emulator frames (30 minutes of play). `actionRepeats` 4 makes the frame
+ * counter count emulator frames, as the paper's do. `totalFrames` is the paper's 200M for one game's expert;
+ * pass a smaller `--total-frames` on a CPU (the learning rate anneals over it). docs/environments.md ("Atari")
+ * gives each value's source.
+ */
+const ATARI: TrainPreset = {
+  envOptions: {
+    noopMax: 30,
+    frameSkip: 4,
+    maxPool: true,
+    screenSize: 84,
+    grayscale: true,
+    frameStack: 4,
+    episodicLife: true,
+    repeatActionProbability: 0.25,
+    maxEpisodeFrames: 108_000,
+  },
+  torso: 'deep',
+  lstmSize: 0,
+  unrollLength: 20,
+  batchSize: 32,
+  envsPerActor: 32,
+  numActors: 1,
+  discount: 0.99,
+  baselineCost: 0.5,
+  entropyCost: 0.01,
+  rewardClipping: 'abs_one',
+  learningRate: 0.0006,
+  optimizer: 'rmsprop',
+  rmspropEpsilon: 0.01,
+  rmspropDecay: 0.99,
+  maxGradNorm: 40,
+  actionRepeats: 4,
+  totalFrames: 200_000_000,
+};
+
+/** The name of the Atari preset, the default of every `ALE/…` id. */
+export const ATARI_PRESET = 'atari';
+
 /** The name of the preset of the maze benchmark (not an env id: combine it with `--env Maze-v0`). */
 export const MAZE_SMALL_PRESET = 'maze-small';
 
 /**
- * Presets by environment id, plus `'maze-small'` (the maze benchmark's, for `--env Maze-v0`);
+ * Presets by environment id, plus `'maze-small'` (the maze benchmark's, for `--env Maze-v0`) and `'atari'` (every `ALE/…` id's);
  * `impala-rl train --env ID` uses `TRAIN_PRESETS[ID]` unless `--preset` names another one, and {@link PAPER_DEFAULTS} for ids without a preset. Each preset is merged over
  * {@link PAPER_DEFAULTS}.
  */
@@ -91,6 +137,7 @@ export const TRAIN_PRESETS: Readonly<Record<string, TrainPreset>> = Object.freez
   'MazeLocal-v0': MAZE,
   'MazeLocalNoCues-v0': MAZE,
   [MAZE_SMALL_PRESET]: MAZE_SMALL,
+  [ATARI_PRESET]: ATARI,
 });
 
 /** The name `--preset` accepts for {@link PAPER_DEFAULTS} alone. */
@@ -132,5 +179,16 @@ export type ResolvedTrainPreset = TrainPreset & typeof PAPER_DEFAULTS;
  */
 export function presetFor(envId: string): ResolvedTrainPreset {
   // resolvePreset merges every preset over PAPER_DEFAULTS, so each of its fields is set.
-  return { ...PAPER_DEFAULTS, ...resolvePreset(Object.hasOwn(TRAIN_PRESETS, envId) ? envId : PAPER_PRESET) };
+  return { ...PAPER_DEFAULTS, ...resolvePreset(presetNameFor(envId)) };
+}
+
+/**
+ * The name of the preset an environment id trains with by default.
+ *
+ * @param envId - e.g. `'CartPole-v1'` or `'ALE/Pong-v5'`.
+ * @returns the id itself when it has a preset, {@link ATARI_PRESET} for `ALE/…` ids, else {@link PAPER_PRESET}.
+ */
+export function presetNameFor(envId: string): string {
+  if (Object.hasOwn(TRAIN_PRESETS, envId)) return envId;
+  return envId.startsWith('ALE/') ? ATARI_PRESET : PAPER_PRESET;
 }

@@ -5,7 +5,7 @@
  * (`checkpoint.ts`) and the metrics files (`MetricsWriter`).
  */
 import { ensureTfjsReady } from '../backends/tfjs-ready.js';
-import { makeEnv } from '../envs/registry.js';
+import { makeEnvs } from '../envs/make-envs.js';
 import { MetricsWriter } from '../metrics/metrics-writer.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
 import type { ActorEnv, ActorState } from './actor.js';
@@ -127,7 +127,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   await ensureTfjsReady('train');
   const ids = typeof resolved.env === 'string' ? [resolved.env] : resolved.env;
   // One environment sizes the network (its spaces); the actors make their own.
-  const probe = makeEnv(ids[0]!, { ...resolved.envOptions }) as unknown as ActorEnv;
+  const probe = (await makeEnvs(ids[0]!, 1, { ...resolved.envOptions }))[0] as unknown as ActorEnv;
   let network: ImpalaNetwork;
   try {
     network = buildNetwork(resolved, probe, resolved.seed);

@@ -7,7 +7,7 @@ import type { ActorEnv } from '../agent/actor.js';
 import { loadCheckpoint } from '../agent/checkpoint.js';
 import { buildNetwork, type TrainConfig } from '../agent/train.js';
 import type { Env } from '../envs/contract/types.js';
-import { makeEnv } from '../envs/registry.js';
+import { makeActorEnvs } from '../agent/make-actor-envs.js';
 import { createActionRng, sampleActions } from '../networks/action-sampling.js';
 import type { ModelState } from '../agent/core.js';
 
@@ -137,10 +137,11 @@ export async function evaluateCheckpoint(options: EvaluateOptions): Promise<Eval
   const ids = typeof config.env === 'string' ? [config.env] : [...config.env];
   if (ids.length === 0) throw new Error(`${FN}: the checkpoint's config names no env`);
 
+  const evalEnvs = await makeActorEnvs(ids, numEnvs, 0, config.envOptions);
   const slots: Slot[] = Array.from({ length: numEnvs }, (_, i) => {
     const task = ids[i % ids.length]!;
     return {
-      env: makeEnv(task, { ...config.envOptions }) as ActorEnv,
+      env: evalEnvs[i]!,
       task,
       quota: Math.floor(episodes / numEnvs) + (i < episodes % numEnvs ? 1 : 0),
       observation: new Float32Array(0),

@@ -9,8 +9,10 @@ import { BACKEND_REQUESTS, type BackendRequest } from '../backends/backend-names
 import { REWARD_CLIPPING_MODES } from '../losses/reward-clipping.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { integerAtLeast, integerList, keyValue, nameList, numberIn, orNone } from './flag-parsers.js';
-import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, resolvePreset } from './presets.js';
+import { PAPER_DEFAULTS, PAPER_PRESET, TRAIN_PRESETS, presetNameFor, resolvePreset } from './presets.js';
+import { addAtariOptions, atariEnvOptions } from './atari-flags.js';
 import { TRAIN_DEFAULTS } from '../agent/train-config.js';
+import { isAsyncEnvId } from '../envs/make-envs.js';
 import { envIds } from '../envs/registry.js';
 import { didYouMean } from '../internal/did-you-mean.js';
 
@@ -97,7 +99,7 @@ interface RawTrainOptions {
  */
 export function addTrainOptions(command: Command): Command {
   const positive = integerAtLeast(1);
-  return command
+  command
     .description('Train an IMPALA agent on one machine (learner and actors in this process).')
     .option('--env <ids>', 'environment id, or comma-separated ids for multi-task training (e.g. CartPole-v1)', nameList)
     .option('--env-option <key=value>', 'option passed to makeEnv (repeatable; JSON values, e.g. height=24)', keyValue)
@@ -134,6 +136,7 @@ export function addTrainOptions(command: Command): Command {
     .option('--quiet', 'print only the final summary and errors')
     .option('--verbose', "print the backend's details (kernels registered, backends skipped)")
     .option('--log-interval <seconds>', `seconds between metrics rows (metrics.csv, metrics.jsonl, TensorBoard) and between progress lines when stderr is not a terminal; the last update is always written (default: ${TRAIN_DEFAULTS.logIntervalSeconds})`, numberIn({ min: 0 }));
+  return addAtariOptions(command);
 }
 
 /** `runs/<env>-<YYYYMMDD-HHMMSS>` (UTC). */
@@ -217,18 +220,21 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
   } else {
     if (flags.env === undefined) throw new CliUsageError('--env: required, e.g. --env CartPole-v1');
     const firstEnv = typeof flags.env === 'string' ? flags.env : flags.env[0]!;
-    preset = opts.preset ?? (Object.hasOwn(TRAIN_PRESETS, firstEnv) ? firstEnv : PAPER_PRESET);
+    preset = opts.preset ?? presetNameFor(firstEnv);
     const values = resolvePreset(preset);
     if (values === undefined) {
       throw new CliUsageError(`--preset: unknown preset '${preset}'; known presets: ${[PAPER_PRESET, ...Object.keys(TRAIN_PRESETS)].join(', ')}`);
     }
     base = { ...values };
   }
-  const merged = { ...PAPER_DEFAULTS, ...base, ...flags } as Record<string, unknown> & TrainConfig;
-  // An unknown env id is a usage error, reported before anything is set up or written.
+  // The Atari flags go into envOptions, over the preset's (or saved) envOptions and --env-option.
+  const atari = atariEnvOptions(raw);
+  const merged = { ...PAPER_DEFAULTS, ...base, ...flags, ...(atari && { envOptions: { ...(base.envOptions as object | undefined), ...flags.envOptions, ...atari } }) } as Record<string, unknown> & TrainConfig;
+  // An unknown env id is a usage error, reported before anything is set up or written (ALE/… and gym:… ids, and
+  // registered namespaces, are made asynchronously and checked when made).
   const known = envIds();
   for (const id of typeof merged.env === 'string' ? [merged.env] : merged.env) {
-    if (!known.includes(id)) throw new CliUsageError(`--env: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')}`);
+    if (!known.includes(id) && !isAsyncEnvId(id)) throw new CliUsageError(`--env: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')} (and ALE/<game>-v5, gym:<Gymnasium id>)`);
   }
   const config: CliTrainConfig = {
     ...merged,

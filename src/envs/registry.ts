@@ -303,8 +303,10 @@ export function makeEnv(id: string, options?: MakeEnvOptions): Env {
   checkId(id, 'makeEnv');
   const entry = BUILTIN_ENVS.get(id) ?? userRegistry().get(id);
   if (entry === undefined) {
+    // `ALE/…` and `gym:…` ids (make-envs.ts) start a Python process: they are made asynchronously.
+    if (/^(ALE\/|gym:)/.test(id)) throw new EnvError(`makeEnv: '${id}' is made asynchronously (a Python process): use \`await makeEnvAsync('${id}')\` or \`makeEnvs\``);
     const known = envIds();
-    throw new EnvError(`makeEnv: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')}`);
+    throw new EnvError(`makeEnv: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')} (and ALE/<game>-v5, gym:<Gymnasium id>, made with makeEnvAsync)`);
   }
   return build(entry, options);
 }

@@ -10,3 +10,5 @@ export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } f
 export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
 export { MetricsError } from './errors.js';
 export { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
+export { humanNormalisedScore, summariseHumanNormalised } from './human-normalised.js';
+export type { HumanNormalisedSummary, ReferenceScores } from './human-normalised.js';

@@ -170,8 +170,9 @@ describe('parseTrainArgs: presets and merge order', () => {
 
   test('each preset is applied over the paper defaults for its env', () => {
     for (const [id, preset] of Object.entries(TRAIN_PRESETS)) {
-      // 'maze-small' is a preset, not an env id: it is used as --env Maze-v0 --preset maze-small.
-      const r = id === 'maze-small' ? parse(['--env', 'Maze-v0', '--preset', id]) : parse(['--env', id]);
+      // 'maze-small' and 'atari' are presets, not env ids: used as --env Maze-v0 --preset maze-small and
+      // --env ALE/Pong-v5 (whose default preset is 'atari').
+      const r = id === 'maze-small' ? parse(['--env', 'Maze-v0', '--preset', id]) : id === 'atari' ? parse(['--env', 'ALE/Pong-v5']) : parse(['--env', id]);
       assert.equal(r.preset, id);
       for (const [k, v] of Object.entries({ ...PAPER_DEFAULTS, ...preset })) {
         assert.deepEqual((r.config as unknown as Record<string, unknown>)[k], v, `${id}.${k}`);
@@ -274,5 +275,30 @@ describe('parseEvalArgs', () => {
     ] as [string[], string][]) {
       assert.throws(() => parseEvalArgs(argv), (e: unknown) => e instanceof CliUsageError && e.message.includes(flag), `${argv.join(' ')} → ${flag}`);
     }
+  });
+});
+
+describe('parseTrainArgs: Atari', () => {
+  test('ALE ids get the atari preset (Table G.1 and the paper preprocessing); each --atari-* flag sets one env option', () => {
+    const r = parseTrainArgs(['--env', 'ALE/Breakout-v5']);
+    assert.equal(r.preset, 'atari');
+    assert.equal(r.config.entropyCost, 0.01);
+    assert.equal(r.config.learningRate, 0.0006);
+    assert.equal(r.config.rmspropEpsilon, 0.01);
+    assert.equal(r.config.maxGradNorm, 40);
+    assert.equal(r.config.actionRepeats, 4);
+    assert.deepEqual(r.config.envOptions, TRAIN_PRESETS.atari!.envOptions);
+    const f = parseTrainArgs([
+      '--env', 'ALE/Pong-v5', '--env-option', 'python="/usr/bin/python3"',
+      '--atari-noop-max', '0', '--atari-frame-skip', '3', '--atari-max-pool', 'off', '--atari-screen-size', '64',
+      '--atari-grayscale', 'off', '--atari-frame-stack', '2', '--atari-episodic-life', 'off', '--atari-sticky-actions', '0',
+      '--atari-max-episode-frames', '0', '--atari-full-action-space', 'on',
+    ]);
+    assert.deepEqual(f.config.envOptions, {
+      python: '/usr/bin/python3', noopMax: 0, frameSkip: 3, maxPool: false, screenSize: 64, grayscale: false, frameStack: 2,
+      episodicLife: false, repeatActionProbability: 0, maxEpisodeFrames: 0, fullActionSpace: true,
+    });
+    assert.throws(() => parseTrainArgs(['--env', 'ALE/Pong-v5', '--atari-episodic-life', 'yes']), /--atari-episodic-life <on\|off>.*Allowed choices are on, off/);
+    assert.throws(() => parseTrainArgs(['--env', 'ALE/Pong-v5', '--atari-sticky-actions', '2']), /--atari-sticky-actions/);
   });
 });

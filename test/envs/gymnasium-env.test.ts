@@ -60,7 +60,8 @@ describe('GymnasiumEnv (Python subprocess bridge)', () => {
       await pendulum.reset({ seed: 0 });
       const r = await pendulum.step(Float32Array.of(0.5));
       assert.equal(typeof r.reward, 'number');
-      await assert.rejects(pendulum.step('left'), /GymnasiumEnv \(Pendulum-v1\): ValueError/);
+      // A malformed action is refused before it is sent (the binary protocol carries numbers only).
+      await assert.rejects(pendulum.step('left'), /GymnasiumEnv \(Pendulum-v1\): expected an action of 1 value\(s\), got left/);
     } finally {
       await pendulum.close();
     }

@@ -1,0 +1,550 @@
+"""impala-rl's Gymnasium bridge: the Python side of `GymnasiumBatch` (src/envs/builtin/gymnasium/).
+
+One process holds a batch of Gymnasium envs (any Gymnasium id; ALE ids with the Atari preprocessing of the
+IMPALA paper when asked) and steps them on request from Node.js. The protocol is binary and length-prefixed
+on a dedicated pipe (the process's stdout at start; stray prints of the emulator or of Python code are moved
+to stderr so they cannot corrupt it):
+
+    every message: an 8-byte header (u32 little-endian payload length, u32 0), then the payload (so a payload
+    read in place from a stream chunk starts 8-byte aligned).
+
+Requests (Node -> Python), first byte the command:
+    STEP  (1): u8 cmd, u8 want_info, u16 0, u32 k, u32 index[k] (padded to 8 bytes), f64 action[k * action_size]
+    RESET (2): u8 cmd, 3 bytes 0, then UTF-8 JSON {"indices": [...], "seeds": [...] | null, "options": ... | null}
+    CLOSE (3): u8 cmd
+Replies (Python -> Node), first byte the kind:
+    HELLO (1): u8 kind, then UTF-8 JSON describing the spaces, the spec and the versions
+    BATCH (2): u8 kind, u8 has_info, u16 0, u32 k, f64 reward[k], u32 index[k] (padded to 8),
+               u8 flags[k] (bit 0 terminated, bit 1 truncated; padded to 8), k observations of `obs_stride`
+               bytes each (little-endian, padded to 8), then UTF-8 JSON of the k infos when has_info
+    ERROR (3): u8 kind, then UTF-8 JSON {"error": "...", "missing": "module name" | null, "pip": "..."}
+    CLOSED(4): u8 kind
+A STEP or RESET naming k envs is answered with k messages in request order, one per env: a BATCH with k = 1
+(sent as soon as that env is done, so Node copies it while the next env runs) or an ERROR.
+
+Run `python impala_rl_gym_bridge.py --bench ID --num-envs N --seconds S [--atari JSON]` to time the same
+random-policy loop in Python alone (what `npm run bench:envs -- --atari` compares the bridge with).
+"""
+import json
+import os
+import struct
+import sys
+import time
+
+# One BLAS thread: the frame resize multiplies small matrices, where threads only add contention.
+for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_var, '1')
+
+PROTOCOL_VERSION = 1
+HEADER = struct.Struct('<II')
+CMD_STEP, CMD_RESET, CMD_CLOSE = 1, 2, 3
+REPLY_HELLO, REPLY_BATCH, REPLY_ERROR, REPLY_CLOSED = 1, 2, 3, 4
+PACKAGES = 'gymnasium ale-py numpy'
+
+
+def pip_line():
+    """The exact command that installs what the bridge needs into this Python."""
+    return '%s -m pip install %s' % (sys.executable or 'python3', PACKAGES)
+
+
+class MissingDependency(Exception):
+    """A Python package the bridge needs is not installed."""
+
+    def __init__(self, module, why):
+        super().__init__('%s is not installed in %s (%s); install it with: %s'
+                         % (module, sys.executable, why, pip_line()))
+        self.module = module
+
+
+def pad8(n):
+    return (n + 7) & ~7
+
+
+# --------------------------------------------------------------------------------------------------------
+# Atari preprocessing (IMPALA paper, Table G.1; DQN, Mnih et al. 2015): no-op starts, action repeat with a
+# max over the last two frames, area-resize to a square grayscale screen, frame stacking, optional end of
+# episode on life loss. Implemented on the ALE interface directly (no OpenCV needed).
+# --------------------------------------------------------------------------------------------------------
+
+ATARI_DEFAULTS = {
+    'noopMax': 30,
+    'frameSkip': 4,
+    'maxPool': True,
+    'screenSize': 84,
+    'grayscale': True,
+    'frameStack': 4,
+    'episodicLife': False,
+    'repeatActionProbability': 0.25,
+    'maxEpisodeFrames': 108000,
+    'fullActionSpace': False,
+}
+
+
+def area_weights(n_in, n_out, np):
+    """Row i of the result averages the input cells covered by output cell i (OpenCV's INTER_AREA)."""
+    w = np.zeros((n_out, n_in), np.float32)
+    scale = n_in / n_out
+    for o in range(n_out):
+        a, b = o * scale, (o + 1) * scale
+        i = int(a)
+        while i < n_in and i < b:
+            w[o, i] = (min(b, i + 1) - max(a, i)) / scale
+            i += 1
+    return w
+
+
+class AreaResize:
+    """Resizes (H, W) or (H, W, C) uint8 frames by area averaging, rounded to the nearest integer."""
+
+    def __init__(self, height, width, size, np):
+        self.np = np
+        self.size = size
+        rows = area_weights(height, size, np)
+        cols = area_weights(width, size, np).T.copy()
+        self.rows, self.cols = rows, cols
+        self.fast = None
+        # 210 x 160 -> 84 x 84 (every ALE game): rows repeat every 5 inputs / 2 outputs, columns every
+        # 40 inputs / 21 outputs, so two small block products replace the dense ones (about 15x faster).
+        if height % 5 == 0 and height // 5 * 2 == size and width % 40 == 0 and width // 40 * 21 == size:
+            self.fast = (rows[:2, :5].copy(), cols[:40, :21].copy(), np.empty((height, width), np.float32))
+
+    def __call__(self, frame, out):
+        np = self.np
+        if frame.ndim == 3:
+            for c in range(frame.shape[2]):
+                out[..., c] = self(frame[..., c], np.empty((self.size, self.size), np.uint8))
+            return out
+        if self.fast is not None:
+            wr, wc, buf = self.fast
+            np.copyto(buf, frame)
+            rows = np.matmul(wr, buf.reshape(-1, 5, buf.shape[1]))  # (H/5, 2, W)
+            y = np.matmul(rows.reshape(self.size, -1, 40), wc).reshape(self.size, self.size)
+        else:
+            y = self.rows @ frame.astype(np.float32) @ self.cols
+        np.add(y, 0.5, out=y)
+        out[...] = y
+        return out
+
+
+class AtariPreprocessing:
+    """An ALE env with the paper's preprocessing; observations are (size, size, channels * stack) uint8."""
+
+    def __init__(self, env, options, np, gym):
+        self.np = np
+        self.env = env
+        self.o = options
+        ale = env.unwrapped.ale
+        self.ale = ale
+        full = bool(options['fullActionSpace'])
+        self.action_set = list(ale.getLegalActionSet() if full else ale.getMinimalActionSet())
+        self.action_space = gym.spaces.Discrete(len(self.action_set))
+        h, w = ale.getScreenDims()
+        self.gray = bool(options['grayscale'])
+        raw_shape = (h, w) if self.gray else (h, w, 3)
+        self.screens = [np.zeros(raw_shape, np.uint8), np.zeros(raw_shape, np.uint8)]
+        size = options['screenSize']
+        self.resize = AreaResize(h, w, size, np) if size else None
+        frame_shape = (size, size) if size else (h, w)
+        channels = 1 if self.gray else 3
+        self.frame = np.zeros(frame_shape + (channels,), np.uint8)
+        self.stack_n = int(options['frameStack'])
+        self.stack = np.zeros(frame_shape + (channels * self.stack_n,), np.uint8)
+        self.channels = channels
+        self.observation_space = gym.spaces.Box(0, 255, self.stack.shape, np.uint8)
+        self.spec = env.spec
+        self.lives = 0
+        self.life_lost = False
+
+    def _grab(self, i):
+        if self.gray:
+            self.ale.getScreenGrayscale(self.screens[i])
+        else:
+            self.ale.getScreenRGB(self.screens[i])
+
+    def _observe(self, push):
+        np = self.np
+        screen = self.screens[0]
+        if self.o['maxPool']:
+            np.maximum(screen, self.screens[1], out=screen)
+        frame = self.frame
+        if self.resize is not None:
+            self.resize(screen, frame if not self.gray else frame[..., 0])
+        else:
+            frame[...] = screen.reshape(frame.shape)
+        c = self.channels
+        if push:
+            self.stack[..., :-c] = self.stack[..., c:]
+            self.stack[..., -c:] = frame
+        else:
+            self.stack[...] = np.tile(frame, (1, 1, self.stack_n))
+        return self.stack
+
+    def reset(self, seed=None, options=None):
+        np = self.np
+        if self.life_lost and seed is None and not self.ale.game_over():
+            # Episodic life: the game goes on after a lost life; only the learner saw an episode end.
+            self.life_lost = False
+            self._grab(0)
+            self.screens[1][...] = self.screens[0]
+            return self._observe(False).copy(), {'lives': self.ale.lives()}
+        self.life_lost = False
+        self.env.reset(seed=seed, options=options)
+        noops = int(self.env.unwrapped.np_random.integers(1, self.o['noopMax'] + 1)) if self.o['noopMax'] > 0 else 0
+        noop = self.action_set[0]
+        for _ in range(noops):
+            self.ale.act(noop)
+            if self.ale.game_over():
+                self.env.reset()
+        self._grab(0)
+        self.screens[1][...] = self.screens[0]
+        self.lives = self.ale.lives()
+        return self._observe(False).copy(), {'lives': self.lives}
+
+    def step(self, action):
+        ale = self.ale
+        a = self.action_set[int(action)]
+        skip = int(self.o['frameSkip'])
+        reward = 0.0
+        terminated = truncated = False
+        for t in range(skip):
+            reward += ale.act(a)
+            if t == skip - 2:
+                self._grab(1)
+            if ale.game_over():
+                terminated = not ale.game_truncated()
+                truncated = not terminated
+                break
+        self._grab(0)
+        if skip == 1 or terminated or truncated:
+            self.screens[1][...] = self.screens[0]
+        lives = ale.lives()
+        if self.o['episodicLife'] and lives < self.lives and not (terminated or truncated):
+            terminated = True
+            self.life_lost = True
+        self.lives = lives
+        return self._observe(True), reward, terminated, truncated, {'lives': lives}
+
+    def close(self):
+        self.env.close()
+
+
+def make_env(env_id, kwargs, atari):
+    """Makes one env: `gymnasium.make(env_id, **kwargs)`, with the Atari preprocessing when `atari` is a dict."""
+    try:
+        import numpy as np
+    except ImportError as e:
+        raise MissingDependency('numpy', e)
+    try:
+        import gymnasium as gym
+    except ImportError as e:
+        raise MissingDependency('gymnasium', e)
+    if env_id.startswith('ALE/') or atari is not None:
+        try:
+            import ale_py
+        except ImportError as e:
+            raise MissingDependency('ale-py', e)
+        gym.register_envs(ale_py)
+    if atari is None:
+        return gym.make(env_id, **kwargs)
+    options = dict(ATARI_DEFAULTS)
+    unknown = set(atari) - set(ATARI_DEFAULTS)
+    if unknown:
+        raise ValueError('unknown Atari options %s (known: %s)' % (sorted(unknown), ', '.join(ATARI_DEFAULTS)))
+    options.update(atari)
+    kw = dict(kwargs)
+    kw.update(frameskip=1, repeat_action_probability=float(options['repeatActionProbability']),
+              full_action_space=bool(options['fullActionSpace']),
+              obs_type='grayscale' if options['grayscale'] else 'rgb')
+    if options['maxEpisodeFrames']:
+        kw['max_num_frames_per_episode'] = int(options['maxEpisodeFrames'])
+    return AtariPreprocessing(gym.make(env_id, **kw), options, np, gym)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Spaces and encodings
+# --------------------------------------------------------------------------------------------------------
+
+def codec(space, np, gym):
+    """(description for Node, numpy dtype on the wire, bytes per observation, encoder into a uint8 view)."""
+    if isinstance(space, gym.spaces.Discrete):
+        def enc(obs, out):
+            out.view(np.int32)[0] = int(obs)
+        return {'kind': 'discrete', 'n': int(space.n), 'start': int(space.start)}, 4, enc
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        if space.nvec.ndim != 1:
+            raise TypeError('MultiDiscrete spaces must be 1-D, got shape %s' % (space.nvec.shape,))
+        n = int(space.nvec.shape[0])
+
+        def enc(obs, out):
+            out[:4 * n].view('<i4')[...] = obs
+        return {'kind': 'multi-discrete', 'nvec': [int(k) for k in space.nvec]}, 4 * n, enc
+    if isinstance(space, gym.spaces.Box):
+        dtype = np.dtype(space.dtype)
+        names = {'float32': 'float32', 'float64': 'float64', 'int32': 'int32', 'uint8': 'uint8'}
+        if dtype.name not in names:
+            dtype = np.dtype(np.float32 if dtype.kind == 'f' else np.uint8 if dtype == np.bool_ else np.int32)
+        wire = dtype.newbyteorder('<')
+        size = int(np.prod(space.shape, dtype=np.int64))
+
+        def enc(obs, out):
+            out[:size * wire.itemsize].view(wire).reshape(space.shape)[...] = obs
+        desc = {'kind': 'box', 'shape': [int(s) for s in space.shape], 'dtype': dtype.name,
+                'low': bounds(space.low, space.shape, np), 'high': bounds(space.high, space.shape, np)}
+        return desc, size * wire.itemsize, enc
+    raise TypeError('unsupported space %r (Discrete, MultiDiscrete and Box are supported)' % (space,))
+
+
+def bounds(values, shape, np):
+    """Box bounds for JSON: one number when all are equal, else a flat list; infinities as strings."""
+    flat = np.broadcast_to(values, shape).astype(np.float64).ravel()
+    finite = lambda v: v if np.isfinite(v) else ('Infinity' if v > 0 else '-Infinity')
+    if flat.size > 0 and np.all(flat == flat[0]):
+        return finite(float(flat[0]))
+    return [finite(v) for v in flat.tolist()]
+
+
+def action_decoder(space, np, gym):
+    """(values per action on the wire, decoder from a float64 slice)."""
+    if isinstance(space, gym.spaces.Discrete):
+        return 1, lambda v: int(v[0])
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        n = int(space.nvec.shape[0])
+        return n, lambda v: v.astype(space.dtype)
+    if isinstance(space, gym.spaces.Box):
+        n = int(np.prod(space.shape, dtype=np.int64))
+        return n, lambda v: v.astype(space.dtype).reshape(space.shape)
+    raise TypeError('unsupported action space %r' % (space,))
+
+
+def plain(value, depth=0):
+    """A JSON-safe copy of an info value."""
+    if depth > 8:
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    if hasattr(value, 'tolist'):
+        return plain(value.tolist(), depth + 1)
+    if isinstance(value, float) and value != value or value in (float('inf'), float('-inf')):
+        return repr(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------------------
+
+class Wire:
+    """Length-prefixed messages over two file descriptors."""
+
+    def __init__(self, rfd, wfd):
+        self.r = os.fdopen(rfd, 'rb', buffering=1 << 16)
+        self.wfd = wfd
+
+    def read(self):
+        head = self.r.read(8)
+        if len(head) < 8:
+            return None
+        n, _ = HEADER.unpack_from(head)
+        body = self.r.read(n)
+        if len(body) < n:
+            return None
+        return body
+
+    def write(self, payload):
+        # One system call for header and payload (os.writev), so the reader gets them in one chunk.
+        view = memoryview(payload).cast('B')
+        parts = [HEADER.pack(len(view), 0), view]
+        while parts:
+            done = os.writev(self.wfd, parts)
+            while parts and done >= len(parts[0]):
+                done -= len(parts[0])
+                parts.pop(0)
+            if parts and done:
+                parts[0] = memoryview(parts[0])[done:]
+
+    def json(self, kind, obj):
+        self.write(bytes([kind]) + json.dumps(obj, allow_nan=False).encode('utf-8'))
+
+
+class Batch:
+    """The envs of one process and the reply buffer they write their observations into."""
+
+    def __init__(self, env_id, num_envs, kwargs, atari):
+        self.envs = [make_env(env_id, kwargs, atari) for _ in range(num_envs)]
+        import numpy as np
+        import gymnasium as gym
+        self.np = np
+        first = self.envs[0]
+        self.obs_desc, self.obs_bytes, self.encode = codec(first.observation_space, np, gym)
+        self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
+        self.act_desc, _, _ = codec(first.action_space, np, gym)
+        self.stride = pad8(self.obs_bytes)
+        # kind, has_info, 0, k = 1 | reward f64 | index u32 + pad | flags u8 + pad | observation
+        self.buffer = np.zeros(32 + self.stride, np.uint8)
+        self.buffer[0] = REPLY_BATCH
+        self.buffer[4:8].view('<u4')[0] = 1
+        self.spec = {'id': env_id}
+        spec = getattr(first, 'spec', None)
+        if spec is not None and getattr(spec, 'max_episode_steps', None) is not None and atari is None:
+            self.spec['maxEpisodeSteps'] = int(spec.max_episode_steps)
+        if spec is not None and getattr(spec, 'reward_threshold', None) is not None:
+            self.spec['rewardThreshold'] = float(spec.reward_threshold)
+        versions = {'gymnasium': gym.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0]}
+        try:
+            import ale_py
+            versions['ale_py'] = ale_py.__version__
+        except ImportError:
+            pass
+        self.hello = {'protocol': PROTOCOL_VERSION, 'numEnvs': num_envs, 'observationSpace': self.obs_desc,
+                      'actionSpace': self.act_desc, 'actionSize': self.act_size, 'obsBytes': self.obs_bytes,
+                      'obsStride': self.stride, 'spec': self.spec, 'versions': versions}
+
+    def reply(self, index, obs, reward, terminated, truncated, info):
+        """A BATCH reply for one env (k = 1), written into a buffer reused from one reply to the next."""
+        buf = self.buffer
+        buf[8:16].view('<f8')[0] = reward
+        buf[16:20].view('<u4')[0] = index
+        buf[24] = (1 if terminated else 0) | (2 if truncated else 0)
+        self.encode(obs, buf[32:32 + self.obs_bytes])
+        if info is None:
+            buf[1] = 0
+            return buf
+        buf[1] = 1
+        return buf.tobytes() + json.dumps([info], allow_nan=False).encode('utf-8')
+
+    def step(self, body, send):
+        """Steps the envs of a STEP request, sending each env's reply as soon as it is stepped (so Node reads
+        one env's observation while the next one is emulated)."""
+        np = self.np
+        want_info = body[1]
+        (k,) = struct.unpack_from('<I', body, 4)
+        indices = np.frombuffer(body, '<u4', k, 8).tolist()
+        actions = np.frombuffer(body, '<f8', k * self.act_size, pad8(8 + 4 * k))
+        n = self.act_size
+        for j, i in enumerate(indices):
+            try:
+                obs, reward, terminated, truncated, info = self.envs[i].step(self.decode_action(actions[j * n:(j + 1) * n]))
+                send(self.reply(i, obs, float(reward), bool(terminated), bool(truncated), plain(info) if want_info else None))
+            except Exception as e:
+                send(error_payload(e))
+
+    def reset(self, body, send):
+        request = json.loads(bytes(body[4:]).decode('utf-8'))
+        seeds = request.get('seeds')
+        options = request.get('options')
+        for j, i in enumerate(request['indices']):
+            try:
+                obs, info = self.envs[i].reset(seed=None if seeds is None else seeds[j], options=options)
+                send(self.reply(i, obs, 0.0, False, False, plain(info)))
+            except Exception as e:
+                send(error_payload(e))
+
+    def close(self):
+        for env in self.envs:
+            env.close()
+
+
+def error_payload(e):
+    return bytes([REPLY_ERROR]) + json.dumps({'error': '%s: %s' % (type(e).__name__, e), 'missing': None,
+                                              'pip': pip_line()}).encode('utf-8')
+
+
+def grow_pipe(fd):
+    """Raises a pipe's capacity (Linux; 1 MiB is the usual unprivileged maximum) so that a batch of raw frames
+    is written without waiting for the reader to drain 64 KiB at a time."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
+    except (ImportError, OSError):
+        pass
+
+
+def serve(argv):
+    # The protocol gets its own copy of the stdout pipe; fd 1 (and sys.stdout) then point at stderr, so
+    # whatever else writes to stdout (the emulator's banner, a print in an env) cannot corrupt the stream.
+    wfd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    grow_pipe(wfd)
+    wire = Wire(os.dup(0), wfd)
+    config = json.loads(argv[0])
+    try:
+        batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'))
+    except MissingDependency as e:
+        wire.json(REPLY_ERROR, {'error': str(e), 'missing': e.module, 'pip': pip_line()})
+        return
+    except Exception as e:
+        wire.json(REPLY_ERROR, {'error': '%s: %s' % (type(e).__name__, e), 'missing': None, 'pip': pip_line()})
+        return
+    wire.json(REPLY_HELLO, batch.hello)
+    while True:
+        body = wire.read()
+        if body is None:
+            break
+        cmd = body[0]
+        try:
+            if cmd == CMD_STEP:
+                batch.step(body, wire.write)
+            elif cmd == CMD_RESET:
+                batch.reset(body, wire.write)
+            elif cmd == CMD_CLOSE:
+                batch.close()
+                wire.write(bytes([REPLY_CLOSED]))
+                return
+            else:
+                wire.json(REPLY_ERROR, {'error': 'unknown command %r' % (cmd,), 'missing': None, 'pip': pip_line()})
+        except Exception as e:
+            # A request that could not be read at all: one error reply (a broken pipe ends the loop above).
+            wire.write(error_payload(e))
+
+
+def bench(env_id, num_envs, seconds, atari):
+    """Random-policy steps per second of `num_envs` envs stepped in a loop, in Python alone, and CPU seconds
+    per step."""
+    import numpy as np
+    envs = [make_env(env_id, {}, atari) for _ in range(num_envs)]
+    rng = np.random.default_rng(0)
+    n = envs[0].action_space.n
+    for i, env in enumerate(envs):
+        env.reset(seed=i)
+    steps = 0
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    end = start + seconds
+    while True:
+        actions = rng.integers(0, n, num_envs)
+        for i, env in enumerate(envs):
+            obs, reward, terminated, truncated, info = env.step(int(actions[i]))
+            if terminated or truncated:
+                env.reset()
+        steps += num_envs
+        now = time.perf_counter()
+        if now >= end:
+            break
+    cpu = time.process_time() - cpu_start
+    for env in envs:
+        env.close()
+    return steps / (now - start), cpu / steps
+
+
+def main(argv):
+    if argv and argv[0] == '--bench':
+        import argparse
+        parser = argparse.ArgumentParser(prog='impala_rl_gym_bridge.py --bench')
+        parser.add_argument('env_id')
+        parser.add_argument('--num-envs', type=int, default=1)
+        parser.add_argument('--seconds', type=float, default=5)
+        parser.add_argument('--atari', default=None, help='JSON object of Atari options, or "{}" for the defaults')
+        a = parser.parse_args(argv[1:])
+        rate, cpu = bench(a.env_id, a.num_envs, a.seconds, None if a.atari is None else json.loads(a.atari))
+        print(json.dumps({'stepsPerSecond': rate, 'cpuSecondsPerStep': cpu}))
+        return
+    serve(argv)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
