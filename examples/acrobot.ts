@@ -9,8 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { parseBackendName, presetFor, train, useBackend, type BackendRequest } from 'impala-rl';
-import { progressPrinter } from './cartpole.js';
+import { parseBackendName, presetFor, train, useBackend, type BackendRequest, progressPrinter } from 'impala-rl';
 
 /** Options of {@link main}; everything has a default. */
 export interface AcrobotOptions {

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { parseBackendName, presetFor, train, useBackend, type BackendRequest, type TrainProgress } from 'impala-rl';
+import { parseBackendName, presetFor, progressPrinter, train, useBackend, type BackendRequest } from 'impala-rl';
 
 /** Options of {@link main}; everything has a default. */
 export interface CartPoleOptions {
@@ -35,18 +35,6 @@ export interface CartPoleResult {
   readonly meanReturn100: number;
   /** Mean return of the first 20 episodes, for comparison. */
   readonly firstReturns: number;
-}
-
-/** A progress line every `seconds` (and at the end): frames, mean return once an episode has finished, ETA. */
-export function progressPrinter(totalFrames: number, seconds = 5): (p: TrainProgress) => void {
-  let last = -Infinity;
-  return (p) => {
-    if (p.elapsedSeconds - last < seconds && p.frames < totalFrames) return;
-    last = p.elapsedSeconds;
-    const mean = Number.isFinite(p.meanReturn100) ? p.meanReturn100.toFixed(1) : '(no episode finished yet)';
-    const eta = p.framesPerSecond > 0 ? Math.round((totalFrames - p.frames) / p.framesPerSecond) : 0;
-    console.log(`${p.frames}/${totalFrames} frames, mean return (last 100) ${mean}, ${p.episodes} episodes, ${Math.round(p.framesPerSecond)} frames/s, ETA ${eta} s`);
-  };
 }
 
 /** Trains an agent on CartPole-v1 with the CLI's preset and returns its learning figures. */

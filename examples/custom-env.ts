@@ -9,9 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { Box, Discrete, Rng, parseBackendName, registerEnv, train, useBackend, type BackendRequest, type Env, type ResetArgs, type ResetResult, type StepResult } from 'impala-rl';
+import { Box, Discrete, Rng, parseBackendName, registerEnv, train, useBackend, type BackendRequest, type Env, type ResetArgs, type ResetResult, type StepResult, progressPrinter } from 'impala-rl';
 import { checkEnv, type CheckEnvReport } from 'impala-rl/testing';
-import { progressPrinter } from './cartpole.js';
 
 /** A corridor of `length` cells; observation: one-hot position; actions: 0 left, 1 right; +1 at the end. */
 export class CorridorEnv implements Env<Float32Array, number> {

@@ -11,8 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { Rng, makeEnv, parseBackendName, presetFor, train, useBackend, type BackendRequest, type Env } from 'impala-rl';
-import { progressPrinter } from './cartpole.js';
+import { Rng, makeEnv, parseBackendName, presetFor, train, useBackend, type BackendRequest, type Env, progressPrinter } from 'impala-rl';
 
 /** Options of {@link main}; everything has a default. */
 export interface MazeDeepOptions {
@@ -109,7 +108,7 @@ export async function main(options: MazeDeepOptions = {}): Promise<MazeDeepResul
       envsPerActor: options.envsPerActor ?? preset.envsPerActor,
       ...(options.runDir !== undefined ? { runDir: options.runDir } : {}),
     },
-    verbose ? { onProgress: progressPrinter(totalFrames, 10) } : {},
+    verbose ? { onProgress: progressPrinter(totalFrames, { seconds: 10 }) } : {},
   );
   const observationShape = result.network.observationShape;
   result.network.dispose();

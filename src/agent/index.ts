@@ -48,3 +48,5 @@ export type {
 } from './core.js';
 export { AgentError, TrajectoryError } from './errors.js';
 export type { DefaultedField, TrainDefaults } from './train-config.js';
+export { progressPrinter } from './progress-printer.js';
+export type { ProgressPrinterOptions } from './progress-printer.js';
