@@ -86,8 +86,27 @@ export interface TrainConfig {
   readonly runDir?: string;
   /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
   readonly checkpointIntervalSeconds?: number;
-  /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
-  readonly resume?: boolean;
+  /**
+   * Continue from the newest complete checkpoint in `runDir`. `true` is strict: with no checkpoint, or with
+   * only damaged ones, `train` refuses (a `CheckpointError`) before writing anything. `'if-present'` starts
+   * afresh when there is no checkpoint at all, but refuses as well when there is one and it cannot be loaded.
+   * When the newest checkpoint is damaged and an older one loads, the run resumes from the older one and says so
+   * (`TrainHooks.onWarning`).
+   * @defaultValue false
+   */
+  readonly resume?: boolean | 'if-present';
+  /**
+   * Checkpoint folders kept in `runDir/checkpoints/` (the newest).
+   * @defaultValue 3
+   */
+  readonly checkpointsKept?: number;
+  /**
+   * Seconds an actor may go without delivering an unroll before the fleet reports it as hung: a worker is
+   * terminated and restarted with fresh environments, an inline actor is dropped with a warning. When no actor
+   * is left the run stops with an error (after its final checkpoint).
+   * @defaultValue 300
+   */
+  readonly actorTimeoutSeconds?: number;
   /**
    * Where the actors run: `'inline'` in this thread's event loop, interleaved with the learner; `'workers'`
    * one `worker_threads` worker per actor (a `WorkerActorFleet`; the learner stays in this thread, parameters
@@ -134,7 +153,9 @@ export const TRAIN_DEFAULTS = Object.freeze({
   maxGradNorm: null as number | null,
   actionRepeats: 1,
   checkpointIntervalSeconds: 600,
-  resume: false,
+  resume: false as boolean | 'if-present',
+  checkpointsKept: 3,
+  actorTimeoutSeconds: 300,
   actorMode: 'auto',
 });
 
@@ -191,6 +212,9 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(r.maxGradNorm === null || r.maxGradNorm > 0, 'maxGradNorm', 'null or > 0', r.maxGradNorm);
   check(['rmsprop', 'adam'].includes(r.optimizer), 'optimizer', "'rmsprop' or 'adam'", r.optimizer);
   check(['auto', 'inline', 'workers'].includes(r.actorMode), 'actorMode', "'auto', 'inline' or 'workers'", r.actorMode);
+  check(r.resume === true || r.resume === false || r.resume === 'if-present', 'resume', "true, false or 'if-present'", r.resume);
+  check(Number.isInteger(r.checkpointsKept) && r.checkpointsKept >= 1, 'checkpointsKept', 'an integer >= 1', r.checkpointsKept);
+  check(typeof r.actorTimeoutSeconds === 'number' && r.actorTimeoutSeconds > 0, 'actorTimeoutSeconds', '> 0', r.actorTimeoutSeconds);
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
   check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
   return r;

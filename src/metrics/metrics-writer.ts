@@ -1,7 +1,7 @@
 /**
  * The files a training run writes its metrics to: {@link MetricsWriter}.
  */
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeLearningCurve } from './plot.js';
 import { TensorBoardWriter } from './tensorboard-writer.js';
@@ -60,6 +60,46 @@ export interface MetricsRecord {
   readonly newEpisodes: readonly EpisodeRecord[];
 }
 
+/** Options of {@link MetricsWriter.open}. */
+export interface MetricsWriterOpenOptions {
+  /**
+   * Rows after these counters are cut from `metrics.jsonl`, `metrics.csv` (rows whose `updates` is larger) and
+   * `episodes.csv` (rows whose `frames` is larger), as is a partial last line (a crash or a full disk): give the
+   * counters of the checkpoint a run resumes from, or zeros for a fresh start. Without it nothing is cut.
+   */
+  readonly keepUpTo?: { readonly frames: number; readonly updates: number };
+  /**
+   * The run restarts from a checkpoint: TensorBoard gets a `SessionLog START` marker at `keepUpTo.frames + 1`,
+   * which makes it discard the steps the previous session wrote after the checkpoint.
+   * @defaultValue false
+   */
+  readonly restart?: boolean;
+}
+
+/**
+ * Cuts rows of a text file: keeps the first `header` lines, then the rows `keep` accepts, and drops a last line
+ * without its newline. Rewrites the file (through a temporary file and a rename) only when something is cut.
+ *
+ * @returns the number of lines cut.
+ */
+async function cutRows(path: string, header: number, keep: (line: string) => boolean): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1); // the part after the last newline is empty or a partial line
+  const kept = complete.filter((line, i) => i < header || (line !== '' && keep(line)));
+  const cut = lines.length - 1 - kept.length + (lines.at(-1) === '' ? 0 : 1);
+  if (cut === 0) return 0;
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, kept.map((l) => `${l}\n`).join(''));
+  await rename(tmp, path);
+  return cut;
+}
+
 /**
  * Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, finished episodes to `episodes.csv`,
  * scalars to TensorBoard event files in `tensorboard/`, and draws `learning-curve.svg` from the whole
@@ -85,13 +125,35 @@ export class MetricsWriter {
    * @param title - the learning curve's title (e.g. the env ids).
    * @returns the writer.
    */
-  static async open(dir: string, title: string): Promise<MetricsWriter> {
+  static async open(dir: string, title: string, options: MetricsWriterOpenOptions = {}): Promise<MetricsWriter> {
     await mkdir(dir, { recursive: true });
+    const limit = options.keepUpTo;
+    if (limit) {
+      const csvUpdates = MetricsWriter.COLUMNS.indexOf('updates');
+      const n = MetricsWriter.COLUMNS.length;
+      await cutRows(join(dir, 'metrics.jsonl'), 0, (line) => {
+        try {
+          const row = JSON.parse(line) as { updates?: unknown };
+          return typeof row.updates === 'number' && row.updates <= limit.updates;
+        } catch {
+          return false;
+        }
+      });
+      await cutRows(join(dir, 'metrics.csv'), 1, (line) => {
+        const cells = line.split(',');
+        return cells.length === n && Number(cells[csvUpdates]) <= limit.updates;
+      });
+      await cutRows(join(dir, 'episodes.csv'), 1, (line) => {
+        const cells = line.split(',');
+        return cells.length === 7 && Number(cells[0]) <= limit.frames;
+      });
+    }
     const w = new MetricsWriter(dir, title, await TensorBoardWriter.create(join(dir, 'tensorboard')));
     // A resumed run appends to the files of the first session: write the CSV headers only once.
     const hasContent = async (name: string) => (await stat(join(dir, name)).catch(() => null))?.size ?? 0;
     w.#csvHeaderWritten = (await hasContent('metrics.csv')) > 0;
     w.#episodesHeaderWritten = (await hasContent('episodes.csv')) > 0;
+    if (options.restart === true && limit) w.tensorboard.addSessionStart(limit.frames + 1, `resumed at ${limit.frames} frames, ${limit.updates} updates`);
     return w;
   }
 
