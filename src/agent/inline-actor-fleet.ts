@@ -22,10 +22,25 @@ export interface InlineActorFleetOptions {
   readonly maxUnrollsAhead?: number;
   /** Called once after the actors stopped, by {@link InlineActorFleet.close} (free their networks and envs here). */
   readonly onClose?: () => void | Promise<void>;
+  /**
+   * An actor busy in one unroll for longer than this (its environment or its network never answers) is dropped:
+   * reported through `onWarning`, never waited for again (not by {@link InlineActorFleet.close} either). When no
+   * actor is left, iteration rejects. `Infinity` turns the watch off.
+   * @defaultValue 300000 (5 minutes)
+   */
+  readonly actorTimeoutMs?: number;
+  /** Where a dropped actor is reported (one line naming the actor and its env ids). @defaultValue `console.warn` */
+  readonly onWarning?: (message: string) => void;
+  /** Env ids of each actor, for the messages (entry i for actor i). */
+  readonly envIds?: readonly (readonly string[])[];
 }
 
 interface Slot {
   readonly actor: Actor;
+  /** When the current unroll started (performance.now()), or null while the actor waits for the consumer. */
+  busySince: number | null;
+  /** Dropped by the watch: hung in an unroll. */
+  dropped: boolean;
   /** Unrolls produced and not yet taken. */
   ahead: number;
   /** Wakes the actor's loop when it waits for the consumer. */
@@ -62,6 +77,10 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   #failure: Error | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #timeoutMs: number;
+  readonly #warn: (message: string) => void;
+  readonly #envIds: readonly (readonly string[])[];
+  #watch: ReturnType<typeof setInterval> | null = null;
 
   /** @param options - see {@link InlineActorFleetOptions}. */
   constructor(options: InlineActorFleetOptions) {
@@ -71,7 +90,37 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
     this.#onClose = options.onClose;
     const actors = typeof options.actors === 'function' ? options.actors(this) : options.actors;
     if (actors.length === 0) throw new AgentError(`${FN}: 'actors' must hold at least one actor`);
-    this.#slots = actors.map((actor) => ({ actor, ahead: 0, wake: null }));
+    this.#slots = actors.map((actor) => ({ actor, ahead: 0, wake: null, busySince: null, dropped: false }));
+    const timeoutMs = options.actorTimeoutMs ?? 300_000;
+    if (!(timeoutMs > 0)) throw new AgentError(`${FN}: 'actorTimeoutMs' must be > 0, got ${timeoutMs}`);
+    this.#timeoutMs = timeoutMs;
+    this.#warn = options.onWarning ?? ((m: string) => { console.warn(m); });
+    this.#envIds = options.envIds ?? [];
+  }
+
+  /** Actors dropped by the watch (hung in an unroll), by actor id. */
+  get droppedActors(): readonly number[] {
+    return this.#slots.filter((s) => s.dropped).map((s) => s.actor.actorId);
+  }
+
+  /** Checks every busy actor against the timeout; drops the hung ones, and fails the fleet when none is left. */
+  #checkActors(): void {
+    if (this.#closed || this.#failure) return;
+    const now = performance.now();
+    for (const slot of this.#slots) {
+      if (slot.dropped || slot.busySince === null || now - slot.busySince <= this.#timeoutMs) continue;
+      slot.dropped = true;
+      const ids = this.#envIds[this.#slots.indexOf(slot)];
+      const left = this.#slots.filter((s) => !s.dropped).length;
+      this.#warn(
+        `${FN}: actor ${slot.actor.actorId}${ids ? ` (env ${[...new Set(ids)].join(', ')})` : ''} delivered nothing for ${Math.round((now - slot.busySince) / 1000)} s (timeout ${this.#timeoutMs / 1000} s): dropped, ${left} actor(s) left`,
+      );
+      if (left === 0) {
+        const e = new AgentError(`${FN}: no actor left: every actor hung (delivered nothing for ${this.#timeoutMs / 1000} s); see the warnings for their env ids`);
+        this.#failure = e;
+        for (const waiter of this.#waiters.splice(0)) waiter.reject(e);
+      }
+    }
   }
 
   /** {@inheritDoc ActorFleet.size} */
@@ -125,7 +174,15 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
    */
   next(): Promise<IteratorResult<Trajectory[], undefined>> {
     if (this.#failure) return Promise.reject(this.#failure);
-    this.#loops ??= this.#slots.map((slot) => this.#run(slot));
+    if (this.#loops === null) {
+      this.#loops = this.#slots.map((slot) => this.#run(slot));
+      if (Number.isFinite(this.#timeoutMs)) {
+        this.#watch = setInterval(() => {
+          this.#checkActors();
+        }, Math.min(1000, Math.max(10, this.#timeoutMs / 4)));
+        this.#watch.unref();
+      }
+    }
     const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
     if (item) return Promise.resolve(this.#take(item));
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
@@ -145,13 +202,16 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      if (this.#watch !== null) clearInterval(this.#watch);
       for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
       for (const slot of this.#slots) slot.wake?.();
       // Actors waiting for their first parameters are released with none: their loops see `closed` and end.
       for (const wake of this.#wakeForParameters.splice(0)) wake();
-      await Promise.allSettled(this.#loops ?? []);
+      // A dropped (hung) actor's loop may never end: wait only for the others, and leave its network alone (a
+      // pending call may still use it).
+      await Promise.allSettled((this.#loops ?? []).filter((_, i) => !this.#slots[i]!.dropped));
       this.#inbox.length = 0;
-      for (const slot of this.#slots) slot.actor.dispose();
+      for (const slot of this.#slots) if (!slot.dropped) slot.actor.dispose();
       await this.#onClose?.();
     })();
     return this.#closing;
@@ -173,8 +233,10 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   async #run(slot: Slot): Promise<void> {
     try {
       while (!this.#closed) {
+        slot.busySince = performance.now();
         const trajectories = await slot.actor.unroll();
-        if (this.#isClosed()) return;
+        slot.busySince = null;
+        if (this.#isClosed() || slot.dropped) return;
         slot.ahead++;
         const waiter = this.#waiters.shift();
         if (waiter) waiter.resolve(this.#take({ slot, trajectories }));
@@ -186,7 +248,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
         }
       }
     } catch (error) {
-      if (this.#closed) return;
+      if (this.#closed || slot.dropped) return;
       const e = new AgentError(`${FN}: actor ${slot.actor.actorId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       this.#failure ??= e;
       for (const waiter of this.#waiters.splice(0)) waiter.reject(e);

@@ -36,6 +36,8 @@ export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
   readonly updatesPerSecond: number;
   /** Trajectories waiting in the learner queue. */
   readonly queueSize: number;
+  /** Actors the fleet restarted so far in this session because they hung. */
+  readonly actorRestarts: number;
   /** Seconds since the start (including before a resume). */
   readonly elapsedSeconds: number;
 }
@@ -187,7 +189,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
     await hooks.onStart?.({ resumedFrom: found?.folder ?? null, frames: learner.frames, updates: learner.updates });
     if (resolved.runDir) await cleanCheckpointLeftovers(resolved.runDir);
-    const context = { config: resolved, parameters: learner.latest(), model: network, ...(restoredActorStates ? { actorStates: restoredActorStates } : {}) };
+    const context = { config: resolved, parameters: learner.latest(), model: network, onWarning: warn, ...(restoredActorStates ? { actorStates: restoredActorStates } : {}) };
     fleet = await (hooks.fleet ?? createBuiltInFleet)(context);
   } catch (error) {
     learner?.dispose();
@@ -287,6 +289,7 @@ async function runWithFleet(resolved: ResolvedTrainConfig, config: TrainConfig, 
       framesPerSecond: (learner.frames - startFrames) / seconds,
       updatesPerSecond: (learner.updates - startUpdates) / seconds,
       queueSize,
+      actorRestarts: fleet.restarts ?? 0,
       elapsedSeconds: priorSeconds + seconds,
     };
     await writer?.write(progress);

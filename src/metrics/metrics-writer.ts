@@ -56,6 +56,8 @@ export interface MetricsRecord {
   readonly updatesPerSecond: number;
   /** Trajectories waiting in the learner queue. */
   readonly queueSize: number;
+  /** Actors restarted so far in this session because they hung (0 when the fleet restarts none). */
+  readonly actorRestarts: number;
   /** Episodes that finished in this update's batch. */
   readonly newEpisodes: readonly EpisodeRecord[];
 }
@@ -107,7 +109,7 @@ async function cutRows(path: string, header: number, keep: (line: string) => boo
  */
 export class MetricsWriter {
   /** The columns of `metrics.csv` (and the keys of `metrics.jsonl`), in order. */
-  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize'] as const;
+  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize', 'actorRestarts'] as const;
 
   #csvHeaderWritten = false;
   #episodesHeaderWritten = false;
@@ -181,6 +183,7 @@ export class MetricsWriter {
       'system/frames_per_second': p.framesPerSecond,
       'system/updates_per_second': p.updatesPerSecond,
       'system/queue_size': p.queueSize,
+      'system/actor_restarts': p.actorRestarts,
     };
     if (Number.isFinite(p.meanReturn100)) scalars['episode/mean_return_100'] = p.meanReturn100;
     this.tensorboard.addScalars(scalars, p.frames);
