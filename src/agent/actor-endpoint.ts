@@ -74,6 +74,7 @@ export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActor
     if (init.fingerprint !== null) checkModelFingerprint(`actor ${index}`, init.fingerprint, network);
     actor = new Actor({
       envs,
+      envIds: envs.map((_, j) => actorEnvId(ids, config.envsPerActor, index, j)),
       model: network,
       unrollLength: config.unrollLength,
       seed: actorSeed(config.seed, index),

@@ -30,6 +30,8 @@ export interface ActorOptions {
   readonly actorId?: number;
   /** Where to get fresh parameters before each unroll; without it the model's weights stay as they are. */
   readonly parameterSource?: ParameterSource;
+  /** The env ids of `envs` (entry i for env i), for error messages; by default each env's `spec.id`. */
+  readonly envIds?: readonly string[];
 }
 
 /** Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced. */
@@ -79,6 +81,7 @@ export class Actor {
   readonly #unrollLength: number;
   readonly #slots: EnvSlot[];
   readonly #source: ParameterSource | undefined;
+  readonly #envIds: readonly string[];
   readonly #seed: number;
   readonly #headCount: number;
   readonly #logitsWidth: number;
@@ -103,6 +106,7 @@ export class Actor {
     this.#model = options.model;
     this.#unrollLength = options.unrollLength;
     this.#source = options.parameterSource;
+    this.#envIds = options.envIds ?? [];
     this.#seed = options.seed;
     this.#rng = new Rng(options.seed);
     this.#headCount = options.model.actionSizes.length;
@@ -232,9 +236,9 @@ export class Actor {
   }
 
   /** Where an env's output came from, for messages: env id, actor, env index, step. */
-  #where(slot: EnvSlot, envIndex: number, what: 'reset' | 'step'): string {
-    const id = slot.env.spec?.id;
-    return `${FN}.unroll: env ${id === undefined ? '(no id)' : `'${id}'`} (actor ${this.actorId}, env index ${envIndex}, ${what === 'reset' ? 'reset' : `step ${slot.episodeLength} of its episode`}, unroll ${this.#unrolls})`;
+  #where(slot: EnvSlot, envIndex: number, what: 'reset' | 'step', step = slot.episodeLength): string {
+    const id = this.#envIds[envIndex] ?? slot.env.spec?.id;
+    return `${FN}.unroll: env ${id === undefined ? '(no id)' : `'${id}'`} (actor ${this.actorId}, env index ${envIndex}, ${what === 'reset' ? 'reset' : `step ${step} of its episode`}, unroll ${this.#unrolls})`;
   }
 
   /**
@@ -344,12 +348,12 @@ export class Actor {
     const finals: ArrayLike<number>[] = [];
     results.forEach((r, i) => {
       const slot = this.#slots[i]!;
-      if (typeof r !== 'object' || (r as unknown) === null) throw new AgentError(`${this.#where(slot, i, 'step')}: step() returned ${r === null ? 'null' : typeof r}, not { observation, reward, terminated, truncated }`);
+      if (typeof r !== 'object' || (r as unknown) === null) throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: step() returned ${r === null ? 'null' : typeof r}, not { observation, reward, terminated, truncated }`);
       if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) {
-        throw new AgentError(`${this.#where(slot, i, 'step')}: reward = ${typeof r.reward === 'number' ? String(r.reward) : JSON.stringify(r.reward)} is not a finite number`);
+        throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: reward = ${typeof r.reward === 'number' ? String(r.reward) : JSON.stringify(r.reward)} is not a finite number`);
       }
       if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
-        throw new AgentError(`${this.#where(slot, i, 'step')}: 'terminated' and 'truncated' must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
+        throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: 'terminated' and 'truncated' must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
       }
       slot.reward = r.reward;
       slot.terminated = r.terminated;

@@ -92,7 +92,7 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   }
   const fleet = new InlineActorFleet({
     actors: (source) =>
-      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source })),
+      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source, envIds: envs[i]!.map((_, j) => actorEnvId(ids, config.envsPerActor, i, j)) })),
     onClose: async () => {
       dropped = fleet.droppedActors;
       await cleanUp();

@@ -48,6 +48,8 @@ interface Slot {
 }
 
 const FN = 'InlineActorFleet';
+/** How long {@link InlineActorFleet.close} waits for actors in the middle of an unroll. */
+const CLOSE_GRACE_MS = 2000;
 
 /**
  * IMPALA actors in this thread's event loop, interleaved with the learner (the embedded default of `train`).
@@ -179,6 +181,9 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
       if (Number.isFinite(this.#timeoutMs)) {
         this.#watch = setInterval(() => {
           this.#checkActors();
+          // Keeps the process alive only while someone waits for an unroll (a hung env may hold nothing that
+          // does, and the wait must end with the watch's verdict).
+          if (this.#waiters.length === 0) this.#watch?.unref();
         }, Math.min(1000, Math.max(10, this.#timeoutMs / 4)));
         this.#watch.unref();
       }
@@ -186,6 +191,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
     const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
     if (item) return Promise.resolve(this.#take(item));
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
+    this.#watch?.ref();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -209,7 +215,21 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
       for (const wake of this.#wakeForParameters.splice(0)) wake();
       // A dropped (hung) actor's loop may never end: wait only for the others, and leave its network alone (a
       // pending call may still use it).
-      await Promise.allSettled((this.#loops ?? []).filter((_, i) => !this.#slots[i]!.dropped));
+      // An actor still busy after a grace period (its env never answers) is left behind like a dropped one, so
+      // that closing is bounded whatever the actors are doing.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled((this.#loops ?? []).filter((_, i) => !this.#slots[i]!.dropped)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const slot of this.#slots) {
+        if (slot.dropped || slot.busySince === null) continue;
+        slot.dropped = true;
+        this.#warn(`${FN}.close: actor ${slot.actor.actorId} is still in an unroll after ${CLOSE_GRACE_MS / 1000} s: left behind`);
+      }
       this.#inbox.length = 0;
       for (const slot of this.#slots) if (!slot.dropped) slot.actor.dispose();
       await this.#onClose?.();
@@ -233,6 +253,12 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   async #run(slot: Slot): Promise<void> {
     try {
       while (!this.#closed) {
+        // Let timers, I/O and signals in between unrolls: with synchronous envs an unroll settles in microtasks
+        // only, and the watch (and a signal handler) would never run.
+        await new Promise<void>((resolve) => {
+          setImmediate(resolve);
+        });
+        if (this.#isClosed()) return;
         slot.busySince = performance.now();
         const trajectories = await slot.actor.unroll();
         slot.busySince = null;
@@ -248,6 +274,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
         }
       }
     } catch (error) {
+      slot.busySince = null;
       if (this.#closed || slot.dropped) return;
       const e = new AgentError(`${FN}: actor ${slot.actor.actorId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       this.#failure ??= e;
