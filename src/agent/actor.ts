@@ -247,8 +247,9 @@ export class Actor {
    * the env, actor and step are known, instead of as NaN in the learner's loss.
    */
   #setObservation(slot: EnvSlot, observation: ArrayLike<number>, envIndex: number, what: 'reset' | 'step'): void {
-    if (observation === null || typeof observation !== 'object' || typeof observation.length !== 'number') {
-      throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation is not an array of numbers (got ${observation === null ? 'null' : typeof observation})`);
+    const value: unknown = observation;
+    if (typeof value !== 'object' || value === null || typeof (value as { length?: unknown }).length !== 'number') {
+      throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation is not an array of numbers (got ${value === null ? 'null' : typeof value})`);
     }
     if (observation.length !== this.#obsSize) {
       throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}] (${this.#obsSize} values)`);
@@ -348,7 +349,8 @@ export class Actor {
     const finals: ArrayLike<number>[] = [];
     results.forEach((r, i) => {
       const slot = this.#slots[i]!;
-      if (typeof r !== 'object' || (r as unknown) === null) throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: step() returned ${r === null ? 'null' : typeof r}, not { observation, reward, terminated, truncated }`);
+      const result: unknown = r;
+      if (typeof result !== 'object' || result === null) throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: step() returned ${result === null ? 'null' : typeof result}, not { observation, reward, terminated, truncated }`);
       if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) {
         throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: reward = ${typeof r.reward === 'number' ? String(r.reward) : JSON.stringify(r.reward)} is not a finite number`);
       }

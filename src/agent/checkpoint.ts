@@ -249,7 +249,7 @@ export function checkCheckpointFits(checkpoint: Pick<Checkpoint, 'weightSpecs'>,
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i];
     const y = b[i];
-    if (!x || !y || x.name !== y.name || x.shape.join('x') !== y.shape.join('x')) {
+    if (x?.name !== y?.name || x?.shape.join('x') !== y?.shape.join('x')) {
       const fmt = (w: ModelWeightSpec | undefined) => (w ? `'${w.name}' [${w.shape.join(', ')}]` : 'nothing');
       throw new CheckpointError(`loadCheckpoint: '${file}': weight ${i} is ${fmt(x)}, the network has ${fmt(y)} (a checkpoint of another architecture or configuration)`, file);
     }
@@ -288,16 +288,8 @@ async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null)) !== null;
 }
 
-interface StateFile {
-  format?: unknown;
-  savedAt?: unknown;
-  elapsedSeconds?: unknown;
-  config?: unknown;
-  weightSpecs?: unknown;
-  learner?: { frames?: unknown; updates?: unknown; optimizer?: { name?: unknown; iterations?: unknown; slots?: unknown } };
-  actors?: unknown;
-  recentReturns?: unknown;
-}
+type Json = Record<string, unknown>;
+const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const isShape = (x: unknown): x is number[] => Array.isArray(x) && x.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
@@ -335,38 +327,38 @@ async function loadFolder(folder: string): Promise<Checkpoint> {
   } else if (!folder.endsWith(LEGACY) && !folder.includes(`${LEGACY}.old-`) && FOLDER_PATTERN.test(folder.split(/[\\/]/).at(-1) ?? '')) {
     fail(MANIFEST, 'is missing');
   }
-  let state: StateFile;
+  let parsed: unknown;
   try {
-    state = JSON.parse(new TextDecoder().decode(bytes['state.json'])) as StateFile;
+    parsed = JSON.parse(new TextDecoder().decode(bytes['state.json']));
   } catch (error) {
     return fail('state.json', `is not valid JSON (${(error as Error).message})`);
   }
   const check = (ok: boolean, what: string): void => {
     if (!ok) fail('state.json', what);
   };
-  check(typeof state === 'object' && state !== null && state.format === 'impala-rl-checkpoint', 'is not an impala-rl checkpoint');
-  const { learner } = state;
-  check(typeof learner === 'object' && learner !== null, "has no 'learner'");
-  const l = learner!;
+  check(isObject(parsed) && parsed.format === 'impala-rl-checkpoint', 'is not an impala-rl checkpoint');
+  const state = parsed as Json;
+  check(isObject(state.learner), "has no 'learner'");
+  const l = state.learner as Json;
   check(isCount(l.frames), `'learner.frames' must be an integer >= 0, got ${JSON.stringify(l.frames)}`);
   check(isCount(l.updates), `'learner.updates' must be an integer >= 0, got ${JSON.stringify(l.updates)}`);
   const frames = l.frames as number;
   const updates = l.updates as number;
   check(frames >= updates && (frames === 0) === (updates === 0), `'learner.frames' (${frames}) and 'learner.updates' (${updates}) disagree (every update consumes frames)`);
-  const opt = l.optimizer;
-  check(typeof opt === 'object' && opt !== null && typeof opt.name === 'string' && Array.isArray(opt.slots), "has no valid 'learner.optimizer'");
-  check(isCount(opt!.iterations) && (opt!.iterations as number) <= updates, `'learner.optimizer.iterations' must be an integer in [0, updates = ${updates}], got ${JSON.stringify(opt!.iterations)}`);
+  check(isObject(l.optimizer) && typeof l.optimizer.name === 'string' && Array.isArray(l.optimizer.slots), "has no valid 'learner.optimizer'");
+  const opt = l.optimizer as Json;
+  check(isCount(opt.iterations) && opt.iterations <= updates, `'learner.optimizer.iterations' must be an integer in [0, updates = ${updates}], got ${JSON.stringify(opt.iterations)}`);
   check(typeof state.elapsedSeconds === 'number' && Number.isFinite(state.elapsedSeconds) && state.elapsedSeconds >= 0, `'elapsedSeconds' must be a finite number >= 0, got ${JSON.stringify(state.elapsedSeconds)}`);
-  check(typeof state.config === 'object' && state.config !== null && !Array.isArray(state.config), "'config' must be an object");
-  const episodes = (state.config as { episodes?: unknown }).episodes;
+  check(isObject(state.config), "'config' must be an object");
+  const episodes = (state.config as Json).episodes;
   check(episodes === undefined || isCount(episodes), `'config.episodes' must be an integer >= 0, got ${JSON.stringify(episodes)}`);
   const specs = state.weightSpecs;
-  check(Array.isArray(specs) && specs.every((w: { name?: unknown; shape?: unknown }) => typeof w === 'object' && w !== null && typeof w.name === 'string' && isShape(w.shape)), "'weightSpecs' must be a list of { name, shape }");
+  check(Array.isArray(specs) && specs.every((w: unknown) => isObject(w) && typeof w.name === 'string' && isShape(w.shape)), "'weightSpecs' must be a list of { name, shape }");
   const recent = state.recentReturns ?? [];
-  check(Array.isArray(recent) && recent.length <= 100 && recent.every((r) => typeof r === 'number' && Number.isFinite(r)), "'recentReturns' must be at most 100 finite numbers");
+  check(Array.isArray(recent) && recent.length <= 100 && recent.every((r: unknown) => typeof r === 'number' && Number.isFinite(r)), "'recentReturns' must be at most 100 finite numbers");
   const actors = state.actors;
   check(
-    Array.isArray(actors) && actors.every((a: { rng?: unknown; unrolls?: unknown }) => typeof a === 'object' && a !== null && Array.isArray(a.rng) && a.rng.every((x) => Number.isSafeInteger(x)) && isCount(a.unrolls)),
+    Array.isArray(actors) && actors.every((a: unknown) => isObject(a) && Array.isArray(a.rng) && a.rng.every((x: unknown) => Number.isSafeInteger(x)) && isCount(a.unrolls)),
     "'actors' must be a list of { rng: integers, unrolls: integer >= 0 }",
   );
   const weightSpecs = specs as ModelWeightSpec[];
@@ -378,8 +370,9 @@ async function loadFolder(folder: string): Promise<Checkpoint> {
   const optimizerValues = fromBytes(bytes['optimizer.bin']!, () => fail('optimizer.bin', `has ${bytes['optimizer.bin']!.byteLength} bytes, not a multiple of 4`));
   const slots: Record<string, SlotValue> = {};
   let offset = 0;
-  for (const s of opt!.slots as { name?: unknown; shape?: unknown }[]) {
-    check(typeof s === 'object' && s !== null && typeof s.name === 'string' && isShape(s.shape), "'learner.optimizer.slots' must be a list of { name, shape }");
+  for (const s of opt.slots as unknown[]) {
+    check(isObject(s) && typeof s.name === 'string' && isShape(s.shape), "'learner.optimizer.slots' must be a list of { name, shape }");
+    if (!isObject(s)) continue;
     const shape = s.shape as number[];
     const size = shape.reduce((a, b) => a * b, 1);
     slots[s.name as string] = { shape, values: optimizerValues.slice(offset, offset + size) };
@@ -388,7 +381,7 @@ async function loadFolder(folder: string): Promise<Checkpoint> {
   if (offset !== optimizerValues.length) fail('optimizer.bin', `has ${optimizerValues.length} values, the slots in state.json need ${offset}`);
   const badSlot = optimizerValues.findIndex((x) => !Number.isFinite(x));
   if (badSlot >= 0) fail('optimizer.bin', `value ${badSlot} is ${optimizerValues[badSlot]} (optimizer slots must be finite)`);
-  const optimizer: OptimizerState = { name: opt!.name as string, iterations: opt!.iterations as number, slots };
+  const optimizer: OptimizerState = { name: opt.name as string, iterations: opt.iterations as number, slots };
   return {
     config: state.config as Record<string, unknown>,
     weights,

@@ -86,12 +86,12 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
   })();
   let stopped = false;
   // The wait for a batch also ends on abort, so a stop never waits on actors that deliver nothing.
-  let onAbort: (() => void) | null = null;
+  const abort: { listener: (() => void) | null } = { listener: null };
   const aborted = new Promise<null>((resolve) => {
-    onAbort = () => {
+    abort.listener = () => {
       resolve(null);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', abort.listener, { once: true });
   });
   try {
     while (learner.frames < options.totalFrames) {
@@ -114,7 +114,7 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
       await options.onUpdate?.(metrics, queue.size);
     }
   } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (abort.listener) signal?.removeEventListener('abort', abort.listener);
     queue.close();
   }
   return { stopped, forwarding };

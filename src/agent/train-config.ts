@@ -153,7 +153,7 @@ export const TRAIN_DEFAULTS = Object.freeze({
   maxGradNorm: null as number | null,
   actionRepeats: 1,
   checkpointIntervalSeconds: 600,
-  resume: false as boolean | 'if-present',
+  resume: false,
   checkpointsKept: 3,
   actorTimeoutSeconds: 300,
   actorMode: 'auto',
@@ -212,7 +212,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(r.maxGradNorm === null || r.maxGradNorm > 0, 'maxGradNorm', 'null or > 0', r.maxGradNorm);
   check(['rmsprop', 'adam'].includes(r.optimizer), 'optimizer', "'rmsprop' or 'adam'", r.optimizer);
   check(['auto', 'inline', 'workers'].includes(r.actorMode), 'actorMode', "'auto', 'inline' or 'workers'", r.actorMode);
-  check(r.resume === true || r.resume === false || r.resume === 'if-present', 'resume', "true, false or 'if-present'", r.resume);
+  check(([true, false, 'if-present'] as unknown[]).includes(r.resume), 'resume', "true, false or 'if-present'", r.resume);
   check(Number.isInteger(r.checkpointsKept) && r.checkpointsKept >= 1, 'checkpointsKept', 'an integer >= 1', r.checkpointsKept);
   check(typeof r.actorTimeoutSeconds === 'number' && r.actorTimeoutSeconds > 0, 'actorTimeoutSeconds', '> 0', r.actorTimeoutSeconds);
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);

@@ -34,7 +34,7 @@ Examples:
  */
 export async function runCli(argv: readonly string[], io: CliIo, options: RunTrainCommandOptions = {}): Promise<number> {
   let code = 0;
-  let inTrain = false;
+  const ran = { train: false };
   const program = new Command('impala-rl')
     .description('IMPALA (Espeholt et al. 2018) for TensorFlow.js: train and evaluate agents.')
     .version(version)
@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
     addTrainOptions(new Command('train'))
       .addHelpText('after', TRAIN_EXAMPLES)
       .action(async (_opts: unknown, command: Command) => {
-        inTrain = true;
+        ran.train = true;
         const parsed = resolveTrainOptions(command.opts(), { readSavedConfig });
         code = await runTrainCommand(parsed, io, options);
       }),
@@ -68,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
       // Help and version output end with exitCode 0; everything else is a usage error already printed.
       return error.exitCode === 0 ? 0 : USAGE_ERROR_EXIT_CODE;
     }
-    if (error instanceof CliUsageError || (error instanceof CheckpointError && inTrain)) {
+    if (error instanceof CliUsageError || (error instanceof CheckpointError && ran.train)) {
       io.stderr.write(`impala-rl: ${error.message}\n`);
       return USAGE_ERROR_EXIT_CODE;
     }

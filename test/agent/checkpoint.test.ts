@@ -36,8 +36,14 @@ function sample(updates: number, fill = 0.5): Checkpoint {
 }
 
 /** Rewrites state.json of a folder through `edit`, and fixes the manifest so that only the values are wrong. */
-function editState(folder: string, edit: (state: Record<string, any>) => void): void {
-  const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')) as Record<string, any>;
+interface StateJson {
+  learner: { frames: unknown; updates: unknown; optimizer: { iterations: unknown } };
+  config: { episodes: unknown };
+  elapsedSeconds: unknown;
+}
+
+function editState(folder: string, edit: (state: StateJson) => void): void {
+  const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')) as StateJson;
   edit(state);
   const bytes = Buffer.from(JSON.stringify(state));
   writeFileSync(join(folder, 'state.json'), bytes);

@@ -118,7 +118,7 @@ describe('train() faults', () => {
     const runDir = join(dir, 'run');
     (await train({ ...base, runDir, totalFrames: 120 })).network.dispose();
     // What a crash after the checkpoint leaves: rows of later updates, a half-written line.
-    const row = (frames: number, updates: number) => [frames, updates, ...new Array(15).fill(0)].join(',');
+    const row = (frames: number, updates: number) => [frames, updates, ...Array.from({ length: 15 }, () => 0)].join(',');
     appendFileSync(join(runDir, 'metrics.csv'), `${row(140, 7)}\n${row(160, 8)}\n160,8,0.`);
     appendFileSync(join(runDir, 'metrics.jsonl'), `${JSON.stringify({ frames: 140, updates: 7 })}\n{"frames":16`);
     appendFileSync(join(runDir, 'episodes.csv'), '140,0,0,,9,9,false\n160,0,1,,9');
