@@ -159,9 +159,8 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   }
 
   /**
-   * {@inheritDoc ActorFleet.actorStates}
-   *
-   * The states of actors in this thread are read at once, so no timeout is needed.
+   * The actors' states for a checkpoint (entry i for actor i). The states of actors in this thread are read at
+   * once, so no timeout is needed; a dropped (hung) actor gives the state it had when its unroll began.
    *
    * @returns one state per actor.
    */

@@ -513,7 +513,8 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   }
 
   /**
-   * {@inheritDoc ActorFleet.actorStates}
+   * The workers' states for a checkpoint (entry i for worker i), within `timeoutMs`; never waits longer. Workers
+   * that do not answer in time are named in a warning (`onWarning`).
    *
    * @param timeoutMs - the longest wait; a worker busy in a long (or stuck) unroll answers only between two
    *   unrolls, and is represented by the state it reported with its last unroll.

@@ -10,4 +10,5 @@ export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } f
 export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
 export { MetricsError } from './errors.js';
 export { MetricsWriter } from './metrics-writer.js';
+export type { MetricsWriterOpenOptions } from './metrics-writer.js';
 export type { EpisodeRecord, MetricsRecord } from './metrics-writer.js';
