@@ -28,29 +28,91 @@ export interface ActorWorkerInit {
   readonly config: ResolvedActorConfig;
   /** Index of the worker in its pool; also its actor id. */
   readonly index: number;
+  /** The tfjs backend the worker loads. */
   readonly backend: BackendRequest;
   /** Unrolls the worker may run before it needs a credit. */
   readonly credits: number;
+  /** The actor state to start from (a checkpoint's, or the last reported one after a restart); null: fresh. */
   readonly actorState: ActorState | null;
   /** A module URL to import before building the envs (custom env registrations). */
   readonly setupModule: string | null;
   /** The learner model's fingerprint, checked against the worker's network at start-up (null: not checked). */
   readonly fingerprint: string | null;
   /** tfjs flags mirrored from the main thread (they silence tfjs' console notices). */
-  readonly flags: { readonly IS_TEST: boolean; readonly PROD: boolean };
+  readonly flags: {
+    /** tfjs' `IS_TEST` flag. */
+    readonly IS_TEST: boolean;
+    /** tfjs' `PROD` flag. */
+    readonly PROD: boolean;
+  };
 }
 
 /** Messages from the pool to a worker. */
 export type ToActorWorker =
-  | { readonly type: 'parameters'; readonly snapshot: ParameterSnapshot }
-  | { readonly type: 'credit'; readonly parameters: ParameterSnapshot | null }
-  | { readonly type: 'get-state'; readonly id: number }
-  | { readonly type: 'set-state'; readonly id: number; readonly state: ActorState };
+  | {
+      /** New parameters. */
+      readonly type: 'parameters';
+      /** The parameters (their buffer transferred). */
+      readonly snapshot: ParameterSnapshot;
+    }
+  | {
+      /** One more unroll. */
+      readonly type: 'credit';
+      /** Newer parameters riding along, or null. */
+      readonly parameters: ParameterSnapshot | null;
+    }
+  | {
+      /** Asks for the actor state. */
+      readonly type: 'get-state';
+      /** Request id, echoed in the answer. */
+      readonly id: number;
+    }
+  | {
+      /** Sets the actor state. */
+      readonly type: 'set-state';
+      /** Request id, echoed in the answer. */
+      readonly id: number;
+      /** The state. */
+      readonly state: ActorState;
+    };
 
 /** Messages from a worker to the pool. */
 export type FromActorWorker =
-  | { readonly type: 'ready'; readonly backend: string }
-  | { readonly type: 'trajectories'; readonly trajectories: Trajectory[]; readonly state: ActorState }
-  | { readonly type: 'state'; readonly id: number; readonly state: ActorState }
-  | { readonly type: 'ack'; readonly id: number }
-  | { readonly type: 'error'; readonly name: string; readonly message: string; readonly stack: string };
+  | {
+      /** Built and ready. */
+      readonly type: 'ready';
+      /** The tfjs backend in use. */
+      readonly backend: string;
+    }
+  | {
+      /** One unroll. */
+      readonly type: 'trajectories';
+      /** One trajectory per env (buffers transferred). */
+      readonly trajectories: Trajectory[];
+      /** The actor state after the unroll. */
+      readonly state: ActorState;
+    }
+  | {
+      /** The answer to `get-state`. */
+      readonly type: 'state';
+      /** The request id. */
+      readonly id: number;
+      /** The actor state. */
+      readonly state: ActorState;
+    }
+  | {
+      /** The answer to `set-state`. */
+      readonly type: 'ack';
+      /** The request id. */
+      readonly id: number;
+    }
+  | {
+      /** The worker failed (the pool then terminates every worker). */
+      readonly type: 'error';
+      /** The error's name. */
+      readonly name: string;
+      /** The error's message. */
+      readonly message: string;
+      /** The error's stack. */
+      readonly stack: string;
+    };

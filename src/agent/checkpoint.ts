@@ -190,7 +190,12 @@ export interface FoundCheckpoint {
   /** Its folder. */
   readonly folder: string;
   /** Newer checkpoints that could not be loaded, newest first, with the reason. */
-  readonly skipped: readonly { readonly folder: string; readonly error: CheckpointError }[];
+  readonly skipped: readonly {
+    /** The checkpoint folder skipped. */
+    readonly folder: string;
+    /** Why it could not be loaded. */
+    readonly error: CheckpointError;
+  }[];
 }
 
 /**

@@ -16,7 +16,7 @@ export type { SpaceDescription } from './build-network.js';
 export { train } from './train.js';
 export type { TrainHooks, TrainProgress, TrainResult, TrainStartInfo } from './train.js';
 export { resolveActorConfig, resolveTrainConfig, TRAIN_DEFAULTS } from './train-config.js';
-export type { ActorConfig, ActorMode, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
+export type { ActorConfig, ActorMode, DefaultedField, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
 export { createBuiltInFleet, resolveActorMode } from './built-in-fleets.js';
 export type { ActorFleet, ActorFleetContext, ActorFleetFactory } from './actor-fleet.js';
 export { InlineActorFleet } from './inline-actor-fleet.js';

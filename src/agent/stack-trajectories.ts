@@ -42,7 +42,12 @@ export interface StackedTrajectories {
   /** `[T, B]` γ, or 0 where the transition ended an episode. */
   readonly discounts: Float32Array;
   /** `[B, units]` initial core states (null for a feed-forward model). */
-  readonly initialState: { readonly c: Float32Array; readonly h: Float32Array } | null;
+  readonly initialState: {
+    /** LSTM cell states, `[B, lstmSize]`. */
+    readonly c: Float32Array;
+    /** LSTM hidden states, `[B, lstmSize]`. */
+    readonly h: Float32Array;
+  } | null;
 }
 
 /**

@@ -135,32 +135,54 @@ export interface TrainConfig {
  * environment steps). `Learner`'s option defaults are the same values, read from here.
  */
 export const TRAIN_DEFAULTS = Object.freeze({
+  /** Environment frames to train for. */
   totalFrames: 1_000_000,
+  /** Seed of initialisation, sampling and resets. */
   seed: 1,
+  /** Actors. */
   numActors: 1,
+  /** Environments per actor. */
   envsPerActor: 8,
+  /** Unroll length T. */
   unrollLength: 20,
+  /** Trajectories per update B. */
   batchSize: 32,
+  /** γ. */
   discount: 0.99,
+  /** Baseline loss weight. */
   baselineCost: 0.5,
+  /** Entropy bonus weight. */
   entropyCost: 0.00025,
+  /** Reward clipping. */
   rewardClipping: 'abs_one',
+  /** Reward multiplier before clipping. */
   rewardScale: 1,
+  /** Initial learning rate. */
   learningRate: 0.00048,
+  /** Optimizer. */
   optimizer: 'rmsprop',
+  /** RMSProp ε. */
   rmspropEpsilon: 0.1,
+  /** RMSProp decay. */
   rmspropDecay: 0.99,
+  /** Global-norm gradient clipping (null: none). */
   maxGradNorm: null as number | null,
+  /** Frames per agent step. */
   actionRepeats: 1,
+  /** Seconds between checkpoints. */
   checkpointIntervalSeconds: 600,
+  /** Continue from a checkpoint. */
   resume: false,
+  /** Checkpoint folders kept. */
   checkpointsKept: 3,
+  /** Seconds of silence after which an actor counts as hung. */
   actorTimeoutSeconds: 300,
+  /** Where the actors run. */
   actorMode: 'auto',
 });
 
 /** The fields {@link TRAIN_DEFAULTS} fills in. */
-type DefaultedField = keyof typeof TRAIN_DEFAULTS;
+export type DefaultedField = keyof typeof TRAIN_DEFAULTS;
 
 /**
  * A {@link TrainConfig} with every default filled in (by {@link resolveTrainConfig}). `torso`, `lstmSize` and

@@ -69,7 +69,12 @@ export interface MetricsWriterOpenOptions {
    * `episodes.csv` (rows whose `frames` is larger), as is a partial last line (a crash or a full disk): give the
    * counters of the checkpoint a run resumes from, or zeros for a fresh start. Without it nothing is cut.
    */
-  readonly keepUpTo?: { readonly frames: number; readonly updates: number };
+  readonly keepUpTo?: {
+    /** Frames of the checkpoint: `episodes.csv` rows with more are cut. */
+    readonly frames: number;
+    /** Updates of the checkpoint: `metrics.csv`/`metrics.jsonl` rows with more are cut. */
+    readonly updates: number;
+  };
   /**
    * The run restarts from a checkpoint: TensorBoard gets a `SessionLog START` marker at `keepUpTo.frames + 1`,
    * which makes it discard the steps the previous session wrote after the checkpoint.
