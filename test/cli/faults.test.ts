@@ -3,7 +3,7 @@
  * checkpoint write (the test hook `IMPALA_RL_TEST_CHECKPOINT_PAUSE_MS` announces each step and pauses after it,
  * so the kill lands there) and at a random moment of training, each followed by `--resume`, which must continue
  * from the last complete checkpoint with exact counters; `--resume` refusing (exit 2, nothing changed) for a
- * mistyped run directory and a damaged checkpoint; SIGTERM while the only actor hangs.
+ * mistyped run directory and a damaged checkpoint; SIGTERM and SIGINT while the only actor hangs.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,8 +140,9 @@ describe('impala-rl train: faults (subprocesses)', () => {
     assert.deepEqual(snapshot(runDir), files, 'nothing changed on disk');
   });
 
-  test('SIGTERM while the only actor hangs: exits within seconds with a final checkpoint', async () => {
-    const runDir = join(dir, 'hang');
+  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  test(`${signal} while the only actor hangs: exits within seconds with a final checkpoint`, async () => {
+    const runDir = join(dir, `hang-${signal}`);
     // 8 envs x T=5 per unroll, one update per unroll; each env hangs after 45 steps: 9 updates, then nothing.
     const run = cli(
       ['train', '--env', 'Hang-v0', '--env-option', 'hangAfter=45', '--envs-per-actor', '8', '--batch-size', '8', '--unroll-length', '5', '--total-frames', '100000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0.1', '--actor-timeout', '600'],
@@ -153,14 +154,15 @@ describe('impala-rl train: faults (subprocesses)', () => {
       // Progress lines come with updates: after the 9th there are none. Give the actor time to hang.
       await new Promise((r) => setTimeout(r, 4000));
       const sent = Date.now();
-      run.child.kill('SIGTERM');
+      run.child.kill(signal);
       const { code } = await run.done;
       const took = Date.now() - sent;
-      assert.equal(code, 143, run.stderr);
-      assert.ok(took < 10_000, `stopped ${took} ms after SIGTERM`);
+      assert.equal(code, exitCode, run.stderr);
+      assert.ok(took < 10_000, `stopped ${took} ms after ${signal}`);
       assert.equal((await loadCheckpoint(runDir)).learner.frames, 360);
     } finally {
       run.child.kill('SIGKILL');
     }
   });
+  }
 });
