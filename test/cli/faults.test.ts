@@ -141,28 +141,28 @@ describe('impala-rl train: faults (subprocesses)', () => {
   });
 
   for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  test(`${signal} while the only actor hangs: exits within seconds with a final checkpoint`, async () => {
-    const runDir = join(dir, `hang-${signal}`);
-    // 8 envs x T=5 per unroll, one update per unroll; each env hangs after 45 steps: 9 updates, then nothing.
-    const run = cli(
-      ['train', '--env', 'Hang-v0', '--env-option', 'hangAfter=45', '--envs-per-actor', '8', '--batch-size', '8', '--unroll-length', '5', '--total-frames', '100000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0.1', '--actor-timeout', '600'],
-      {},
-      [faultEnvs],
-    );
-    try {
-      await waitFor('training', () => /frames \d+\//.test(run.stderr), run);
-      // Progress lines come with updates: after the 9th there are none. Give the actor time to hang.
-      await new Promise((r) => setTimeout(r, 4000));
-      const sent = Date.now();
-      run.child.kill(signal);
-      const { code } = await run.done;
-      const took = Date.now() - sent;
-      assert.equal(code, exitCode, run.stderr);
-      assert.ok(took < 10_000, `stopped ${took} ms after ${signal}`);
-      assert.equal((await loadCheckpoint(runDir)).learner.frames, 360);
-    } finally {
-      run.child.kill('SIGKILL');
-    }
-  });
+    test(`${signal} while the only actor hangs: exits within seconds with a final checkpoint`, async () => {
+      const runDir = join(dir, `hang-${signal}`);
+      // 8 envs x T=5 per unroll, one update per unroll; each env hangs after 45 steps: 9 updates, then nothing.
+      const run = cli(
+        ['train', '--env', 'Hang-v0', '--env-option', 'hangAfter=45', '--envs-per-actor', '8', '--batch-size', '8', '--unroll-length', '5', '--total-frames', '100000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0.1', '--actor-timeout', '600'],
+        {},
+        [faultEnvs],
+      );
+      try {
+        await waitFor('training', () => /frames \d+\//.test(run.stderr), run);
+        // Progress lines come with updates: after the 9th there are none. Give the actor time to hang.
+        await new Promise((r) => setTimeout(r, 4000));
+        const sent = Date.now();
+        run.child.kill(signal);
+        const { code } = await run.done;
+        const took = Date.now() - sent;
+        assert.equal(code, exitCode, run.stderr);
+        assert.ok(took < 10_000, `stopped ${took} ms after ${signal}`);
+        assert.equal((await loadCheckpoint(runDir)).learner.frames, 360);
+      } finally {
+        run.child.kill('SIGKILL');
+      }
+    });
   }
 });
