@@ -270,17 +270,19 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
     pool.#open = (slot) => open(slot.index, slot.state.rng.length > 0 ? slot.state : null);
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
     pool.#envIds = slots.map((_, i) => Array.from({ length: config.envsPerActor }, (_, j) => actorEnvId(ids, config.envsPerActor, i, j)));
-    if (Number.isFinite(timeoutMs)) {
-      pool.#watch = setInterval(() => {
-        pool.#checkWorkers();
-      }, Math.min(1000, Math.max(10, timeoutMs / 4)));
-      pool.#watch.unref();
-    }
     try {
       await pool.#listen();
     } catch (error) {
       await pool.close();
       throw error;
+    }
+    pool.#onStartFailure = null;
+    // The watch starts once every worker is ready (start-up has its own failure path).
+    if (Number.isFinite(timeoutMs) && !pool.#closed) {
+      pool.#watch = setInterval(() => {
+        pool.#checkWorkers();
+      }, Math.min(1000, Math.max(10, timeoutMs / 4)));
+      pool.#watch.unref();
     }
     if (options.parameters) pool.publish(options.parameters);
     return pool;
