@@ -11,7 +11,7 @@ import { useBackend } from '../backends/use-backend.js';
 import { makeActorEnvs } from './make-actor-envs.js';
 import { Actor } from './actor.js';
 import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
-import { actorSeed } from './actor-seed.js';
+import { actorEnvId, actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
 import type { Channel } from './channel.js';
 import type { ParameterSnapshot } from './core.js';
@@ -73,6 +73,7 @@ export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActor
     if (init.fingerprint !== null) checkModelFingerprint(`actor ${index}`, init.fingerprint, network);
     actor = new Actor({
       envs,
+      envIds: envs.map((_, j) => actorEnvId(ids, config.envsPerActor, index, j)),
       model: network,
       unrollLength: config.unrollLength,
       seed: actorSeed(config.seed, index),

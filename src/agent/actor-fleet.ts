@@ -49,8 +49,10 @@ export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
    *   actors afresh).
    */
   actorStates(timeoutMs: number): Promise<readonly ActorState[] | null>;
-  /** Stops the actors and ends iteration; safe to call more than once. */
+  /** Stops the actors and ends iteration; safe to call more than once. Must not wait on a hung actor. */
   close(): Promise<void>;
+  /** Actors restarted so far because they hung (a fleet that never restarts actors may leave it out). */
+  readonly restarts?: number;
 }
 
 /** What `train` gives an {@link ActorFleetFactory}. */
@@ -63,6 +65,8 @@ export interface ActorFleetContext {
   readonly actorStates?: readonly ActorState[];
   /** The learner's model (read its shapes and fingerprint; do not act with it: build a copy per actor). */
   readonly model: AgentModel;
+  /** Where to report an actor found hung (dropped or restarted), in one line. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Builds the fleet `train` runs with (the `fleet` hook of `TrainHooks`). */

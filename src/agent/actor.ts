@@ -31,6 +31,8 @@ export interface ActorOptions {
   readonly actorId?: number;
   /** Where to get fresh parameters before each unroll; without it the model's weights stay as they are. */
   readonly parameterSource?: ParameterSource;
+  /** The env ids of `envs` (entry i for env i), for error messages; by default each env's `spec.id`. */
+  readonly envIds?: readonly string[];
 }
 
 /** Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced. */
@@ -90,6 +92,7 @@ export class Actor {
   readonly #unrollLength: number;
   readonly #slots: EnvSlot[];
   readonly #source: ParameterSource | undefined;
+  readonly #envIds: readonly string[];
   readonly #seed: number;
   readonly #headCount: number;
   readonly #logitsWidth: number;
@@ -115,6 +118,7 @@ export class Actor {
     this.#model = options.model;
     this.#unrollLength = options.unrollLength;
     this.#source = options.parameterSource;
+    this.#envIds = options.envIds ?? [];
     this.#seed = options.seed;
     this.#rng = new Rng(options.seed);
     this.#headCount = options.model.actionSizes.length;
@@ -232,7 +236,7 @@ export class Actor {
     await Promise.all(
       this.#slots.map(async (slot, i) => {
         const r = await slot.env.reset({ seed: this.#seed * 1000 + i + this.actorId * 100003 });
-        this.#setObservation(slot, r.observation);
+        this.#setObservation(slot, r.observation, i, 'reset');
       }),
     );
     this.#state = this.#model.initialState(this.#slots.length);
@@ -243,9 +247,36 @@ export class Actor {
     this.#started = true;
   }
 
-  #setObservation(slot: EnvSlot, observation: ArrayLike<number>): void {
+  /** Where an env's output came from, for messages: env id, actor, env index, step. */
+  #where(slot: EnvSlot, envIndex: number, what: 'reset' | 'step', step = slot.episodeLength): string {
+    const id = this.#envIds[envIndex] ?? slot.env.spec?.id;
+    return `${FN}.unroll: env ${id === undefined ? '(no id)' : `'${id}'`} (actor ${this.actorId}, env index ${envIndex}, ${what === 'reset' ? 'reset' : `step ${step} of its episode`}, unroll ${this.#unrolls})`;
+  }
+
+  /**
+   * Checks what an env returned and keeps it: the observation must have the model's size, keep the type it
+   * started with (uint8 pixels or floats) and hold only finite numbers; bad experience is stopped here, where
+   * the env, actor and step are known, instead of as NaN in the learner's loss.
+   */
+  #setObservation(slot: EnvSlot, observation: ArrayLike<number>, envIndex: number, what: 'reset' | 'step'): void {
+    const value: unknown = observation;
+    if (typeof value !== 'object' || value === null || typeof (value as { length?: unknown }).length !== 'number') {
+      throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation is not an array of numbers (got ${value === null ? 'null' : typeof value})`);
+    }
     if (observation.length !== this.#obsSize) {
-      throw new AgentError(`${FN}: an observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}]`);
+      throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation has ${observation.length} values, the model expects shape [${this.#model.observationShape.join(',')}] (${this.#obsSize} values)`);
+    }
+    const pixels = observation instanceof Uint8Array;
+    if (slot.observation.length > 0 && pixels !== slot.observation instanceof Uint8Array) {
+      throw new AgentError(`${this.#where(slot, envIndex, what)}: the observation is ${pixels ? 'a Uint8Array' : 'not a Uint8Array'}, earlier ones were ${pixels ? 'not' : 'Uint8Array'} (an env must keep one dtype)`);
+    }
+    if (!pixels && !(observation instanceof Int32Array) && !(observation instanceof Int8Array) && !(observation instanceof Uint16Array) && !(observation instanceof Int16Array)) {
+      for (let k = 0; k < observation.length; k++) {
+        const x = observation[k];
+        if (typeof x !== 'number' || !Number.isFinite(x)) {
+          throw new AgentError(`${this.#where(slot, envIndex, what)}: observation[${k}] = ${typeof x === 'number' ? String(x) : JSON.stringify(x)} is not a finite number`);
+        }
+      }
     }
     slot.observation = observation;
   }
@@ -330,6 +361,14 @@ export class Actor {
     const finals: ArrayLike<number>[] = [];
     results.forEach((r, i) => {
       const slot = this.#slots[i]!;
+      const result: unknown = r;
+      if (typeof result !== 'object' || result === null) throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: step() returned ${result === null ? 'null' : typeof result}, not { observation, reward, terminated, truncated }`);
+      if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) {
+        throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: reward = ${typeof r.reward === 'number' ? String(r.reward) : JSON.stringify(r.reward)} is not a finite number`);
+      }
+      if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+        throw new AgentError(`${this.#where(slot, i, 'step', slot.episodeLength + 1)}: 'terminated' and 'truncated' must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
+      }
       slot.reward = r.reward;
       slot.terminated = r.terminated;
       slot.truncated = r.truncated && !r.terminated;
@@ -337,7 +376,7 @@ export class Actor {
       slot.lastAction = Int32Array.from(actions.subarray(i * H, (i + 1) * H));
       slot.episodeReturn += r.reward;
       slot.episodeLength += 1;
-      this.#setObservation(slot, r.observation);
+      this.#setObservation(slot, r.observation, i, 'step');
       slot.done = false;
       if (slot.truncated) {
         truncatedRows.push(i);
@@ -365,7 +404,7 @@ export class Actor {
         slot.episodeReturn = 0;
         slot.episodeLength = 0;
         const reset = await slot.env.reset();
-        this.#setObservation(slot, reset.observation);
+        this.#setObservation(slot, reset.observation, i, 'reset');
         slot.done = true;
         slot.lastAction = new Int32Array(H);
       }),

@@ -10,7 +10,7 @@ import { isBuiltinAsyncEnvId } from '../envs/make-envs.js';
 import { makeActorEnvs } from './make-actor-envs.js';
 import { Actor, type ActorEnv } from './actor.js';
 import type { ActorFleet, ActorFleetContext } from './actor-fleet.js';
-import { actorSeed } from './actor-seed.js';
+import { actorEnvId, actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
 import { AgentError } from './errors.js';
 import { InlineActorFleet } from './inline-actor-fleet.js';
@@ -66,6 +66,8 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
       config,
       backend: config.actorBackend ?? currentBackend(),
       parameters,
+      actorTimeoutMs: config.actorTimeoutSeconds * 1000,
+      ...(context.onWarning ? { onWarning: context.onWarning } : {}),
       ...(actorStates ? { actorStates: actorStates.slice(0, config.numActors) } : {}),
       ...(config.workerSetupModule !== undefined ? { setupModule: config.workerSetupModule } : {}),
     });
@@ -73,11 +75,13 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   const ids = typeof config.env === 'string' ? [config.env] : config.env;
   const envs: ActorEnv[][] = [];
   const networks: ReturnType<typeof buildNetwork>[] = [];
+  let dropped: readonly number[] = [];
   const cleanUp = async (): Promise<void> => {
-    networks.forEach((n) => {
-      n.dispose();
+    // A dropped (hung) actor's network and envs may still be in use by the call that hangs: leave them.
+    networks.forEach((n, i) => {
+      if (!dropped.includes(i)) n.dispose();
     });
-    await Promise.all(envs.flat().map(async (e) => e.close?.()));
+    await Promise.all(envs.filter((_, i) => !dropped.includes(i)).flat().map(async (e) => e.close?.()));
   };
   try {
     for (let i = 0; i < config.numActors; i++) {
@@ -90,8 +94,14 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   }
   const fleet = new InlineActorFleet({
     actors: (source) =>
-      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source })),
-    onClose: cleanUp,
+      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source, envIds: envs[i]!.map((_, j) => actorEnvId(ids, config.envsPerActor, i, j)) })),
+    onClose: async () => {
+      dropped = fleet.droppedActors;
+      await cleanUp();
+    },
+    actorTimeoutMs: config.actorTimeoutSeconds * 1000,
+    envIds: envs.map((_, i) => Array.from({ length: config.envsPerActor }, (_, j) => actorEnvId(ids, config.envsPerActor, i, j))),
+    ...(context.onWarning ? { onWarning: context.onWarning } : {}),
   });
   fleet.actors.forEach((actor, i) => {
     const state = actorStates?.[i];

@@ -10,14 +10,14 @@ export type { ActorEnv, ActorOptions, ActorState } from './actor.js';
 export { Learner } from './learner.js';
 export type { LearnerOptions, LearnerState, LearnerStepMetrics } from './learner.js';
 export type { CompileMode, CompileStats } from '../compile/learner-compiler.js';
-export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-export type { Checkpoint } from './checkpoint.js';
+export { checkCheckpointFits, CheckpointError, cleanCheckpointLeftovers, findCheckpoint, loadCheckpoint, NoCheckpointError, saveCheckpoint, CHECKPOINTS_DIR, DEFAULT_CHECKPOINTS_KEPT, LATEST_POINTER } from './checkpoint.js';
+export type { Checkpoint, CheckpointWriteStep, FoundCheckpoint, SaveCheckpointOptions } from './checkpoint.js';
 export { buildNetwork, describeSpaces } from './build-network.js';
 export type { SpaceDescription } from './build-network.js';
 export { train } from './train.js';
-export type { TrainHooks, TrainProgress, TrainResult } from './train.js';
+export type { TrainHooks, TrainProgress, TrainResult, TrainStartInfo } from './train.js';
 export { resolveActorConfig, resolveTrainConfig, TRAIN_DEFAULTS } from './train-config.js';
-export type { ActorConfig, ActorMode, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
+export type { ActorConfig, ActorMode, DefaultedField, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
 export { createBuiltInFleet, resolveActorMode } from './built-in-fleets.js';
 export type { ActorFleet, ActorFleetContext, ActorFleetFactory } from './actor-fleet.js';
 export { InlineActorFleet } from './inline-actor-fleet.js';
@@ -47,6 +47,6 @@ export type {
   ParameterSource,
 } from './core.js';
 export { AgentError, TrajectoryError } from './errors.js';
-export type { DefaultedField, TrainDefaults } from './train-config.js';
+export type { TrainDefaults } from './train-config.js';
 export { progressPrinter } from './progress-printer.js';
 export type { ProgressPrinterOptions } from './progress-printer.js';

@@ -22,10 +22,25 @@ export interface InlineActorFleetOptions {
   readonly maxUnrollsAhead?: number;
   /** Called once after the actors stopped, by {@link InlineActorFleet.close} (free their networks and envs here). */
   readonly onClose?: () => void | Promise<void>;
+  /**
+   * An actor busy in one unroll for longer than this (its environment or its network never answers) is dropped:
+   * reported through `onWarning`, never waited for again (not by {@link InlineActorFleet.close} either). When no
+   * actor is left, iteration rejects. `Infinity` turns the watch off.
+   * @defaultValue 300000 (5 minutes)
+   */
+  readonly actorTimeoutMs?: number;
+  /** Where a dropped actor is reported (one line naming the actor and its env ids). @defaultValue `console.warn` */
+  readonly onWarning?: (message: string) => void;
+  /** Env ids of each actor, for the messages (entry i for actor i). */
+  readonly envIds?: readonly (readonly string[])[];
 }
 
 interface Slot {
   readonly actor: Actor;
+  /** When the current unroll started (performance.now()), or null while the actor waits for the consumer. */
+  busySince: number | null;
+  /** Dropped by the watch: hung in an unroll. */
+  dropped: boolean;
   /** Unrolls produced and not yet taken. */
   ahead: number;
   /** Wakes the actor's loop when it waits for the consumer. */
@@ -33,6 +48,8 @@ interface Slot {
 }
 
 const FN = 'InlineActorFleet';
+/** How long {@link InlineActorFleet.close} waits for actors in the middle of an unroll. */
+const CLOSE_GRACE_MS = 2000;
 
 /**
  * IMPALA actors in this thread's event loop, interleaved with the learner (the embedded default of `train`).
@@ -62,6 +79,10 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   #failure: Error | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #timeoutMs: number;
+  readonly #warn: (message: string) => void;
+  readonly #envIds: readonly (readonly string[])[];
+  #watch: ReturnType<typeof setInterval> | null = null;
 
   /** @param options - see {@link InlineActorFleetOptions}. */
   constructor(options: InlineActorFleetOptions) {
@@ -71,7 +92,37 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
     this.#onClose = options.onClose;
     const actors = typeof options.actors === 'function' ? options.actors(this) : options.actors;
     if (actors.length === 0) throw new AgentError(`${FN}: 'actors' must hold at least one actor`);
-    this.#slots = actors.map((actor) => ({ actor, ahead: 0, wake: null }));
+    this.#slots = actors.map((actor) => ({ actor, ahead: 0, wake: null, busySince: null, dropped: false }));
+    const timeoutMs = options.actorTimeoutMs ?? 300_000;
+    if (!(timeoutMs > 0)) throw new AgentError(`${FN}: 'actorTimeoutMs' must be > 0, got ${timeoutMs}`);
+    this.#timeoutMs = timeoutMs;
+    this.#warn = options.onWarning ?? ((m: string) => { console.warn(m); });
+    this.#envIds = options.envIds ?? [];
+  }
+
+  /** Actors dropped by the watch (hung in an unroll), by actor id. */
+  get droppedActors(): readonly number[] {
+    return this.#slots.filter((s) => s.dropped).map((s) => s.actor.actorId);
+  }
+
+  /** Checks every busy actor against the timeout; drops the hung ones, and fails the fleet when none is left. */
+  #checkActors(): void {
+    if (this.#closed || this.#failure) return;
+    const now = performance.now();
+    for (const slot of this.#slots) {
+      if (slot.dropped || slot.busySince === null || now - slot.busySince <= this.#timeoutMs) continue;
+      slot.dropped = true;
+      const ids = this.#envIds[this.#slots.indexOf(slot)];
+      const left = this.#slots.filter((s) => !s.dropped).length;
+      this.#warn(
+        `${FN}: actor ${slot.actor.actorId}${ids ? ` (env ${[...new Set(ids)].join(', ')})` : ''} delivered nothing for ${Math.round((now - slot.busySince) / 1000)} s (timeout ${this.#timeoutMs / 1000} s): dropped, ${left} actor(s) left`,
+      );
+      if (left === 0) {
+        const e = new AgentError(`${FN}: no actor left: every actor hung (delivered nothing for ${this.#timeoutMs / 1000} s); see the warnings for their env ids`);
+        this.#failure = e;
+        for (const waiter of this.#waiters.splice(0)) waiter.reject(e);
+      }
+    }
   }
 
   /** {@inheritDoc ActorFleet.size} */
@@ -108,8 +159,8 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   }
 
   /**
-   * The actors' states for a checkpoint (entry i for actor i). Actors in this thread are read at once, so
-   * there is no timeout to pass.
+   * The actors' states for a checkpoint (entry i for actor i). The states of actors in this thread are read at
+   * once, so no timeout is needed; a dropped (hung) actor gives the state it had when its unroll began.
    *
    * @returns one state per actor.
    */
@@ -124,10 +175,22 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
    */
   next(): Promise<IteratorResult<Trajectory[], undefined>> {
     if (this.#failure) return Promise.reject(this.#failure);
-    this.#loops ??= this.#slots.map((slot) => this.#run(slot));
+    if (this.#loops === null) {
+      this.#loops = this.#slots.map((slot) => this.#run(slot));
+      if (Number.isFinite(this.#timeoutMs)) {
+        this.#watch = setInterval(() => {
+          this.#checkActors();
+          // Keeps the process alive only while someone waits for an unroll (a hung env may hold nothing that
+          // does, and the wait must end with the watch's verdict).
+          if (this.#waiters.length === 0) this.#watch?.unref();
+        }, Math.min(1000, Math.max(10, this.#timeoutMs / 4)));
+        this.#watch.unref();
+      }
+    }
     const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
     if (item) return Promise.resolve(this.#take(item));
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
+    this.#watch?.ref();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -144,13 +207,30 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      if (this.#watch !== null) clearInterval(this.#watch);
       for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
       for (const slot of this.#slots) slot.wake?.();
       // Actors waiting for their first parameters are released with none: their loops see `closed` and end.
       for (const wake of this.#wakeForParameters.splice(0)) wake();
-      await Promise.allSettled(this.#loops ?? []);
+      // A dropped (hung) actor's loop may never end: wait only for the others, and leave its network alone (a
+      // pending call may still use it).
+      // An actor still busy after a grace period (its env never answers) is left behind like a dropped one, so
+      // that closing is bounded whatever the actors are doing.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled((this.#loops ?? []).filter((_, i) => !this.#slots[i]!.dropped)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const slot of this.#slots) {
+        if (slot.dropped || slot.busySince === null) continue;
+        slot.dropped = true;
+        this.#warn(`${FN}.close: actor ${slot.actor.actorId} is still in an unroll after ${CLOSE_GRACE_MS / 1000} s: left behind`);
+      }
       this.#inbox.length = 0;
-      for (const slot of this.#slots) slot.actor.dispose();
+      for (const slot of this.#slots) if (!slot.dropped) slot.actor.dispose();
       await this.#onClose?.();
     })();
     return this.#closing;
@@ -172,8 +252,16 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   async #run(slot: Slot): Promise<void> {
     try {
       while (!this.#closed) {
-        const trajectories = await slot.actor.unroll();
+        // Let timers, I/O and signals in between unrolls: with synchronous envs an unroll settles in microtasks
+        // only, and the watch (and a signal handler) would never run.
+        await new Promise<void>((resolve) => {
+          setImmediate(resolve);
+        });
         if (this.#isClosed()) return;
+        slot.busySince = performance.now();
+        const trajectories = await slot.actor.unroll();
+        slot.busySince = null;
+        if (this.#isClosed() || slot.dropped) return;
         slot.ahead++;
         const waiter = this.#waiters.shift();
         if (waiter) waiter.resolve(this.#take({ slot, trajectories }));
@@ -185,7 +273,8 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
         }
       }
     } catch (error) {
-      if (this.#closed) return;
+      slot.busySince = null;
+      if (this.#closed || slot.dropped) return;
       const e = new AgentError(`${FN}: actor ${slot.actor.actorId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       this.#failure ??= e;
       for (const waiter of this.#waiters.splice(0)) waiter.reject(e);

@@ -19,7 +19,7 @@ export interface LearnerLoopOptions {
   readonly unrollLength: number;
   /** Stop once the learner has consumed this many frames. */
   readonly totalFrames: number;
-  /** Stops the loop after the current update. */
+  /** Stops the loop after the current update, or at once while it waits for trajectories. */
   readonly signal?: AbortSignal | undefined;
   /**
    * Called after every update, before the next batch is taken (write metrics, checkpoints here).
@@ -85,23 +85,36 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
     }
   })();
   let stopped = false;
+  // The wait for a batch also ends on abort, so a stop never waits on actors that deliver nothing.
+  const abort: { listener: (() => void) | null } = { listener: null };
+  const aborted = new Promise<null>((resolve) => {
+    abort.listener = () => {
+      resolve(null);
+    };
+    signal?.addEventListener('abort', abort.listener, { once: true });
+  });
   try {
     while (learner.frames < options.totalFrames) {
       if (signal?.aborted) {
         stopped = true;
         break;
       }
-      let batch: Trajectory[];
+      let batch: Trajectory[] | null;
       try {
-        batch = await queue.get();
+        batch = await Promise.race([queue.get(), aborted]);
       } catch (error) {
         throw failure.error ?? error;
+      }
+      if (batch === null) {
+        stopped = true;
+        break;
       }
       const metrics = learner.step(batch);
       fleet.publish(learner.latest());
       await options.onUpdate?.(metrics, queue.size);
     }
   } finally {
+    if (abort.listener) signal?.removeEventListener('abort', abort.listener);
     queue.close();
   }
   return { stopped, forwarding };

@@ -81,8 +81,27 @@ export interface TrainConfig
   readonly logIntervalSeconds?: number;
   /** Seconds between checkpoints (also written at the end). @defaultValue 600 */
   readonly checkpointIntervalSeconds?: number;
-  /** Continue from the checkpoint in `runDir` if there is one. @defaultValue false */
-  readonly resume?: boolean;
+  /**
+   * Continue from the newest complete checkpoint in `runDir`. `true` is strict: with no checkpoint, or with
+   * only damaged ones, `train` refuses (a `CheckpointError`) before writing anything. `'if-present'` starts
+   * afresh when there is no checkpoint at all, but refuses as well when there is one and it cannot be loaded.
+   * When the newest checkpoint is damaged and an older one loads, the run resumes from the older one and says so
+   * (`TrainHooks.onWarning`).
+   * @defaultValue false
+   */
+  readonly resume?: boolean | 'if-present';
+  /**
+   * Checkpoint folders kept in `runDir/checkpoints/` (the newest).
+   * @defaultValue 3
+   */
+  readonly checkpointsKept?: number;
+  /**
+   * Seconds an actor may go without delivering an unroll before the fleet reports it as hung: a worker is
+   * terminated and restarted with fresh environments, an inline actor is dropped with a warning. When no actor
+   * is left the run stops with an error (after its final checkpoint).
+   * @defaultValue 300
+   */
+  readonly actorTimeoutSeconds?: number;
   /**
    * Where the actors run: `'inline'` in this thread's event loop, interleaved with the learner; `'workers'`
    * one `worker_threads` worker per actor (a `WorkerActorFleet`; the learner stays in this thread, parameters
@@ -107,7 +126,7 @@ export interface TrainConfig
 export type DefaultedField =
   | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
   | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
-  | 'checkpointIntervalSeconds' | 'logIntervalSeconds' | 'resume' | 'actorMode' | 'compile';
+  | 'checkpointIntervalSeconds' | 'logIntervalSeconds' | 'resume' | 'checkpointsKept' | 'actorTimeoutSeconds' | 'actorMode' | 'compile';
 
 /** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
 export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
@@ -120,26 +139,51 @@ export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainCon
  * environment steps). `Learner`'s option defaults are the same values, read from here.
  */
 export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
+  /** Environment frames to train for. */
   totalFrames: 1_000_000,
+  /** Seed of initialisation, sampling and resets. */
   seed: 1,
+  /** Actors. */
   numActors: 1,
+  /** Environments per actor. */
   envsPerActor: 8,
+  /** Unroll length T. */
   unrollLength: 20,
+  /** Trajectories per update B. */
   batchSize: 32,
+  /** γ. */
   discount: 0.99,
+  /** Baseline loss weight. */
   baselineCost: 0.5,
+  /** Entropy bonus weight. */
   entropyCost: 0.00025,
+  /** Reward clipping. */
   rewardClipping: 'abs_one',
+  /** Reward multiplier before clipping. */
   rewardScale: 1,
+  /** Initial learning rate. */
   learningRate: 0.00048,
+  /** Optimizer. */
   optimizer: 'rmsprop',
+  /** RMSProp ε. */
   rmspropEpsilon: 0.1,
+  /** RMSProp decay. */
   rmspropDecay: 0.99,
+  /** Global-norm gradient clipping (null: none). */
   maxGradNorm: null as number | null,
+  /** Frames per agent step. */
   actionRepeats: 1,
+  /** Seconds between checkpoints. */
   checkpointIntervalSeconds: 600,
+  /** Seconds between metrics rows. */
   logIntervalSeconds: 5,
+  /** Continue from a checkpoint. */
   resume: false,
+  /** Checkpoint folders kept. */
+  checkpointsKept: 3,
+  /** Seconds of silence after which an actor counts as hung. */
+  actorTimeoutSeconds: 300,
+  /** Where the actors run. */
   actorMode: 'auto',
   compile: 'auto',
 });
@@ -196,6 +240,9 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(['rmsprop', 'adam'].includes(r.optimizer), 'optimizer', "'rmsprop' or 'adam'", r.optimizer);
   check(['auto', 'inline', 'workers'].includes(r.actorMode), 'actorMode', "'auto', 'inline' or 'workers'", r.actorMode);
   check(typeof r.logIntervalSeconds === 'number' && Number.isFinite(r.logIntervalSeconds) && r.logIntervalSeconds >= 0, 'logIntervalSeconds', 'a finite number >= 0', r.logIntervalSeconds);
+  check(([true, false, 'if-present'] as unknown[]).includes(r.resume), 'resume', "true, false or 'if-present'", r.resume);
+  check(Number.isInteger(r.checkpointsKept) && r.checkpointsKept >= 1, 'checkpointsKept', 'an integer >= 1', r.checkpointsKept);
+  check(typeof r.actorTimeoutSeconds === 'number' && r.actorTimeoutSeconds > 0, 'actorTimeoutSeconds', '> 0', r.actorTimeoutSeconds);
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
   check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
   return r;

@@ -12,10 +12,10 @@ import type { ActorEnv, ActorState } from './actor.js';
 import type { ActorFleet, ActorFleetFactory } from './actor-fleet.js';
 import { buildNetwork } from './build-network.js';
 import { createBuiltInFleet } from './built-in-fleets.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkCheckpointFits, CheckpointError, cleanCheckpointLeftovers, findCheckpoint, NoCheckpointError, saveCheckpoint, type CheckpointWriteStep, type FoundCheckpoint } from './checkpoint.js';
+import { AgentError } from './errors.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
 import { runLearnerLoop } from './learner-loop.js';
-import { checkModelFingerprint, modelFingerprint } from './model-fingerprint.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './train-config.js';
 import type { EpisodeStats } from './trajectory.js';
 
@@ -37,6 +37,8 @@ export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
   readonly updatesPerSecond: number;
   /** Trajectories waiting in the learner queue. */
   readonly queueSize: number;
+  /** Actors the fleet restarted so far in this session because they hung. */
+  readonly actorRestarts: number;
   /** Seconds since the start (including before a resume). */
   readonly elapsedSeconds: number;
 }
@@ -53,6 +55,33 @@ export interface TrainHooks {
    * returns an {@link ActorFleet}. `train` closes it at the end.
    */
   readonly fleet?: ActorFleetFactory;
+  /**
+   * Called with one line when something goes wrong that does not stop the run (an older checkpoint used because
+   * the newest is damaged, an actor reported as hung and dropped or restarted, a checkpoint saved without an
+   * actor's state).
+   * @defaultValue `console.warn`
+   */
+  readonly onWarning?: (message: string) => void;
+  /**
+   * Called once the checkpoint to resume from (if any) has been loaded and checked, before `train` writes
+   * anything into `runDir`. A run that refuses to resume never calls it.
+   */
+  readonly onStart?: (info: TrainStartInfo) => void | Promise<void>;
+  /**
+   * Called (and awaited) after each step of every checkpoint write (see `saveCheckpoint`); for tests that stop the
+   * process at a chosen instant of a write.
+   */
+  readonly onCheckpointStep?: (step: CheckpointWriteStep, folder: string) => void | Promise<void>;
+}
+
+/** What {@link TrainHooks.onStart} learns. */
+export interface TrainStartInfo {
+  /** The checkpoint folder the run continues from, or null for a fresh start. */
+  readonly resumedFrom: string | null;
+  /** Frames already consumed (0 for a fresh start). */
+  readonly frames: number;
+  /** Updates already done (0 for a fresh start). */
+  readonly updates: number;
 }
 
 /** What {@link train} returns. */
@@ -123,6 +152,7 @@ const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) =>
  */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const resolved = resolveTrainConfig(config);
+  const warn = hooks.onWarning ?? ((message: string) => { console.warn(message); });
   // A backend and tfjs's gradients: selected and registered here when the caller has not (said once).
   await ensureTfjsReady('train');
   const ids = typeof resolved.env === 'string' ? [resolved.env] : resolved.env;
@@ -134,42 +164,86 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   } finally {
     await probe.close?.();
   }
-  const learner = createLearner(resolved, network);
-
+  let learner: Learner | null = null;
+  let fleet: ActorFleet;
   let recentReturns: number[] = [];
   let priorSeconds = 0;
   let episodesBefore = 0;
   let restoredActorStates: readonly ActorState[] | undefined;
-  if (resolved.resume && resolved.runDir) {
-    const checkpoint = await loadCheckpoint(resolved.runDir).catch(() => null);
-    if (checkpoint) {
-      try {
-        checkModelFingerprint(`train: the checkpoint in '${resolved.runDir}'`, modelFingerprint({ weightSpecs: checkpoint.weightSpecs }), network);
+  let found: FoundCheckpoint | null = null;
+  try {
+    learner = createLearner(resolved, network);
+    if (resolved.resume !== false && !resolved.runDir) throw new AgentError("train: 'resume' needs a 'runDir' to resume from");
+    if (resolved.resume !== false && resolved.runDir) {
+      found = await findResumeCheckpoint(resolved.runDir, resolved.resume);
+      if (found) {
+        const checkpoint = found.checkpoint;
+        checkCheckpointFits(checkpoint, found.folder, network);
         network.setWeights(checkpoint.weights);
         learner.setState(checkpoint.learner);
-      } catch (error) {
-        learner.dispose();
-        network.dispose();
-        throw error;
+        restoredActorStates = checkpoint.actors.length > 0 ? checkpoint.actors : undefined;
+        recentReturns = [...checkpoint.recentReturns];
+        priorSeconds = checkpoint.elapsedSeconds;
+        episodesBefore = (checkpoint.config as { episodes?: number }).episodes ?? 0;
+        if (found.skipped.length > 0) {
+          const newest = found.skipped[0]!;
+          warn(`train: resuming from the older checkpoint ${found.folder} (${learner.frames} frames): ${found.skipped.length === 1 ? 'the newest one is' : `the ${found.skipped.length} newer ones are`} damaged (${newest.error.message.replace(/^loadCheckpoint: /, '')})`);
+        }
       }
-      restoredActorStates = checkpoint.actors;
-      recentReturns = [...checkpoint.recentReturns];
-      priorSeconds = checkpoint.elapsedSeconds;
-      episodesBefore = (checkpoint.config as { episodes?: number }).episodes ?? 0;
     }
-  }
-
-  let fleet: ActorFleet;
-  try {
-    const context = { config: resolved, parameters: learner.latest(), model: network, ...(restoredActorStates ? { actorStates: restoredActorStates } : {}) };
+    await hooks.onStart?.({ resumedFrom: found?.folder ?? null, frames: learner.frames, updates: learner.updates });
+    if (resolved.runDir) await cleanCheckpointLeftovers(resolved.runDir);
+    const context = { config: resolved, parameters: learner.latest(), model: network, onWarning: warn, ...(restoredActorStates ? { actorStates: restoredActorStates } : {}) };
     fleet = await (hooks.fleet ?? createBuiltInFleet)(context);
   } catch (error) {
+    learner?.dispose();
+    network.dispose();
+    throw error;
+  }
+  return runWithFleet(resolved, config, hooks, { network, learner, fleet, recentReturns, priorSeconds, episodesBefore, resumed: found !== null, warn });
+}
+
+/** The checkpoint to resume from: strict for `resume: true`, none when `'if-present'` finds nothing at all. */
+async function findResumeCheckpoint(runDir: string, mode: true | 'if-present'): Promise<FoundCheckpoint | null> {
+  try {
+    return await findCheckpoint(runDir);
+  } catch (error) {
+    if (error instanceof NoCheckpointError) {
+      if (mode === 'if-present') return null;
+      throw new NoCheckpointError(`train: cannot resume: ${error.message.replace(/^loadCheckpoint: /, '')}; nothing was changed (start a new run without 'resume', or use resume: 'if-present')`, error.file);
+    }
+    if (error instanceof CheckpointError) {
+      throw new CheckpointError(`train: cannot resume: ${error.message.replace(/^loadCheckpoint: /, '')}; nothing was changed`, error.file);
+    }
+    throw error;
+  }
+}
+
+interface RunParts {
+  readonly network: ImpalaNetwork;
+  readonly learner: Learner;
+  readonly fleet: ActorFleet;
+  recentReturns: number[];
+  readonly priorSeconds: number;
+  readonly episodesBefore: number;
+  readonly resumed: boolean;
+  readonly warn: (message: string) => void;
+}
+
+async function runWithFleet(resolved: ResolvedTrainConfig, config: TrainConfig, hooks: TrainHooks, parts: RunParts): Promise<TrainResult> {
+  const { network, learner, fleet, priorSeconds, episodesBefore, warn } = parts;
+  let { recentReturns } = parts;
+  const ids = typeof resolved.env === 'string' ? [resolved.env] : resolved.env;
+  const runDir = resolved.runDir;
+  let writer: MetricsWriter | null = null;
+  try {
+    writer = runDir ? await MetricsWriter.open(runDir, ids.join(', '), { keepUpTo: { frames: learner.frames, updates: learner.updates }, restart: parts.resumed, intervalSeconds: resolved.logIntervalSeconds }) : null;
+  } catch (error) {
+    await fleet.close().catch(() => undefined);
     learner.dispose();
     network.dispose();
     throw error;
   }
-  const runDir = resolved.runDir;
-  const writer = runDir ? await MetricsWriter.open(runDir, ids.join(', '), { intervalSeconds: resolved.logIntervalSeconds }) : null;
   const started = performance.now();
   const startFrames = learner.frames;
   const startUpdates = learner.updates;
@@ -181,16 +255,25 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   const writeCheckpoint = async (): Promise<void> => {
     if (!runDir) return;
-    checkpointPath = await saveCheckpoint(runDir, {
-      config: { ...config, episodes: episodesBefore + returns.length },
-      weights: network.getFlatWeights(),
-      weightSpecs: network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
-      learner: learner.getState(),
-      actors: (await fleet.actorStates(ACTOR_STATE_TIMEOUT_MS)) ?? [],
-      recentReturns,
-      elapsedSeconds: elapsed(),
-      savedAt: new Date().toISOString(),
-    });
+    let actors = (await fleet.actorStates(Math.min(ACTOR_STATE_TIMEOUT_MS, resolved.actorTimeoutSeconds * 1000))) ?? [];
+    if (actors.length > 0 && actors.length !== fleet.size) {
+      warn(`train: checkpoint at ${learner.frames} frames saved without actor states (${actors.length} of ${fleet.size} answered); a resume starts the actors afresh`);
+      actors = [];
+    }
+    checkpointPath = await saveCheckpoint(
+      runDir,
+      {
+        config: { ...config, episodes: episodesBefore + returns.length },
+        weights: network.getFlatWeights(),
+        weightSpecs: network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
+        learner: learner.getState(),
+        actors,
+        recentReturns,
+        elapsedSeconds: elapsed(),
+        savedAt: new Date().toISOString(),
+      },
+      { keep: resolved.checkpointsKept, ...(hooks.onCheckpointStep ? { onStep: hooks.onCheckpointStep } : {}) },
+    );
     lastCheckpoint = performance.now();
   };
 
@@ -210,6 +293,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       framesPerSecond: (learner.frames - startFrames) / seconds,
       updatesPerSecond: (learner.updates - startUpdates) / seconds,
       queueSize,
+      actorRestarts: fleet.restarts ?? 0,
       elapsedSeconds: priorSeconds + seconds,
     };
     await writer?.write(progress);
@@ -219,6 +303,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   let stopped = false;
   let forwarding: Promise<void> = Promise.resolve();
+  let failed = false;
   try {
     const loop = runLearnerLoop({
       learner,
@@ -230,15 +315,24 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       onUpdate,
     });
     ({ stopped, forwarding } = await loop);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     // The final checkpoint asks the fleet for its actors' states: write it before closing the fleet.
     try {
-      await writeCheckpoint();
+      if (failed) {
+        // Keep the run's error: a final checkpoint that cannot be written is only reported.
+        await writeCheckpoint().catch((e: unknown) => { warn(`train: final checkpoint not written: ${e instanceof Error ? e.message : String(e)}`); });
+      } else {
+        await writeCheckpoint();
+      }
     } finally {
       await fleet.close();
       await forwarding.catch(() => undefined);
       await writer?.close();
       learner.dispose();
+      if (failed) network.dispose();
     }
   }
   return {

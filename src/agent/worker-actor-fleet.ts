@@ -8,6 +8,7 @@ import type { ParameterSnapshot } from './core.js';
 import { AgentError } from './errors.js';
 import { resolveActorConfig } from './train-config.js';
 import type { Trajectory } from './trajectory.js';
+import { actorEnvId } from './actor-seed.js';
 import { moduleUrl, openWorkerChannel, remoteError, resolveWorkerEntry } from './worker-channel.js';
 
 export type { ActorWorkerConfig } from './actor-worker-protocol.js';
@@ -55,14 +56,40 @@ export interface WorkerActorFleetOptions {
    * `actor-worker.cjs` (CommonJS build) or `actor-worker.ts` (sources, run through tsx).
    */
   readonly workerUrl?: URL;
+  /**
+   * A worker that has work (credits) but sends nothing for this long is taken as hung (an env that never
+   * answers, a synchronous loop): it is reported through `onWarning`, terminated and restarted with fresh
+   * environments (its actor state is the last it reported). A worker restarted `maxRestarts` times in a row
+   * without delivering an unroll is dropped; with none left, iteration rejects. `Infinity` turns the watch off.
+   * Start-up (until a worker is ready) gets at least 2 minutes.
+   * @defaultValue 300000 (5 minutes)
+   */
+  readonly actorTimeoutMs?: number;
+  /**
+   * Restarts in a row, without an unroll in between, after which a hung worker is dropped.
+   * @defaultValue 3
+   */
+  readonly maxRestarts?: number;
+  /** Where a hung worker is reported (one line naming the actor and its env ids). @defaultValue `console.warn` */
+  readonly onWarning?: (message: string) => void;
 }
 
 interface WorkerSlot {
-  readonly channel: Channel<ToActorWorker, FromActorWorker>;
+  channel: Channel<ToActorWorker, FromActorWorker>;
   readonly index: number;
+  /** When the worker last sent anything (or was started). */
+  lastSeen: number;
+  /** Whether the current worker has said it is ready. */
+  ready: boolean;
+  /** Restarts since the worker last delivered an unroll. */
+  restartsInARow: number;
+  /** Given up on: hung after `maxRestarts` restarts. */
+  dropped: boolean;
   state: ActorState;
   /** Parameter version last sent to the worker. */
   sentVersion: number;
+  /** Counts restarts: unrolls of an earlier worker in this slot do not give the current one credits. */
+  generation: number;
   /** Unrolls the worker may still run as far as this thread knows (its credits minus the unrolls received). */
   credits: number;
 }
@@ -107,7 +134,7 @@ const FN = 'WorkerActorFleet';
  */
 export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]> {
   readonly #slots: WorkerSlot[];
-  readonly #inbox: { slot: WorkerSlot; trajectories: Trajectory[] }[] = [];
+  readonly #inbox: { slot: WorkerSlot; trajectories: Trajectory[]; generation: number }[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #requests = new Map<number, StateRequest>();
   #nextRequestId = 0;
@@ -117,9 +144,75 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   #latest: ParameterSnapshot | null = null;
   #handOutScheduled = false;
   #backend = '';
+  #restarts = 0;
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #timeoutMs = 300_000;
+  #maxRestarts = 3;
+  #credits = 2;
+  #warn: (message: string) => void = (m) => {
+    console.warn(m);
+  };
+  #open: ((slot: WorkerSlot) => Channel<ToActorWorker, FromActorWorker>) | null = null;
+  #envIds: readonly string[][] = [];
 
   private constructor(slots: WorkerSlot[]) {
     this.#slots = slots;
+  }
+
+  /** Workers restarted so far because they hung. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Checks the workers that have work against the timeout; restarts or drops the hung ones. */
+  #checkWorkers(): void {
+    if (this.#closed || this.#failure) return;
+    const now = performance.now();
+    for (const slot of this.#slots) {
+      if (slot.dropped) continue;
+      const limit = slot.ready ? this.#timeoutMs : Math.max(this.#timeoutMs, 120_000);
+      // A worker without credits waits for the learner: its silence is expected.
+      if ((slot.ready && slot.credits <= 0) || now - slot.lastSeen <= limit) continue;
+      const envs = [...new Set(this.#envIds[slot.index] ?? [])].join(', ');
+      const silent = Math.round((now - slot.lastSeen) / 1000);
+      const old = slot.channel;
+      void old.close();
+      if (slot.restartsInARow >= this.#maxRestarts) {
+        slot.dropped = true;
+        const left = this.#slots.filter((s) => !s.dropped).length;
+        this.#warn(`${FN}: actor ${slot.index} (env ${envs}) sent nothing for ${silent} s after ${slot.restartsInARow} restart(s): dropped, ${left} actor(s) left`);
+        this.#settleRequestsOf(slot);
+        if (left === 0) this.#fail(new AgentError(`${FN}: no actor left: every worker hung (sent nothing for ${this.#timeoutMs / 1000} s, even after restarts); see the warnings for their env ids`));
+        continue;
+      }
+      slot.restartsInARow++;
+      this.#restarts++;
+      this.#warn(`${FN}: actor ${slot.index} (env ${envs}) sent nothing for ${silent} s (timeout ${this.#timeoutMs / 1000} s): worker terminated and restarted with fresh environments (restart ${this.#restarts})`);
+      this.#settleRequestsOf(slot);
+      slot.channel = this.#open!(slot);
+      slot.ready = false;
+      slot.lastSeen = performance.now();
+      slot.sentVersion = -1;
+      slot.credits = this.#credits;
+      slot.generation++;
+      this.#wire(slot, () => {
+        // A restarted worker gets the newest parameters as soon as it is ready.
+        if (this.#latest && !this.#closed) {
+          const weights = this.#latest.weights.slice();
+          this.#post(slot, { type: 'parameters', snapshot: { ...this.#latest, weights } }, [weights.buffer]);
+          slot.sentVersion = this.#latest.version;
+        }
+      });
+    }
+  }
+
+  /** Ends the pending state requests of a worker that is gone: its last reported state stands. */
+  #settleRequestsOf(slot: WorkerSlot): void {
+    for (const [id, request] of this.#requests) {
+      if (request.slot !== slot) continue;
+      this.#requests.delete(id);
+      request.resolve();
+    }
   }
 
   /**
@@ -141,33 +234,55 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
     const setupModule = options.setupModule === undefined ? null : moduleUrl(options.setupModule);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
     const config = resolveActorConfig(options.config);
+    const timeoutMs = options.actorTimeoutMs ?? 300_000;
+    if (!(timeoutMs > 0)) throw new AgentError(`${FN}: 'actorTimeoutMs' must be > 0, got ${timeoutMs}`);
+    const maxRestarts = options.maxRestarts ?? 3;
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new AgentError(`${FN}: 'maxRestarts' must be an integer >= 0, got ${maxRestarts}`);
+    const open = (index: number, state: ActorState | null): Channel<ToActorWorker, FromActorWorker> => {
+      const init: ActorWorkerInit = {
+        config,
+        index,
+        backend: options.backend ?? 'cpu',
+        credits,
+        actorState: state,
+        setupModule,
+        flags,
+        fingerprint: options.parameters?.fingerprint ?? null,
+      };
+      return openWorkerChannel<ToActorWorker, FromActorWorker>({ entry, data: init, caller: FN, who: `worker ${index}` });
+    };
     const slots: WorkerSlot[] = [];
     try {
       for (let index = 0; index < numWorkers; index++) {
         const state = options.actorStates?.[index];
-        const init: ActorWorkerInit = {
-          config,
-          index,
-          backend: options.backend ?? 'cpu',
-          credits,
-          actorState: state ?? null,
-          setupModule,
-          flags,
-          fingerprint: options.parameters?.fingerprint ?? null,
-        };
-        const channel = openWorkerChannel<ToActorWorker, FromActorWorker>({ entry, data: init, caller: FN, who: `worker ${index}` });
-        slots.push({ channel, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits });
+        const channel = open(index, state ?? null);
+        slots.push({ channel, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits, lastSeen: performance.now(), ready: false, restartsInARow: 0, dropped: false, generation: 0 });
       }
     } catch (error) {
       await Promise.all(slots.map((slot) => slot.channel.close()));
       throw error;
     }
     const pool = new WorkerActorFleet(slots);
+    pool.#timeoutMs = timeoutMs;
+    pool.#maxRestarts = maxRestarts;
+    pool.#credits = credits;
+    if (options.onWarning) pool.#warn = options.onWarning;
+    pool.#open = (slot) => open(slot.index, slot.state.rng.length > 0 ? slot.state : null);
+    const ids = typeof config.env === 'string' ? [config.env] : config.env;
+    pool.#envIds = slots.map((_, i) => Array.from({ length: config.envsPerActor }, (_, j) => actorEnvId(ids, config.envsPerActor, i, j)));
     try {
       await pool.#listen();
     } catch (error) {
       await pool.close();
       throw error;
+    }
+    pool.#onStartFailure = null;
+    // The watch starts once every worker is ready (start-up has its own failure path).
+    if (Number.isFinite(timeoutMs) && !pool.#closed) {
+      pool.#watch = setInterval(() => {
+        pool.#checkWorkers();
+      }, Math.min(1000, Math.max(10, timeoutMs / 4)));
+      pool.#watch.unref();
     }
     if (options.parameters) pool.publish(options.parameters);
     return pool;
@@ -197,26 +312,41 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   #listen(): Promise<void> {
     let ready = 0;
     return new Promise<void>((resolve, reject) => {
-      const failed = (error: Error): void => {
-        this.#fail(error);
+      this.#onStartFailure = (error: Error): void => {
         reject(error);
       };
       for (const slot of this.#slots) {
-        const { channel, index } = slot;
-        channel.onMessage((message: FromActorWorker) => {
-          if (message.type === 'ready') {
-            this.#backend = message.backend;
-            if (++ready === this.#slots.length) resolve();
-          } else if (message.type === 'error') {
-            failed(remoteError(FN, `worker ${index}`, message.name, message.message, message.stack));
-          } else {
-            this.#receive(slot, message);
-          }
-        });
-        channel.onClose((error) => {
-          if (error !== null && !this.#closed) failed(error);
+        this.#wire(slot, () => {
+          if (++ready === this.#slots.length) resolve();
         });
       }
+    });
+  }
+
+  #onStartFailure: ((error: Error) => void) | null = null;
+
+  /** Wires the events of a slot's current worker. */
+  #wire(slot: WorkerSlot, onReady: () => void): void {
+    const { channel, index } = slot;
+    const failed = (error: Error): void => {
+      this.#fail(error);
+      this.#onStartFailure?.(error);
+    };
+    channel.onMessage((message: FromActorWorker) => {
+      if (channel !== slot.channel) return; // a terminated worker's last words
+      slot.lastSeen = performance.now();
+      if (message.type === 'ready') {
+        this.#backend = message.backend;
+        slot.ready = true;
+        onReady();
+      } else if (message.type === 'error') {
+        failed(remoteError(FN, `worker ${index}`, message.name, message.message, message.stack));
+      } else {
+        this.#receive(slot, message);
+      }
+    });
+    channel.onClose((error) => {
+      if (error !== null && !this.#closed && channel === slot.channel && !slot.dropped) failed(error);
     });
   }
 
@@ -224,8 +354,9 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
     if (message.type === 'trajectories') {
       slot.state = message.state;
       slot.credits--;
+      slot.restartsInARow = 0;
       if (this.#closed || this.#failure) return;
-      this.#inbox.push({ slot, trajectories: message.trajectories });
+      this.#inbox.push({ slot, trajectories: message.trajectories, generation: slot.generation });
       this.#scheduleHandOut();
       return;
     }
@@ -248,7 +379,7 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
       this.#handOutScheduled = false;
       while (this.#waiters.length > 0 && this.#inbox.length > 0) {
         const item = this.#inbox.shift()!;
-        this.#credit(item.slot);
+        if (item.generation === item.slot.generation && !item.slot.dropped) this.#credit(item.slot);
         this.#waiters.shift()!.resolve({ done: false, value: item.trajectories });
       }
     });
@@ -278,6 +409,7 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
     for (const request of this.#requests.values()) request.reject(error);
     this.#requests.clear();
     this.#inbox.length = 0;
+    if (this.#watch !== null) clearInterval(this.#watch);
     this.#terminated = this.#terminate();
   }
 
@@ -332,7 +464,7 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
     // Earlier takers still waiting for a hand-out go first.
     const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
     if (item) {
-      this.#credit(item.slot);
+      if (item.generation === item.slot.generation && !item.slot.dropped) this.#credit(item.slot);
       return Promise.resolve({ done: false, value: item.trajectories });
     }
     if (this.#closed) return Promise.resolve({ done: true, value: undefined });
@@ -383,9 +515,9 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   }
 
   /**
-   * The workers' actor states for a checkpoint (entry i for worker i), within `timeoutMs`. A worker answers
-   * between two unrolls; one busy in a long (or stuck) unroll is represented by the state it reported with its
-   * last unroll. Never waits longer than `timeoutMs`.
+   * The workers' actor states for a checkpoint (entry i for worker i), within `timeoutMs`; never waits longer. A
+   * worker answers between two unrolls; one busy in a long (or stuck) unroll is represented by the state it
+   * reported with its last unroll, and named in a warning (`onWarning`).
    *
    * @param timeoutMs - the longest wait.
    * @returns one state per worker.
@@ -396,7 +528,8 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, Math.max(0, timeoutMs));
       });
-      const answered = Promise.all(this.#slots.map((slot) => this.#request(slot, (id) => ({ type: 'get-state', id })))).then(
+      const late = new Set(this.#slots.filter((s) => !s.dropped));
+      const answered = Promise.all([...late].map((slot) => this.#request(slot, (id) => ({ type: 'get-state', id })).then(() => { late.delete(slot); }))).then(
         () => undefined,
         (error: unknown) => {
           if (error !== this.#failure) throw error;
@@ -406,6 +539,9 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
         await Promise.race([answered, timeout]);
       } finally {
         clearTimeout(timer);
+      }
+      if (late.size > 0) {
+        this.#warn(`${FN}.actorStates: actor(s) ${[...late].map((s) => s.index).join(', ')} did not answer within ${timeoutMs / 1000} s: their last reported states are used`);
       }
     }
     return this.#slots.map((s) => ({ rng: [...s.state.rng], unrolls: s.state.unrolls }));
@@ -431,6 +567,7 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      if (this.#watch !== null) clearInterval(this.#watch);
       for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
       // Outstanding state requests end with the last reported states.
       for (const request of this.#requests.values()) request.resolve();

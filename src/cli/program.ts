@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { version } from '../index.js';
+import { CheckpointError } from '../agent/checkpoint.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { addEvalOptions, resolveEvalOptions, runEvalCommand } from './eval-command.js';
 import { PAPER_PRESET, TRAIN_PRESETS } from './presets.js';
@@ -28,11 +29,12 @@ Examples:
  * @param argv - the arguments after the program name, e.g. `['train', '--env', 'CartPole-v1']`.
  * @param io - where to write.
  * @param options - signal handling of `train`.
- * @returns the exit code: 0 on success, 130 when training was stopped by a signal, 2 on a usage error, 1 on
- * any other error.
+ * @returns the exit code: 0 on success, 130 when training was stopped by a signal, 2 on a usage error or a
+ * checkpoint that cannot be resumed from (nothing is changed on disk then), 1 on any other error.
  */
 export async function runCli(argv: readonly string[], io: CliIo, options: RunTrainCommandOptions = {}): Promise<number> {
   let code = 0;
+  const ran = { train: false };
   const program = new Command('impala-rl')
     .description('IMPALA (Espeholt et al. 2018) for TensorFlow.js: train and evaluate agents.')
     .version(version)
@@ -43,6 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
     addTrainOptions(new Command('train'))
       .addHelpText('after', TRAIN_EXAMPLES)
       .action(async (_opts: unknown, command: Command) => {
+        ran.train = true;
         const parsed = resolveTrainOptions(command.opts(), { readSavedConfig });
         code = await runTrainCommand(parsed, io, options);
       }),
@@ -65,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
       // Help and version output end with exitCode 0; everything else is a usage error already printed.
       return error.exitCode === 0 ? 0 : USAGE_ERROR_EXIT_CODE;
     }
-    if (error instanceof CliUsageError) {
+    if (error instanceof CliUsageError || (error instanceof CheckpointError && ran.train)) {
       io.stderr.write(`impala-rl: ${error.message}\n`);
       return USAGE_ERROR_EXIT_CODE;
     }

@@ -80,10 +80,13 @@ interface RawTrainOptions {
   actionRepeats?: number;
   runDir?: string;
   checkpointInterval?: number;
+  keepCheckpoints?: number;
+  actorTimeout?: number;
   resume?: boolean;
   actorMode?: NonNullable<TrainConfig['actorMode']>;
   actorBackend?: NonNullable<TrainConfig['actorBackend']>;
   workerSetupModule?: string;
+  resumeOrStart?: boolean;
   backend: BackendRequest;
   preset?: string;
   quiet?: boolean;
@@ -126,10 +129,13 @@ export function addTrainOptions(command: Command): Command {
     .option('--action-repeats <n>', 'frames per agent step, for the frame counter', positive)
     .option('--run-dir <dir>', 'run directory (default: runs/<env>-<UTC timestamp>)')
     .option('--checkpoint-interval <seconds>', 'seconds between checkpoints (one is also written at the end)', numberIn({ above: 0 }))
-    .option('--resume', 'continue the run in --run-dir from its checkpoint (with its config.json unless flags override it)')
     .addOption(new Option('--actor-mode <mode>', "where actors run: inline, workers (one worker thread each) or auto").choices(['auto', 'inline', 'workers']))
     .addOption(new Option('--actor-backend <name>', "tfjs backend of the actor workers (default: the learner's)").choices(BACKEND_REQUESTS))
     .option('--worker-setup-module <path>', 'module each actor worker imports first (register custom envs there)')
+    .option('--keep-checkpoints <n>', 'checkpoint folders kept in <run-dir>/checkpoints (the newest)', positive)
+    .option('--actor-timeout <seconds>', 'an actor silent this long is reported as hung (a worker is restarted, an inline actor dropped)', numberIn({ above: 0 }))
+    .option('--resume', 'continue the run in --run-dir from its newest complete checkpoint (with its config.json unless flags override it); refuses (exit 2) when there is none or it cannot be loaded')
+    .option('--resume-or-start', 'like --resume, but start a new run when --run-dir holds no checkpoint at all (never when one is damaged)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
     .option('--compile', 'run each learner update as one libtensorflow graph; fail if impossible (default: when the backend allows)')
     .option('--no-compile', 'run learner updates eagerly, op by op')
@@ -184,6 +190,8 @@ function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
     actorMode: raw.actorMode,
     actorBackend: raw.actorBackend,
     workerSetupModule: raw.workerSetupModule,
+    checkpointsKept: raw.keepCheckpoints,
+    actorTimeoutSeconds: raw.actorTimeout,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
@@ -203,9 +211,10 @@ function sameEnv(a: unknown, b: unknown): boolean {
 export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, options: ParseTrainArgsOptions = {}): ParsedTrainArgs {
   const opts = raw as unknown as RawTrainOptions;
   const flags = flagsOf(opts);
-  const resume = opts.resume === true;
-  if (resume && flags.runDir === undefined) throw new CliUsageError('--resume: needs --run-dir <dir>, the run to continue');
-  const saved = resume ? options.readSavedConfig?.(flags.runDir!) : undefined;
+  if (opts.resume === true && opts.resumeOrStart === true) throw new CliUsageError('--resume-or-start: cannot be combined with --resume (pick one)');
+  const resume: boolean | 'if-present' = opts.resumeOrStart === true ? 'if-present' : opts.resume === true;
+  if (resume !== false && flags.runDir === undefined) throw new CliUsageError(`${resume === true ? '--resume' : '--resume-or-start'}: needs --run-dir <dir>, the run to continue`);
+  const saved = resume !== false ? options.readSavedConfig?.(flags.runDir!) : undefined;
   let base: Record<string, unknown>;
   let preset: string | null = null;
   if (saved !== undefined) {

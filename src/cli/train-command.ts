@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { train, type TrainConfig, type TrainResult } from '../agent/train.js';
+import { train, type TrainConfig, type TrainResult, type TrainStartInfo } from '../agent/train.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { createProgressReporter, formatDuration, formatReturn, type ProgressStream } from './progress.js';
 import { setupTfjs } from './setup-tfjs.js';
@@ -30,6 +30,13 @@ export interface RunTrainCommandOptions {
   /** An outside abort signal (in addition to the process signals). */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * For tests only: when this environment variable holds a number of milliseconds, every step of a checkpoint write
+ * is announced on stderr (`impala-rl train: checkpoint step <step>`) and followed by a pause that long, so that a
+ * test can kill the process at a chosen instant of a write.
+ */
+export const CHECKPOINT_PAUSE_ENV = 'IMPALA_RL_TEST_CHECKPOINT_PAUSE_MS';
 
 /** The name of the configuration file written into the run directory. */
 export const CONFIG_FILE = 'config.json';
@@ -127,31 +134,59 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
   const progress = createProgressReporter({ stream: io.stderr, totalFrames: config.totalFrames, quiet: args.quiet, logIntervalSeconds: args.logIntervalSeconds });
   const stop: { signal: NodeJS.Signals | null } = { signal: null };
   const handleSignals = options.handleSignals ?? true;
-  const uninstallSignals = handleSignals
-    ? installStopSignals({
-        onStop: (name) => {
-          stop.signal = name;
-          progress.note(`impala-rl train: ${name}: stopping after this update and writing a resumable checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : name} again to exit at once, without it)`);
-          controller.abort();
-        },
-      })
-    : () => undefined;
+  let uninstallSignals: () => void = () => undefined;
+  // The handlers are installed once start-up is over (onStart): until then SIGINT/SIGTERM keep their default
+  // action, so a start-up step stuck in synchronous code (a backend load, an env constructor) cannot make the
+  // process ignore them, and there is nothing to save yet.
+  const installSignals = (): void => {
+    if (!handleSignals) return;
+    uninstallSignals = installStopSignals({
+      onStop: (name) => {
+        stop.signal = name;
+        progress.note(`impala-rl train: ${name}: stopping after this update and writing a resumable checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : name} again to exit at once, without it)`);
+        controller.abort();
+      },
+    });
+  };
+  const pauseMs = Number(process.env[CHECKPOINT_PAUSE_ENV] ?? '');
   try {
     const log = (line: string): void => {
       if (!args.quiet) io.stderr.write(`${line}\n`);
     };
     await setupTfjs(args.backend, log, args.verbose);
-    mkdirSync(config.runDir, { recursive: true });
-    writeFileSync(join(config.runDir, CONFIG_FILE), `${JSON.stringify(savedForm(config), null, 2)}\n`);
     const given = Object.keys(args.flags).filter((k) => k !== 'env' && k !== 'runDir');
     const withFlags = given.length > 0 ? ` + ${given.length === 1 ? 'flag' : 'flags'} ${given.join(', ')}` : '';
     const source = args.resumedConfig ? `${join(config.runDir, CONFIG_FILE)}${withFlags}` : `preset ${args.preset ?? 'none'}${withFlags}`;
-    log(
-      `impala-rl train: ${envName(config)}, ${config.totalFrames} frames (${source}), T=${config.unrollLength} B=${config.batchSize}, ` +
-        `${config.numActors} actor(s) x ${config.envsPerActor} envs, ${config.optimizer} lr ${config.learningRate}; run directory ${config.runDir}` +
-        (config.resume === true ? ' (resuming)' : ''),
-    );
-    const result = await train(config, { signal: controller.signal, onProgress: (p) => { progress.update(p); } });
+    const onStart = (info: TrainStartInfo): void => {
+      // Written only now: a run that refuses to resume changes nothing on disk.
+      mkdirSync(config.runDir, { recursive: true });
+      writeFileSync(join(config.runDir, CONFIG_FILE), `${JSON.stringify(savedForm(config), null, 2)}\n`);
+      log(
+        `impala-rl train: ${envName(config)}, ${config.totalFrames} frames (${source}), T=${config.unrollLength} B=${config.batchSize}, ` +
+          `${config.numActors} actor(s) x ${config.envsPerActor} envs, ${config.optimizer} lr ${config.learningRate}; run directory ${config.runDir}` +
+          (info.resumedFrom !== null ? ` (resuming from ${info.resumedFrom}, ${info.frames} frames)` : config.resume === 'if-present' ? ' (no checkpoint: starting afresh)' : ''),
+      );
+      installSignals();
+    };
+    const testHooks = Number.isFinite(pauseMs) && pauseMs > 0
+      ? {
+          onCheckpointStep: async (step: string): Promise<void> => {
+            io.stderr.write(`impala-rl train: checkpoint step ${step}\n`);
+            await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          },
+        }
+      : {};
+    const result = await train(config, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        progress.update(p);
+      },
+      onWarning: (message) => {
+        progress.note(message);
+      },
+      onStart,
+      ...testHooks,
+    });
     progress.stop();
     result.network.dispose();
     io.stdout.write(summary(config, result));

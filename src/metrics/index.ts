@@ -9,6 +9,7 @@ export type { TensorBoardWriterOptions } from './tensorboard-writer.js';
 export { renderLearningCurveHtml, renderLearningCurveSvg, writeLearningCurve } from './plot.js';
 export type { CurvePoint, LearningCurveOptions, LearningCurveSeries, TargetLine } from './plot.js';
 export { MetricsError } from './errors.js';
-export { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
+export { MetricsWriter } from './metrics-writer.js';
+export type { MetricsWriterOptions } from './metrics-writer.js';
 export { humanNormalisedScore, summariseHumanNormalised } from './human-normalised.js';
 export type { HumanNormalisedSummary, ReferenceScores } from './human-normalised.js';

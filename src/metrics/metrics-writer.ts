@@ -1,7 +1,7 @@
 /**
  * The files a training run writes its metrics to: {@link MetricsWriter}.
  */
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainProgress } from '../agent/train.js';
 import type { EpisodeStats } from '../agent/trajectory.js';
@@ -19,10 +19,51 @@ export interface MetricsWriterOptions {
    */
   readonly intervalSeconds?: number;
   /**
+   * Rows after these counters are cut from `metrics.jsonl`, `metrics.csv` (rows whose `updates` is larger) and
+   * `episodes.csv` (rows whose `frames` is larger), as is a partial last line (a crash or a full disk): give the
+   * counters of the checkpoint a run resumes from, or zeros for a fresh start. Without it nothing is cut.
+   */
+  readonly keepUpTo?: {
+    /** Frames of the checkpoint: `episodes.csv` rows with more are cut. */
+    readonly frames: number;
+    /** Updates of the checkpoint: `metrics.csv`/`metrics.jsonl` rows with more are cut. */
+    readonly updates: number;
+  };
+  /**
+   * The run restarts from a checkpoint: TensorBoard gets a `SessionLog START` marker at `keepUpTo.frames + 1`,
+   * which makes it discard the steps the previous session wrote after the checkpoint.
+   * @defaultValue false
+   */
+  readonly restart?: boolean;
+  /**
    * The clock, in milliseconds (tests replace it).
    * @defaultValue `performance.now`
    */
   readonly clock?: () => number;
+}
+
+/**
+ * Cuts rows of a text file: keeps the first `header` lines, then the rows `keep` accepts, and drops a last line
+ * without its newline. Rewrites the file (through a temporary file and a rename) only when something is cut.
+ *
+ * @returns the number of lines cut.
+ */
+async function cutRows(path: string, header: number, keep: (line: string) => boolean): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1); // the part after the last newline is empty or a partial line
+  const kept = complete.filter((line, i) => i < header || (line !== '' && keep(line)));
+  const cut = lines.length - 1 - kept.length + (lines.at(-1) === '' ? 0 : 1);
+  if (cut === 0) return 0;
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, kept.map((l) => `${l}\n`).join(''));
+  await rename(tmp, path);
+  return cut;
 }
 
 /** One finished episode with the frame counter of the update that reported it. */
@@ -38,7 +79,7 @@ interface PendingEpisode {
  */
 export class MetricsWriter {
   /** The columns of `metrics.csv` (and the keys of `metrics.jsonl`), in order. */
-  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize'] as const;
+  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize', 'actorRestarts'] as const;
 
   #csvHeaderWritten = false;
   #episodesHeaderWritten = false;
@@ -67,6 +108,27 @@ export class MetricsWriter {
     const intervalSeconds = options.intervalSeconds ?? 0;
     if (!(intervalSeconds >= 0 && Number.isFinite(intervalSeconds))) throw new MetricsError(`MetricsWriter.open: 'intervalSeconds' must be a finite number >= 0, got ${intervalSeconds}`);
     await mkdir(dir, { recursive: true });
+    const limit = options.keepUpTo;
+    if (limit) {
+      const csvUpdates = MetricsWriter.COLUMNS.indexOf('updates');
+      const n = MetricsWriter.COLUMNS.length;
+      await cutRows(join(dir, 'metrics.jsonl'), 0, (line) => {
+        try {
+          const row = JSON.parse(line) as { updates?: unknown };
+          return typeof row.updates === 'number' && row.updates <= limit.updates;
+        } catch {
+          return false;
+        }
+      });
+      await cutRows(join(dir, 'metrics.csv'), 1, (line) => {
+        const cells = line.split(',');
+        return cells.length === n && Number(cells[csvUpdates]) <= limit.updates;
+      });
+      await cutRows(join(dir, 'episodes.csv'), 1, (line) => {
+        const cells = line.split(',');
+        return cells.length === 7 && Number(cells[0]) <= limit.frames;
+      });
+    }
     const w = new MetricsWriter(dir, title, await TensorBoardWriter.create(join(dir, 'tensorboard')));
     w.#intervalMs = intervalSeconds * 1000;
     if (options.clock) w.#clock = options.clock;
@@ -74,6 +136,7 @@ export class MetricsWriter {
     const hasContent = async (name: string) => (await stat(join(dir, name)).catch(() => null))?.size ?? 0;
     w.#csvHeaderWritten = (await hasContent('metrics.csv')) > 0;
     w.#episodesHeaderWritten = (await hasContent('episodes.csv')) > 0;
+    if (options.restart === true && limit) w.tensorboard.addSessionStart(limit.frames + 1, `resumed at ${limit.frames} frames, ${limit.updates} updates`);
     return w;
   }
 
@@ -123,6 +186,7 @@ export class MetricsWriter {
       'system/frames_per_second': p.framesPerSecond,
       'system/updates_per_second': p.updatesPerSecond,
       'system/queue_size': p.queueSize,
+      'system/actor_restarts': p.actorRestarts,
     };
     if (Number.isFinite(p.meanReturn100)) scalars['episode/mean_return_100'] = p.meanReturn100;
     this.tensorboard.addScalars(scalars, p.frames);

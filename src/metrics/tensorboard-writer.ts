@@ -10,7 +10,7 @@
  * stays importable where they do not exist.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from './tf-event.js';
+import { encodeFileVersionEvent, encodeScalarEvent, encodeSessionStartEvent, frameRecord } from './tf-event.js';
 import { MetricsError } from './errors.js';
 
 /** Options of {@link TensorBoardWriter.create}. */
@@ -169,6 +169,21 @@ export class TensorBoardWriter {
    */
   addScalars(record: Readonly<Record<string, number>>, step: number, wallTime: number = Date.now() / 1000): void {
     this.addEvent('addScalars', Object.entries(record), step, wallTime);
+  }
+
+  /**
+   * Buffers a `SessionLog START` event at `step`: written when a run restarts from a checkpoint, it makes
+   * TensorBoard drop the events of steps `>= step` written before the restart (rows a crashed session wrote after
+   * its last checkpoint), so curves show no duplicates and no backward jumps.
+   *
+   * @param step - The first step of the restarted session (a safe integer >= 0).
+   * @param message - Shown nowhere by TensorBoard, kept in the file (e.g. the checkpoint resumed from).
+   * @param wallTime - Seconds since the Unix epoch; defaults to now.
+   */
+  addSessionStart(step: number, message = '', wallTime: number = Date.now() / 1000): void {
+    if (this.isClosed) throw new MetricsError(`TensorBoardWriter.addSessionStart: the writer is closed (${this.path})`);
+    if (!Number.isSafeInteger(step) || step < 0) throw new MetricsError(`TensorBoardWriter.addSessionStart: step must be a safe integer >= 0, got ${step}`);
+    this.enqueue(encodeSessionStartEvent(step, wallTime, message));
   }
 
   /**

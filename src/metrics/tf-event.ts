@@ -4,6 +4,7 @@
  *
  * Messages (from `tensorflow/core/util/event.proto` and `tensorflow/core/framework/summary.proto`):
  * - `Event { double wall_time = 1; int64 step = 2; oneof what { string file_version = 3; Summary summary = 5; … } }`
+ * - `SessionLog { enum SessionStatus { STATUS_UNSPECIFIED = 0; START = 1; STOP = 2; CHECKPOINT = 3; } status = 1; string checkpoint_path = 2; string msg = 3; }` (`Event.session_log = 6`)
  * - `Summary { repeated Value value = 1; }`, `Summary.Value { string tag = 1; oneof value { float simple_value = 2; … } }`
  *
  * Fields are written in field-number order and, as proto3 does, `wall_time` and `step` are left out when they are
@@ -30,6 +31,16 @@ export function encodeScalarEvent(
   const summary = new ProtobufWriter();
   for (const [tag, value] of entries) summary.bytesField(1, new ProtobufWriter().string(1, tag).float(2, value).finish());
   return eventHeader(wallTime, step).bytesField(5, summary.finish()).finish();
+}
+
+/**
+ * An `Event { wall_time, step, session_log { status: START, msg } }`: the marker of a restarted run. TensorBoard
+ * discards the events of steps at or after `step` that were read before it (the orphans of a crashed session).
+ */
+export function encodeSessionStartEvent(step: number, wallTime: number, message: string): Uint8Array {
+  const log = new ProtobufWriter().int64(1, 1);
+  if (message !== '') log.string(3, message);
+  return eventHeader(wallTime, step).bytesField(6, log.finish()).finish();
 }
 
 /** `wall_time` and `step`, each left out when it has its proto3 default (+0; -0 is written, as protobuf does). */

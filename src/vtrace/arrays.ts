@@ -42,7 +42,12 @@ export type IntegerArray =
 /** The float storage of results. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** Result precision: `'float32'` gives `Float32Array`s, `'float64'` gives `Float64Array`s. */
+/**
+ * Result precision: `'float32'` gives `Float32Array`s, `'float64'` gives `Float64Array`s. With `'float32'`
+ * results are rounded to float32 and overflow to ±Infinity beyond about 3.4e38 (e.g. huge rewards summed over a
+ * long unroll with discounts near 1); ask for `'float64'` (or pass a non-`Float32Array` input) when values can
+ * be that large.
+ */
 export type ArrayDType = 'float32' | 'float64';
 
 /** Inputs of {@link fromImportanceWeights} (arrays). */
@@ -172,6 +177,11 @@ function checkLength(fn: string, name: string, array: unknown, expected: number,
   if (array.length !== expected) {
     throw new VTraceArgumentError(fn, name, `has length ${array.length}, expected ${expected} (shape ${formatShape(shape)})`);
   }
+  // Typed arrays hold numbers by construction; a plain array may hold anything, which arithmetic would coerce.
+  if (Array.isArray(array)) {
+    const bad = array.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) throw new VTraceArgumentError(fn, name, `holds ${JSON.stringify(array[bad])} (${typeof array[bad]}) at [${bad}], not a number`);
+  }
 }
 
 function shapeOf(T: number, B: number, K: number): number[] {
@@ -191,6 +201,9 @@ function checkValueInputs(fn: string, args: ValueInputs, T: number, B: number, K
   checkLength(fn, 'rewards', args.rewards, T * B * K, shape);
   checkLength(fn, 'values', args.values, T * B * K, shape);
   checkLength(fn, 'bootstrapValue', args.bootstrapValue, B * K, shape.slice(1));
+  for (let i = 0; i < args.discounts.length; i++) {
+    if (args.discounts[i]! < 0) throw new VTraceArgumentError(fn, 'discounts', `holds ${args.discounts[i]} at [${i}]; discounts must be >= 0`);
+  }
 }
 
 /**

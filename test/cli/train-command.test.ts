@@ -70,7 +70,7 @@ describe('impala-rl train (subprocess)', () => {
     const run = cli(['train', '--env', 'CartPole-v1', '--total-frames', '1000', '--run-dir', runDir, '--backend', 'cpu', '--log-interval', '0']);
     const { code } = await run.done;
     assert.equal(code, 0, run.stderr);
-    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'episodes.csv', 'checkpoint/state.json', 'checkpoint/weights.bin']) {
+    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'episodes.csv', 'checkpoints/latest', 'checkpoints/ckpt-000001/state.json', 'checkpoints/ckpt-000001/manifest.json']) {
       assert.ok(existsSync(join(runDir, f)), `${f} exists`);
     }
     // CartPole preset: B·T = 8·5 = 40 frames per update, 25 updates.
@@ -107,7 +107,7 @@ describe('impala-rl train (subprocess)', () => {
     const second = cli(['train', '--run-dir', runDir, '--resume', '--total-frames', String(total), '--backend', 'cpu', '--log-interval', '0']);
     const resumed = await second.done;
     assert.equal(resumed.code, 0, second.stderr);
-    assert.match(second.stderr, /\(resuming\)/);
+    assert.match(second.stderr, /\(resuming from .*ckpt-\d+, \d+ frames\)/);
     const frames = metricFrames(runDir);
     assert.deepEqual(frames, Array.from({ length: total / 40 }, (_, i) => 40 * (i + 1)), 'one counter across both sessions');
     const final = await loadCheckpoint(runDir);

@@ -94,6 +94,8 @@ export interface DecodedEvent {
   wallTime: number;
   step: number;
   fileVersion?: string;
+  /** `session_log` (6): its status (1 START, 2 STOP, 3 CHECKPOINT) and msg. */
+  sessionLog?: { status: number; msg: string };
   values: { tag: string; simpleValue: number }[];
 }
 
@@ -114,6 +116,15 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent {
     if (f.field === 1 && f.wireType === 1) event.wallTime = asDouble(f.bytes!);
     else if (f.field === 2 && f.wireType === 0) event.step = Number(BigInt.asIntN(64, f.varint!));
     else if (f.field === 3 && f.wireType === 2) event.fileVersion = utf8.decode(f.bytes);
+    else if (f.field === 6 && f.wireType === 2) {
+      const log = { status: 0, msg: '' };
+      for (const g of decodeProto(f.bytes!)) {
+        if (g.field === 1 && g.wireType === 0) log.status = Number(g.varint!);
+        else if (g.field === 3 && g.wireType === 2) log.msg = utf8.decode(g.bytes);
+        else throw new Error(`unexpected SessionLog field ${g.field}`);
+      }
+      event.sessionLog = log;
+    }
     else if (f.field === 5 && f.wireType === 2) {
       for (const v of decodeProto(f.bytes!)) {
         if (v.field !== 1 || v.wireType !== 2) throw new Error(`unexpected Summary field ${v.field}`);

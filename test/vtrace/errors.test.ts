@@ -118,6 +118,23 @@ describe('vtrace.fromLogits (tensors) rejects bad input', () => {
 });
 
 describe('vtrace.arrays rejects bad input', () => {
+  test('non-numeric entries of a plain array are rejected, not coerced', () => {
+    const rewards = [0, 0, '1', 0, 0, 0] as unknown as number[];
+    assert.throws(() => vtrace.arrays.fromImportanceWeights({ ...arraysArgs(), rewards }), {
+      name: 'VTraceArgumentError',
+      message: /vtrace\.arrays\.fromImportanceWeights: 'rewards' holds "1" \(string\) at \[2\], not a number/,
+    });
+    const values = [0, null, 0, 0, 0, 0] as unknown as number[];
+    assert.throws(() => vtrace.arrays.fromImportanceWeights({ ...arraysArgs(), values }), /'values' holds null \(object\) at \[1\], not a number/);
+  });
+  test('negative discounts are rejected', () => {
+    const discounts = new Float64Array(T * B).fill(0.9);
+    discounts[4] = -0.5;
+    assert.throws(() => vtrace.arrays.fromImportanceWeights({ ...arraysArgs(), discounts }), /'discounts' holds -0.5 at \[4\]; discounts must be >= 0/);
+    // 0 (a terminated step) stays valid.
+    discounts[4] = 0;
+    assert.doesNotThrow(() => vtrace.arrays.fromImportanceWeights({ ...arraysArgs(), discounts }));
+  });
   test('wrong lengths name the argument and the expected shape', () => {
     assert.throws(() => vtrace.arrays.fromImportanceWeights({ ...arraysArgs(), values: new Float64Array(5) }), {
       message: "vtrace.arrays.fromImportanceWeights: 'values' has length 5, expected 6 (shape [3,2])",
