@@ -53,6 +53,13 @@ export interface UseBrowserBackendOptions {
    * @defaultValue true
    */
   readonly cpuMatMulKernels?: boolean;
+  /**
+   * Check that a backend computes before choosing it: upload a small tensor, reduce it, read it back, compare. Some
+   * backends initialise and then fail on the first upload (WebGPU on a software adapter with low buffer limits);
+   * with the probe, `'auto'` moves on to the next one instead.
+   * @defaultValue true
+   */
+  readonly probe?: boolean;
 }
 
 function errorText(error: unknown): string {
@@ -87,7 +94,28 @@ async function activate(name: BrowserBackendName, options: UseBrowserBackendOpti
   }
   if (!ok) throw new Error('failed to initialise (not supported by this browser)');
   await tf.ready();
+  if (options.probe !== false) await probe();
   return kernels;
+}
+
+/** Computes Σ i² for i < 1024 on the active backend, reading the result back; throws when it is wrong or fails. */
+async function probe(): Promise<void> {
+  const n = 1024;
+  const expected = ((n - 1) * n * (2 * n - 1)) / 6;
+  let value: number;
+  const tensors: tf.Tensor[] = [];
+  try {
+    const x = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => i));
+    tensors.push(x);
+    const y = tf.tidy(() => tf.sum(tf.mul(x, x)));
+    tensors.push(y);
+    value = (await y.data())[0]!;
+  } catch (error) {
+    throw new Error(`failed a test computation: ${errorText(error)}`, { cause: error });
+  } finally {
+    tf.dispose(tensors);
+  }
+  if (!(Math.abs(value - expected) <= 1e-4 * expected)) throw new Error(`computed ${value} for ${expected} in a test computation`);
 }
 
 /**

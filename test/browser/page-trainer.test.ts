@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type * as tfTypes from '@tensorflow/tfjs-core';
-import { PageTrainer, MetricsSeries, presetFor, saveBrowserCheckpoint, loadBrowserCheckpoint, Wrapper, type ActorEnv } from '../../src/browser.js';
+import { PageTrainer, MetricsSeries, presetFor, saveBrowserCheckpoint, loadBrowserCheckpoint, Wrapper } from '../../src/browser.js';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 
 await setupTestBackend();
@@ -41,7 +41,7 @@ describe('PageTrainer', () => {
     const trainer = new PageTrainer(config, {
       wrapEnv: (env, slot) => {
         wrapped++;
-        return slot.envIndex === 0 ? (new Counting(env as never) as unknown as ActorEnv) : env;
+        return slot.envIndex === 0 ? new Counting(env as never) : env;
       },
       onUpdate: (p) => updates.push(p.frames),
     });
