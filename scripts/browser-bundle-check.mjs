@@ -12,6 +12,7 @@ import ts from 'typescript';
 /** Globals that exist in Node but not in a browser. */
 export const NODE_GLOBALS = Object.freeze(['process', 'Buffer', 'require', 'module', 'exports', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate']);
 
+const GUARD = Symbol('node-builtins-guard');
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /**
@@ -23,12 +24,14 @@ function nodeBuiltinsGuard(found) {
   return {
     name: 'node-builtins-guard',
     setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.path.startsWith('node:') || builtins.has(args.path)) {
-          found.push({ path: args.path, importer: args.importer });
-          return { path: args.path, external: true };
-        }
-        return undefined;
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === GUARD || !(args.path.startsWith('node:') || builtins.has(args.path))) return undefined;
+        // A package may map a built-in to an empty module for browsers (its package.json `browser` field, e.g.
+        // `"util": false`): esbuild resolves those without error, and they are fine. Anything else is a Node import.
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: GUARD });
+        if (resolved.errors.length === 0) return undefined;
+        found.push({ path: args.path, importer: args.importer });
+        return { path: args.path, external: true };
       });
     },
   };
