@@ -104,6 +104,7 @@ export type {
 // Browser counterparts of the Node-only parts.
 export {
   BROWSER_BACKENDS,
+  gpuRenderer,
   registeredBrowserBackends,
   useBrowserBackend,
   type BrowserBackendInfo,

@@ -53,10 +53,10 @@ const MODES: Record<Mode, { title: string; config: PageTrainerConfig; target: nu
     config: { env: 'Maze-v0', ...resolvePreset('maze-small'), totalFrames: resolvePreset('maze-small')?.totalFrames ?? 300_000, envsPerActor: 8, batchSize: 8 },
     target: undefined,
     yMin: 0,
-    yMax: 1,
+    yMax: 10,
     checkpoint: 'indexeddb://impala-rl-demo-maze',
-    // Convolutions on 24×32 frames: a GPU when there is one.
-    autoOrder: ['webgpu', 'webgl', 'wasm', 'cpu'],
+    // Convolutions on 24×32 frames: a GPU backend when there is one (webgl first: tfjs's most mature GPU backend).
+    autoOrder: ['webgl', 'webgpu', 'wasm', 'cpu'],
   },
 };
 
@@ -68,6 +68,7 @@ const ui = {
   world: $('world') as HTMLCanvasElement,
   worldTitle: $('world-title'),
   worldNote: $('world-note'),
+  targetLegend: $('target-legend'),
   curve: $('curve') as HTMLCanvasElement,
   start: $('start') as HTMLButtonElement,
   pause: $('pause') as HTMLButtonElement,
@@ -145,6 +146,7 @@ function newTrainer(): void {
     },
   });
   ui.worldTitle.textContent = m.title;
+  ui.targetLegend.hidden = m.target === undefined;
   setStatus(`Ready: ${describeConfig(m.config)}.`);
 }
 
@@ -173,10 +175,11 @@ function render(): void {
   if (watch && now - watchRate.at > 1000) {
     watchRate = { steps: watch.totalSteps, at: now, perSecond: (watch.totalSteps - watchRate.steps) / ((now - watchRate.at) / 1000) };
   }
-  const speed = watchRate.perSecond > 0 ? ` · shown at ${fmt(watchRate.perSecond / 50, 0)}× real time` : '';
+  // CartPole steps 0.02 s of simulated time; the maze has no clock, so its rate is in steps per second.
+  const speed = watchRate.perSecond <= 0 ? '' : mode === 'cartpole' ? ` · ${fmt(watchRate.perSecond / 50, 0)}× real time` : ` · ${fmt(watchRate.perSecond, 0)} steps/s`;
   const caption = {
-    left: watch ? `episode return ${fmt(watch.episodeReturn, mode === 'maze' ? 2 : 0)} · step ${watch.steps}` : 'waiting for the first step',
-    right: watch?.lastReturn != null ? `last episode ${fmt(watch.lastReturn, mode === 'maze' ? 2 : 0)}` : '',
+    left: watch ? `episode return ${fmt(watch.episodeReturn, 0)} · step ${watch.steps}` : 'waiting for the first step',
+    right: watch?.lastReturn != null ? `last episode ${fmt(watch.lastReturn, 0)}` : '',
   };
   if (mode === 'cartpole') drawCartPole(ui.world, watch?.observation ?? null, caption);
   else {
@@ -185,8 +188,8 @@ function render(): void {
   }
   ui.worldNote.textContent = t?.status === 'running' ? `actor 0, env 0${speed}` : '';
   if (t) drawCurve(ui.curve, t.metrics.points, t.metrics.episodes, { ...(m.target !== undefined ? { target: m.target } : {}), yMin: m.yMin, yMax: m.yMax });
-  $('s-mean').textContent = fmt(t?.metrics.meanReturn ?? NaN, mode === 'maze' ? 3 : 1);
-  $('s-best').textContent = fmt(t?.metrics.bestMeanReturn ?? NaN, mode === 'maze' ? 3 : 1);
+  $('s-mean').textContent = fmt(t?.metrics.meanReturn ?? NaN);
+  $('s-best').textContent = fmt(t?.metrics.bestMeanReturn ?? NaN);
   $('s-fps').textContent = last ? Math.round(last.framesPerSecond).toLocaleString('en') : '–';
   $('s-frames').textContent = (t?.frames ?? 0).toLocaleString('en');
   $('s-updates').textContent = (t?.updates ?? 0).toLocaleString('en');
@@ -197,7 +200,7 @@ function render(): void {
     const target = reachedTarget ? ` · reached ${m.target} after ${reachedTarget.frames.toLocaleString('en')} frames (${clock(reachedTarget.seconds)})` : '';
     setStatus(`Training on ${backend}${target}`);
   } else if (t?.status === 'finished' && fatal === null) {
-    setStatus(`Finished ${t.frames.toLocaleString('en')} frames: mean return ${fmt(t.metrics.meanReturn, mode === 'maze' ? 3 : 1)} over the last 100 episodes.`, 'done');
+    setStatus(`Finished ${t.frames.toLocaleString('en')} frames: mean return ${fmt(t.metrics.meanReturn)} over the last 100 episodes.`, 'done');
   } else if (t?.status === 'failed' && fatal === null) {
     fail(t.error);
   }
@@ -215,6 +218,7 @@ async function selectBackend(request: BrowserBackendRequest): Promise<void> {
   ui.backendActive.textContent = info.name;
   ui.backendActive.className = info.name === 'cpu' ? 'pill warn' : 'pill';
   ui.backendActive.title = info.skipped.length ? `Skipped: ${info.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : `Using ${info.name}`;
+  if (info.skipped.length > 0) console.info(`impala-rl demo: backend ${info.name}; ${ui.backendActive.title}`);
   if (info.name === 'wasm') {
     const threads = getThreadsCount();
     ui.backendActive.textContent = `wasm · ${threads} thread${threads === 1 ? '' : 's'}`;
