@@ -4,7 +4,8 @@
 // measurements go to .tmp/browser/.
 //
 // IMPALA_BROWSER_BACKENDS: comma-separated backends to train and check on (default `auto`: the first of webgpu,
-// webgl, wasm, cpu that initialises). IMPALA_BROWSER_LIMIT_MIN: minutes before the CartPole test gives up (default 20).
+// webgl, wasm, cpu that initialises). IMPALA_BROWSER_MAZE_BACKEND: the maze test's backend (default `auto`).
+// IMPALA_BROWSER_LIMIT_MIN: minutes before the CartPole test gives up (default 20).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { demoState, launch, openPage, outDir, serveDemo, stopDemo, type DemoState } from './chromium.js';
 
 const backends = (process.env.IMPALA_BROWSER_BACKENDS ?? 'auto').split(',').map((b) => b.trim()).filter(Boolean);
+const mazeBackend = process.env.IMPALA_BROWSER_MAZE_BACKEND ?? 'auto';
 const limitMs = Number(process.env.IMPALA_BROWSER_LIMIT_MIN ?? 20) * 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -86,23 +88,25 @@ for (const backend of backends) {
       assert.deepEqual(errors, []);
       await page.close();
     });
-
-    test('the maze mode trains the deep agent and draws its frames', { timeout: 600_000 }, async () => {
-      const { page, errors } = await openPage(browser, `${url}?mode=maze&backend=${backend}&autostart=1`);
-      const started = Date.now();
-      let state = await demoState(page);
-      while (Date.now() - started < 480_000 && state.updates < 5 && state.error === null && errors.length === 0) {
-        await sleep(1000);
-        state = await demoState(page);
-      }
-      await sleep(1500);
-      state = await demoState(page);
-      await page.screenshot({ path: join(outDir(), `maze-${state.backend}.png`) });
-      assert.deepEqual(errors, []);
-      assert.equal(state.error, null);
-      assert.ok(state.updates >= 5, `only ${state.updates} updates in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      console.log(`# maze on ${state.backend}: ${state.updates} updates, ${state.frames} frames, ${Math.round(state.framesPerSecond)} frames/s`);
-      await page.close();
-    });
   });
 }
+
+describe(`demo page, maze mode on ${mazeBackend}`, () => {
+  test('the maze mode trains the deep agent and draws its frames', { timeout: 600_000 }, async () => {
+    const { page, errors } = await openPage(browser, `${url}?mode=maze&backend=${mazeBackend}&autostart=1`);
+    const started = Date.now();
+    let state = await demoState(page);
+    while (Date.now() - started < 480_000 && state.updates < 5 && state.error === null && errors.length === 0) {
+      await sleep(1000);
+      state = await demoState(page);
+    }
+    await sleep(1500);
+    state = await demoState(page);
+    await page.screenshot({ path: join(outDir(), `maze-${state.backend}.png`) });
+    assert.deepEqual(errors, []);
+    assert.equal(state.error, null);
+    assert.ok(state.updates >= 5, `only ${state.updates} updates in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`# maze on ${state.backend}: ${state.updates} updates, ${state.frames} frames, ${Math.round(state.framesPerSecond)} frames/s`);
+    await page.close();
+  });
+});
