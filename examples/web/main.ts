@@ -335,8 +335,10 @@ async function main(): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.modes button')) b.setAttribute('aria-selected', String(b.dataset.mode === mode));
   await selectBackend(requested);
   requestAnimationFrame(render);
-  document.body.dataset.ready = 'true';
   if (params.get('autostart') === '1') ui.start.click();
 }
 
-main().catch(fail);
+// Ready (for people and for the browser tests) once set up, or once setting up failed and says why.
+main()
+  .catch(fail)
+  .finally(() => { document.body.dataset.ready = 'true'; });

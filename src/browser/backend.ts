@@ -142,30 +142,31 @@ async function activate(name: BrowserBackendName, options: UseBrowserBackendOpti
 }
 
 /**
- * Uploads, reduces and reads back tensors of 1 Ki, 64 Ki and 1 Mi floats, twice (buffer reuse included), checking
- * each sum; throws when a result is wrong or a step fails.
+ * Checks that the active backend computes: uploads, reduces and reads back tensors of 1 Ki, 64 Ki and 1 Mi floats,
+ * then 256 small tensors one after the other (a backend can fail only after many uploads: tfjs-backend-webgpu on a
+ * software adapter runs out of mappable staging buffers), checking each sum. Throws when a result is wrong or a
+ * step fails.
  */
 async function probe(): Promise<void> {
-  for (let round = 0; round < 2; round++) {
-    for (const n of [1 << 10, 1 << 16, 1 << 20]) {
-      // Values i mod 8, so every partial sum is exact in float32: the sum is n/8 · (0 + 1 + … + 7).
-      const expected = (n / 8) * 28;
-      let value: number;
-      const tensors: tf.Tensor[] = [];
-      try {
-        const x = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => i % 8));
-        tensors.push(x);
-        const y = tf.tidy(() => tf.sum(tf.add(x, tf.scalar(0))));
-        tensors.push(y);
-        value = (await y.data())[0]!;
-      } catch (error) {
-        throw new Error(`failed a test computation: ${errorText(error)}`, { cause: error });
-      } finally {
-        tf.dispose(tensors);
-      }
-      if (value !== expected) throw new Error(`computed ${value} for ${expected} in a test computation`);
+  // Values i mod 8, so every partial sum is exact in float32: a sum over n values is n/8 · (0 + 1 + … + 7).
+  const values = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => i % 8);
+  const check = async (what: string, expected: number, compute: () => tf.Tensor): Promise<void> => {
+    let value: number;
+    let result: tf.Tensor | undefined;
+    try {
+      result = tf.tidy(compute);
+      value = (await result.data())[0]!;
+    } catch (error) {
+      throw new Error(`failed a test computation (${what}): ${errorText(error)}`, { cause: error });
+    } finally {
+      result?.dispose();
     }
+    if (value !== expected) throw new Error(`computed ${value} for ${expected} in a test computation (${what})`);
+  };
+  for (const n of [1 << 10, 1 << 16, 1 << 20]) {
+    await check(`sum of ${n}`, (n / 8) * 28, () => tf.sum(tf.add(tf.tensor1d(values(n)), tf.scalar(0))));
   }
+  await check('256 uploads', 256 * 8 * 28, () => tf.addN(Array.from({ length: 256 }, () => tf.sum(tf.tensor1d(values(64))))));
 }
 
 /**
