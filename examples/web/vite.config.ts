@@ -72,5 +72,4 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: false, headers: isolation, fs: { allow: [root] } },
   preview: { host: '127.0.0.1', port: 4173, strictPort: false, headers: isolation },
   build: { outDir: `${root}.tmp/web-dist`, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });
