@@ -4,6 +4,7 @@
 import type { Actor, ActorState } from './actor.js';
 import type { ActorFleet } from './actor-fleet.js';
 import type { ParameterSnapshot, ParameterSource } from './core.js';
+import { scheduleMacrotask } from '../internal/macrotask.js';
 import { AgentError } from './errors.js';
 import type { Trajectory } from './trajectory.js';
 
@@ -255,7 +256,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
         // Let timers, I/O and signals in between unrolls: with synchronous envs an unroll settles in microtasks
         // only, and the watch (and a signal handler) would never run.
         await new Promise<void>((resolve) => {
-          setImmediate(resolve);
+          scheduleMacrotask(resolve);
         });
         if (this.#isClosed()) return;
         slot.busySince = performance.now();

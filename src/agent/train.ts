@@ -4,7 +4,7 @@
  * `ActorFleet`: `built-in-fleets.ts` or the caller's), the loop (`learner-loop.ts`), checkpoints
  * (`checkpoint.ts`) and the metrics files (`MetricsWriter`).
  */
-import { ensureTfjsReady } from '../backends/tfjs-ready.js';
+import { ensureTfjsReady } from '../backends/ensure-tfjs-ready.js';
 import { makeEnvs } from '../envs/make-envs.js';
 import { MetricsWriter } from '../metrics/metrics-writer.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';

@@ -42,4 +42,5 @@ export {
   type WasmTrainingKernelName,
 } from './wasm-kernels.js';
 export { ensureGradients, gradientsRegistered } from './gradients.js';
-export { READY_LINE, assertTfjsReady, backendRegistered, ensureTfjsReady } from './tfjs-ready.js';
+export { READY_LINE, assertTfjsReady, backendRegistered } from './tfjs-ready.js';
+export { ensureTfjsReady } from './ensure-tfjs-ready.js';

@@ -8,6 +8,7 @@ import { BatchShapeError, BatcherClosedError, describeReason } from './errors.js
 import { Fifo } from './fifo.js';
 import { isPromiseLike } from '../internal/maybe.js';
 import { BatchingError } from './errors.js';
+import { scheduleMacrotask, type MacrotaskHandle } from '../internal/macrotask.js';
 
 /**
  * The batched function a {@link DynamicBatcher} calls: `inputs[i]` is the input of the i-th oldest
@@ -142,7 +143,7 @@ export class DynamicBatcher<In, Out> {
   /** `performance.now()` when the current wait began; timeouts fire at `#waitStart + k * timeoutMs`. */
   #waitStart = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #immediate: ReturnType<typeof setImmediate> | undefined;
+  #immediate: MacrotaskHandle | undefined;
   #closedError: BatcherClosedError | undefined;
   #idleWaiters: (() => void)[] = [];
 
@@ -274,7 +275,7 @@ export class DynamicBatcher<In, Out> {
 
   /** Releases a full-enough batch later in this event-loop turn, so calls made together batch together. */
   #scheduleFlush(): void {
-    this.#immediate ??= setImmediate(this.#flush);
+    this.#immediate ??= scheduleMacrotask(this.#flush);
   }
 
   readonly #flush = (): void => {
@@ -394,7 +395,7 @@ export class DynamicBatcher<In, Out> {
     this.#closedError = error;
     this.#waiting = false;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate?.cancel();
     this.#timer = undefined;
     this.#immediate = undefined;
     this.#signal?.removeEventListener('abort', this.#onAbort);

@@ -26,6 +26,8 @@ export {
   type VTraceGoldenInputs,
   type VTraceGoldenKind,
 } from './vtrace-golden.js';
+export { parseVTraceGoldenFile } from './vtrace-golden-json.js';
+export { runVTraceConformance } from './vtrace-conformance-core.js';
 
 export { checkEnv, assertEnv, EnvCheckError } from './check-env.js';
 export type { CheckEnvOptions, CheckEnvReport } from './check-env.js';

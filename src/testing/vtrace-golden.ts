@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { parseVTraceGoldenFile, VTRACE_GOLDEN_FILES } from './vtrace-golden-json.js';
 
 /** The kinds of golden V-trace cases. */
 export type VTraceGoldenKind = 'from_importance_weights' | 'from_logits' | 'from_logits_multi';
@@ -73,75 +74,7 @@ export interface VTraceGoldenCase {
   readonly expected: VTraceGoldenExpected;
 }
 
-interface RawArray {
-  shape: number[];
-  data: number[];
-}
-interface RawCase {
-  name: string;
-  kind: VTraceGoldenKind;
-  description: string;
-  T: number;
-  B: number;
-  num_actions?: number | number[];
-  hyperparameters: { clip_rho_threshold: number | null; clip_pg_rho_threshold: number | null; clip_c_threshold: number | null; lambda: number };
-  inputs: Record<string, RawArray | RawArray[]>;
-  expected: Record<string, RawArray | RawArray[]>;
-}
-
-/** The golden files shipped with the package (copied from the project's shared golden set). */
-export const VTRACE_GOLDEN_FILES = ['vtrace_from_importance_weights.json', 'vtrace_from_logits.json'] as const;
-
-const f64 = (a: RawArray): Float64Array => Float64Array.from(a.data);
-const list = (a: RawArray | RawArray[]): RawArray[] => (Array.isArray(a) ? a : [a]);
-
-function parseCase(raw: RawCase): VTraceGoldenCase {
-  const i = raw.inputs;
-  const e = raw.expected;
-  const one = (x: RawArray | RawArray[] | undefined): Float64Array | undefined => (x === undefined ? undefined : f64(list(x)[0]!));
-  const logits = raw.kind !== 'from_importance_weights';
-  const inputs: VTraceGoldenInputs = {
-    discounts: one(i.discounts)!,
-    rewards: one(i.rewards)!,
-    values: one(i.values)!,
-    bootstrapValue: one(i.bootstrap_value)!,
-    ...(logits
-      ? {
-          behaviourPolicyLogits: list(i.behaviour_policy_logits!).map(f64),
-          targetPolicyLogits: list(i.target_policy_logits!).map(f64),
-          actions: list(i.actions!).map((a) => Int32Array.from(a.data)),
-        }
-      : { logRhos: one(i.log_rhos)! }),
-  };
-  const expected: VTraceGoldenExpected = {
-    vs: one(e.vs)!,
-    pgAdvantages: one(e.pg_advantages)!,
-    ...(logits
-      ? {
-          logRhos: one(e.log_rhos)!,
-          behaviourActionLogProbs: one(e.behaviour_action_log_probs)!,
-          targetActionLogProbs: one(e.target_action_log_probs)!,
-        }
-      : {}),
-  };
-  const h = raw.hyperparameters;
-  return {
-    name: raw.name,
-    kind: raw.kind,
-    description: raw.description,
-    T: raw.T,
-    B: raw.B,
-    numActions: raw.num_actions ?? null,
-    hyperparameters: {
-      clipRhoThreshold: h.clip_rho_threshold,
-      clipPgRhoThreshold: h.clip_pg_rho_threshold,
-      clipCThreshold: h.clip_c_threshold,
-      lambda: h.lambda,
-    },
-    inputs,
-    expected,
-  };
-}
+export { VTRACE_GOLDEN_FILES } from './vtrace-golden-json.js';
 
 /** Where the shipped golden JSON files are: resolved through the package's own `exports` map. */
 function defaultGoldenDir(): string {
@@ -162,7 +95,6 @@ function defaultGoldenDir(): string {
 export function loadVTraceGoldenCases(options: { readonly dir?: string } = {}): VTraceGoldenCase[] {
   const dir = options.dir ?? defaultGoldenDir();
   return VTRACE_GOLDEN_FILES.flatMap((file) => {
-    const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cases: RawCase[] };
-    return parsed.cases.map(parseCase);
+    return parseVTraceGoldenFile(JSON.parse(readFileSync(join(dir, file), 'utf8')));
   });
 }

@@ -1,0 +1,360 @@
+/**
+ * `PageTrainer`: IMPALA training inside a web page's main thread, with start, pause, resume and stop, and the
+ * metrics kept in memory. The same pieces as `train` (Actor, Learner, BatchingQueue), without the file system.
+ */
+import { actorSeed } from '../agent/actor-seed.js';
+import { Actor, type ActorEnv } from '../agent/actor.js';
+import { buildNetwork } from '../agent/build-network.js';
+import type { Checkpoint } from '../agent/checkpoint.js';
+import { Learner } from '../agent/learner.js';
+import type { TrainConfig } from '../agent/train.js';
+import type { Trajectory } from '../agent/trajectory.js';
+import { BatchingQueue } from '../batching/batching-queue.js';
+import { BatcherClosedError } from '../batching/errors.js';
+import { makeEnv } from '../envs/registry.js';
+import type { ImpalaNetwork } from '../networks/impala-network.js';
+import { MetricsSeries, type MetricsPoint } from './metrics-series.js';
+
+/**
+ * Configuration of a {@link PageTrainer}: `train`'s, less what needs a file system or threads (run directory,
+ * checkpoint interval, resume, actor workers).
+ */
+export type PageTrainerConfig = Omit<TrainConfig, 'runDir' | 'checkpointIntervalSeconds' | 'resume' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>;
+
+/** Where an environment sits, for {@link PageTrainerOptions.wrapEnv}. */
+export interface EnvSlotInfo {
+  /** The actor that steps it. */
+  readonly actorId: number;
+  /** Its index among that actor's environments. */
+  readonly envIndex: number;
+}
+
+/** Options of {@link PageTrainer} that are not part of the configuration. */
+export interface PageTrainerOptions {
+  /**
+   * Wraps (or replaces) each environment after `makeEnv` made it: e.g. to watch one environment and draw it.
+   * @defaultValue none
+   */
+  readonly wrapEnv?: (env: ActorEnv, slot: EnvSlotInfo) => ActorEnv;
+  /**
+   * Called after every learner update with its metrics.
+   * @defaultValue none
+   */
+  readonly onUpdate?: (point: MetricsPoint, trainer: PageTrainer) => void;
+  /**
+   * Milliseconds of training between yields to the browser (rendering and input run in between).
+   * @defaultValue 12
+   */
+  readonly sliceMs?: number;
+  /**
+   * Stop once the mean return of the last 100 episodes reaches this (besides `totalFrames`).
+   * @defaultValue none
+   */
+  readonly targetMeanReturn?: number;
+}
+
+/** Where a {@link PageTrainer} is. */
+export type PageTrainerStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+
+/**
+ * Gives the browser a turn: resolves in a new task, so rendering and input events can run first. A message on a
+ * fresh `MessageChannel` rather than `setTimeout(0)`, which browsers clamp to 4 ms once timeouts nest.
+ */
+function yieldToBrowser(): Promise<void> {
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    // Typed through a cast: @types/node's MessagePort declares listeners only, browsers and Node both have onmessage.
+    (channel.port1 as unknown as { onmessage: (() => void) | null }).onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * Trains an IMPALA agent in the page: `numActors` inline actors (each stepping `envsPerActor` environments with
+ * batched inference) feed a `BatchingQueue`; the learner updates on `batchSize` trajectories and publishes
+ * parameters the actors pick up between unrolls. Work runs in slices of `sliceMs` so the page stays responsive;
+ * {@link PageTrainer.pause} holds the learner between updates (the actors then stop at the full queue).
+ * Select a backend first (`useBrowserBackend`). Metrics go to {@link PageTrainer.metrics}; checkpoints come from
+ * {@link PageTrainer.checkpoint} for `saveBrowserCheckpoint`.
+ *
+ * @example
+ * ```ts
+ * const trainer = new PageTrainer({ env: 'CartPole-v1', ...presetFor('CartPole-v1') }, { targetMeanReturn: 475 });
+ * await trainer.run(); // or trainer.start(), trainer.pause(), trainer.resume()
+ * console.log(trainer.metrics.meanReturn);
+ * trainer.dispose();
+ * ```
+ */
+export class PageTrainer {
+  /** The configuration. */
+  readonly config: PageTrainerConfig;
+  /** Metrics of every update and episode. */
+  readonly metrics = new MetricsSeries();
+  /** The learner's network (the actors act with copies). */
+  readonly network: ImpalaNetwork;
+  readonly #options: PageTrainerOptions;
+  readonly #envs: ActorEnv[][];
+  readonly #actorNetworks: ImpalaNetwork[];
+  readonly #actors: Actor[];
+  readonly #learner: Learner;
+  #status: PageTrainerStatus = 'idle';
+  #run: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  #activeMs = 0;
+  #priorSeconds = 0;
+  #error: Error | null = null;
+  #disposed = false;
+
+  /**
+   * Makes the environments, networks, actors and learner (nothing runs until {@link PageTrainer.start}).
+   *
+   * @param config - as for `train` (e.g. `{ env: 'CartPole-v1', ...presetFor('CartPole-v1') }`).
+   * @param options - environment wrapping, update callback, slicing, target.
+   */
+  constructor(config: PageTrainerConfig, options: PageTrainerOptions = {}) {
+    const numActors = config.numActors ?? 1;
+    const envsPerActor = config.envsPerActor ?? 8;
+    const unrollLength = config.unrollLength ?? 20;
+    const batchSize = config.batchSize ?? 8;
+    for (const [k, v] of Object.entries({ numActors, envsPerActor, unrollLength, batchSize })) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`PageTrainer: '${k}' must be an integer >= 1, got ${v}`);
+    }
+    if (!(config.totalFrames > 0)) throw new Error(`PageTrainer: 'totalFrames' must be > 0, got ${config.totalFrames}`);
+    this.config = config;
+    this.#options = options;
+    const seed = config.seed ?? 1;
+    const ids = typeof config.env === 'string' ? [config.env] : config.env;
+    let made = 0;
+    this.#envs = Array.from({ length: numActors }, (_, actorId) =>
+      Array.from({ length: envsPerActor }, (_, envIndex) => {
+        const env = makeEnv(ids[made++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;
+        return options.wrapEnv ? options.wrapEnv(env, { actorId, envIndex }) : env;
+      }),
+    );
+    const first = this.#envs[0]![0]!;
+    this.network = buildNetwork(config, first, seed);
+    this.#learner = new Learner({
+      model: this.network,
+      discount: config.discount,
+      baselineCost: config.baselineCost,
+      entropyCost: config.entropyCost,
+      rewardClipping: config.rewardClipping,
+      rewardScale: config.rewardScale,
+      learningRate: config.learningRate,
+      totalFrames: config.totalFrames,
+      actionRepeats: config.actionRepeats,
+      maxGradNorm: config.maxGradNorm ?? null,
+      optimizer: config.optimizer ?? 'rmsprop',
+      rmsprop: { epsilon: config.rmspropEpsilon ?? 0.1, decay: config.rmspropDecay ?? 0.99 },
+    } as ConstructorParameters<typeof Learner>[0]);
+    this.#actorNetworks = this.#envs.map(() => buildNetwork(config, first, seed));
+    this.#actors = this.#actorNetworks.map(
+      (model, i) => new Actor({ envs: this.#envs[i]!, model, unrollLength, seed: actorSeed(seed, i), actorId: i, parameterSource: this.#learner }),
+    );
+  }
+
+  /** Where training is. */
+  get status(): PageTrainerStatus {
+    return this.#status;
+  }
+
+  /** The error that ended training, when {@link PageTrainer.status} is `'failed'`. */
+  get error(): Error | null {
+    return this.#error;
+  }
+
+  /** Frames consumed. */
+  get frames(): number {
+    return this.#learner.frames;
+  }
+
+  /** Updates done. */
+  get updates(): number {
+    return this.#learner.updates;
+  }
+
+  /** Seconds of training, paused time excluded (and including time before a restored checkpoint). */
+  get elapsedSeconds(): number {
+    return this.#priorSeconds + this.#activeMs / 1000;
+  }
+
+  /**
+   * Starts (or resumes) training in the background; returns at once. {@link PageTrainer.run} waits for the end.
+   */
+  start(): void {
+    if (this.#disposed) throw new Error('PageTrainer: disposed');
+    if (this.#status === 'paused') {
+      this.resume();
+      return;
+    }
+    if (this.#status !== 'idle') return;
+    this.#status = 'running';
+    this.#run = this.#loop().catch((error: unknown) => {
+      this.#error = error instanceof Error ? error : new Error(String(error));
+      this.#status = 'failed';
+    });
+  }
+
+  /**
+   * Starts training and waits until it finishes (`totalFrames` or the target reached), is stopped, or fails.
+   *
+   * @returns once training ended.
+   * @throws the error training failed with.
+   */
+  async run(): Promise<void> {
+    this.start();
+    await this.#run;
+    if (this.#error) throw this.#error;
+  }
+
+  /** Holds training after the current update. */
+  pause(): void {
+    if (this.#status === 'running') this.#status = 'paused';
+  }
+
+  /** Continues after {@link PageTrainer.pause}. */
+  resume(): void {
+    if (this.#status !== 'paused') return;
+    this.#status = 'running';
+    this.#wake?.();
+  }
+
+  /**
+   * Ends training after the current update (it cannot be started again; make a new trainer).
+   *
+   * @returns once the loop has ended.
+   */
+  async stop(): Promise<void> {
+    if (this.#status === 'running' || this.#status === 'paused') this.#status = 'stopped';
+    this.#wake?.();
+    await this.#run;
+  }
+
+  /**
+   * A checkpoint of the current state (for `saveBrowserCheckpoint`); call it while paused or between updates.
+   *
+   * @returns weights, learner and actor states and recent returns.
+   */
+  checkpoint(): Checkpoint {
+    return {
+      config: { ...this.config, episodes: this.metrics.episodeCount },
+      weights: this.network.getFlatWeights(),
+      weightSpecs: this.network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
+      learner: this.#learner.getState(),
+      actors: this.#actors.map((a) => a.getState()),
+      recentReturns: this.metrics.recentReturns,
+      elapsedSeconds: this.elapsedSeconds,
+      savedAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Continues from a checkpoint (before {@link PageTrainer.start}); the configuration must build the same network.
+   *
+   * @param checkpoint - from `loadBrowserCheckpoint` (or `loadCheckpoint` in Node).
+   */
+  restore(checkpoint: Checkpoint): void {
+    if (this.#status !== 'idle') throw new Error(`PageTrainer.restore: only before start (status '${this.#status}')`);
+    this.network.setWeights(checkpoint.weights);
+    this.#learner.setState(checkpoint.learner);
+    checkpoint.actors.forEach((s, i) => this.#actors[i]?.setState(s));
+    this.metrics.restoreRecentReturns(checkpoint.recentReturns);
+    this.#priorSeconds = checkpoint.elapsedSeconds;
+  }
+
+  /** Frees the tensors and closes the environments (stop first). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#actors.forEach((a) => {
+      a.dispose();
+    });
+    this.#actorNetworks.forEach((n) => {
+      n.dispose();
+    });
+    this.#learner.dispose();
+    this.network.dispose();
+    for (const env of this.#envs.flat()) void env.close?.();
+  }
+
+  async #loop(): Promise<void> {
+    const batchSize = this.config.batchSize ?? 8;
+    const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
+    const actorLoops = this.#actors.map(async (actor) => {
+      try {
+        while (!queue.closed) {
+          const trajectories = await actor.unroll();
+          for (const t of trajectories) await queue.put(t);
+        }
+      } catch (error) {
+        if (!(error instanceof BatcherClosedError)) throw error;
+      }
+    });
+    const failure: { error: Error | null } = { error: null };
+    Promise.all(actorLoops).catch((e: unknown) => {
+      failure.error = e instanceof Error ? e : new Error(String(e));
+      queue.close(failure.error);
+    });
+    const sliceMs = this.#options.sliceMs ?? 12;
+    const target = this.#options.targetMeanReturn;
+    const startFrames = this.#learner.frames;
+    let sliceStart = performance.now();
+    let sliceOpen = true;
+    try {
+      while (this.#learner.frames < this.config.totalFrames) {
+        if (this.#status === 'paused') {
+          this.#activeMs += performance.now() - sliceStart;
+          sliceOpen = false;
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+          this.#wake = null;
+          sliceStart = performance.now();
+          sliceOpen = true;
+        }
+        if (this.#status !== 'running') break;
+        let batch: Trajectory[];
+        try {
+          batch = await queue.get();
+        } catch (error) {
+          throw failure.error ?? error;
+        }
+        const m = this.#learner.step(batch);
+        this.metrics.addEpisodes(m.frames, m.episodes);
+        const now = performance.now();
+        const seconds = (this.#activeMs + now - sliceStart) / 1000;
+        const point: MetricsPoint = {
+          frames: m.frames,
+          updates: m.updates,
+          elapsedSeconds: this.#priorSeconds + seconds,
+          meanReturn100: this.metrics.meanReturn,
+          episodes: this.metrics.episodeCount,
+          totalLoss: m.totalLoss,
+          policyLoss: m.policyLoss,
+          baselineLoss: m.baselineLoss,
+          entropyLoss: m.entropyLoss,
+          entropy: m.entropy,
+          gradNorm: m.gradNorm,
+          learningRate: m.learningRate,
+          policyLag: m.policyLag,
+          framesPerSecond: (m.frames - startFrames) / Math.max(seconds, 1e-9),
+        };
+        this.metrics.addPoint(point);
+        this.#options.onUpdate?.(point, this);
+        if (target !== undefined && this.metrics.meanReturn >= target && this.metrics.episodeCount >= 100) break;
+        if (now - sliceStart >= sliceMs) {
+          this.#activeMs += now - sliceStart;
+          await yieldToBrowser();
+          sliceStart = performance.now();
+        }
+      }
+      if (this.#status === 'running' || this.#status === 'paused') this.#status = 'finished';
+    } finally {
+      if (sliceOpen) this.#activeMs += performance.now() - sliceStart;
+      queue.close();
+      await Promise.allSettled(actorLoops);
+    }
+  }
+}

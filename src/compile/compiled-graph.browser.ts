@@ -1,0 +1,16 @@
+// The browser build's stand-in for compiled-graph.ts (scripts/browser-substitutions.mjs swaps it in): a compiled
+// graph is a SavedModel written to a temporary directory and run by libtensorflow (tfjs-node), which a page does
+// not have. `compile: 'auto'` never gets here in a browser (no tensorflow backend); `compile: true` fails here.
+export type { CompiledGraphSpec } from './compiled-graph.js';
+
+/** Not available in a browser: `load` throws. */
+export const CompiledGraph = {
+  /**
+   * Not available in a browser: throws an `Error` saying so (its arguments are ignored).
+   *
+   * @returns never.
+   */
+  load(): never {
+    throw new Error("compile: a compiled graph runs on libtensorflow (@tensorflow/tfjs-node), which a browser does not have; use compile: false or 'auto'");
+  },
+};
