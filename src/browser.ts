@@ -127,6 +127,7 @@ export { checkModelFingerprint, modelFingerprint } from './agent/model-fingerpri
 export { decodeTrajectory, encodeTrajectory, validateTrajectory } from './agent/trajectory.js';
 export type { TrajectorySpec } from './agent/trajectory.js';
 export { progressPrinter } from './agent/progress-printer.js';
+export { createLearner } from './agent/create-learner.js';
 export type { ProgressPrinterOptions } from './agent/progress-printer.js';
 export { envIds } from './envs/registry.js';
 export { humanNormalisedScore, summariseHumanNormalised } from './metrics/human-normalised.js';

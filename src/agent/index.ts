@@ -50,3 +50,4 @@ export { AgentError, TrajectoryError } from './errors.js';
 export type { TrainDefaults } from './train-config.js';
 export { progressPrinter } from './progress-printer.js';
 export type { ProgressPrinterOptions } from './progress-printer.js';
+export { createLearner } from './create-learner.js';

@@ -16,6 +16,7 @@ import { checkCheckpointFits, CheckpointError, cleanCheckpointLeftovers, findChe
 import { AgentError } from './errors.js';
 import { Learner, type LearnerStepMetrics } from './learner.js';
 import { runLearnerLoop } from './learner-loop.js';
+import { createLearner } from './create-learner.js';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './train-config.js';
 import type { EpisodeStats } from './trajectory.js';
 
@@ -108,25 +109,6 @@ export interface TrainResult {
 
 /** How long a checkpoint waits for the actors' states before it saves the last ones they reported. */
 const ACTOR_STATE_TIMEOUT_MS = 10_000;
-
-/** The learner of a configuration. */
-function createLearner(config: ResolvedTrainConfig, network: ImpalaNetwork): Learner {
-  return new Learner({
-    model: network,
-    discount: config.discount,
-    baselineCost: config.baselineCost,
-    entropyCost: config.entropyCost,
-    rewardClipping: config.rewardClipping,
-    rewardScale: config.rewardScale,
-    learningRate: config.learningRate,
-    totalFrames: config.totalFrames,
-    actionRepeats: config.actionRepeats,
-    maxGradNorm: config.maxGradNorm,
-    optimizer: config.optimizer,
-    rmsprop: { epsilon: config.rmspropEpsilon, decay: config.rmspropDecay },
-    compile: config.compile,
-  });
-}
 
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 

@@ -2,35 +2,16 @@
  * Training metrics kept in memory: the browser's counterpart of the run directory's `metrics.csv` and
  * `episodes.csv` (which `train` writes to disk in Node).
  */
+import type { LearnerStepMetrics } from '../agent/learner.js';
 
-/** One learner update, as {@link MetricsSeries} keeps it. */
-export interface MetricsPoint {
-  /** Frames consumed after the update. */
-  readonly frames: number;
-  /** Updates done. */
-  readonly updates: number;
+/** One learner update, as {@link MetricsSeries} keeps it: the learner's metrics plus the run's counters. */
+export interface MetricsPoint extends Omit<LearnerStepMetrics, 'episodes'> {
   /** Seconds of training (paused time excluded). */
   readonly elapsedSeconds: number;
   /** Mean return of the last 100 episodes (NaN before the first). */
   readonly meanReturn100: number;
   /** Episodes finished so far. */
   readonly episodes: number;
-  /** Total loss. */
-  readonly totalLoss: number;
-  /** Policy-gradient loss. */
-  readonly policyLoss: number;
-  /** Baseline loss. */
-  readonly baselineLoss: number;
-  /** Entropy loss. */
-  readonly entropyLoss: number;
-  /** Mean policy entropy per step (nats). */
-  readonly entropy: number;
-  /** Gradient norm before clipping. */
-  readonly gradNorm: number;
-  /** Learning rate of the update. */
-  readonly learningRate: number;
-  /** Mean policy lag of the batch. */
-  readonly policyLag: number;
   /** Environment frames per second (paused time excluded). */
   readonly framesPerSecond: number;
 }

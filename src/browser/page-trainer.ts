@@ -6,7 +6,9 @@ import { actorSeed } from '../agent/actor-seed.js';
 import { Actor, type ActorEnv } from '../agent/actor.js';
 import { buildNetwork } from '../agent/build-network.js';
 import type { Checkpoint } from '../agent/checkpoint.js';
-import { Learner } from '../agent/learner.js';
+import { createLearner } from '../agent/create-learner.js';
+import type { Learner } from '../agent/learner.js';
+import { resolveTrainConfig } from '../agent/train-config.js';
 import type { TrainConfig } from '../agent/train.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import { BatchingQueue } from '../batching/batching-queue.js';
@@ -97,6 +99,7 @@ export class PageTrainer {
   /** The learner's network (the actors act with copies). */
   readonly network: ImpalaNetwork;
   readonly #options: PageTrainerOptions;
+  readonly #batchSize: number;
   readonly #envs: ActorEnv[][];
   readonly #actorNetworks: ImpalaNetwork[];
   readonly #actors: Actor[];
@@ -116,17 +119,13 @@ export class PageTrainer {
    * @param options - environment wrapping, update callback, slicing, target.
    */
   constructor(config: PageTrainerConfig, options: PageTrainerOptions = {}) {
-    const numActors = config.numActors ?? 1;
-    const envsPerActor = config.envsPerActor ?? 8;
-    const unrollLength = config.unrollLength ?? 20;
-    const batchSize = config.batchSize ?? 8;
-    for (const [k, v] of Object.entries({ numActors, envsPerActor, unrollLength, batchSize })) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`PageTrainer: '${k}' must be an integer >= 1, got ${v}`);
-    }
-    if (!(config.totalFrames > 0)) throw new Error(`PageTrainer: 'totalFrames' must be > 0, got ${config.totalFrames}`);
+    // Defaults and checks come from train's configuration (one owner of the defaults).
+    const resolved = resolveTrainConfig(config);
+    const { numActors, envsPerActor, unrollLength } = resolved;
     this.config = config;
+    this.#batchSize = resolved.batchSize;
     this.#options = options;
-    const seed = config.seed ?? 1;
+    const seed = resolved.seed;
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
     let made = 0;
     this.#envs = Array.from({ length: numActors }, (_, actorId) =>
@@ -137,20 +136,7 @@ export class PageTrainer {
     );
     const first = this.#envs[0]![0]!;
     this.network = buildNetwork(config, first, seed);
-    this.#learner = new Learner({
-      model: this.network,
-      discount: config.discount,
-      baselineCost: config.baselineCost,
-      entropyCost: config.entropyCost,
-      rewardClipping: config.rewardClipping,
-      rewardScale: config.rewardScale,
-      learningRate: config.learningRate,
-      totalFrames: config.totalFrames,
-      actionRepeats: config.actionRepeats,
-      maxGradNorm: config.maxGradNorm ?? null,
-      optimizer: config.optimizer ?? 'rmsprop',
-      rmsprop: { epsilon: config.rmspropEpsilon ?? 0.1, decay: config.rmspropDecay ?? 0.99 },
-    } as ConstructorParameters<typeof Learner>[0]);
+    this.#learner = createLearner(resolved, this.network);
     this.#actorNetworks = this.#envs.map(() => buildNetwork(config, first, seed));
     this.#actors = this.#actorNetworks.map(
       (model, i) => new Actor({ envs: this.#envs[i]!, model, unrollLength, seed: actorSeed(seed, i), actorId: i, parameterSource: this.#learner }),
@@ -282,7 +268,7 @@ export class PageTrainer {
   }
 
   async #loop(): Promise<void> {
-    const batchSize = this.config.batchSize ?? 8;
+    const batchSize = this.#batchSize;
     const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
     const actorLoops = this.#actors.map(async (actor) => {
       try {
