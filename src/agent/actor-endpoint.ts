@@ -28,6 +28,7 @@ function yieldToEventLoop(): Promise<void> {
  *
  * @param channel - the actor's end of the channel to its fleet.
  * @param init - what to build (the fleet's `ActorWorkerInit`).
+ * @category Agent
  */
 export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActorWorker>, init: ActorWorkerInit): Promise<void> {
   const { config, index } = init;

@@ -28,6 +28,7 @@ import type { Trajectory } from './trajectory.js';
  * };
  * await train({ env: 'CartPole-v1', totalFrames: 10_000 }, { fleet: () => fleet });
  * ```
+ * @category Agent
  */
 export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
   /** Number of actors (the checkpoint keeps one state per actor). */
@@ -55,7 +56,10 @@ export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
   readonly restarts?: number;
 }
 
-/** What `train` gives an {@link ActorFleetFactory}. */
+/**
+ * What `train` gives an {@link ActorFleetFactory}.
+ * @category Agent
+ */
 export interface ActorFleetContext {
   /** The run's configuration, defaults filled in. */
   readonly config: ResolvedTrainConfig;
@@ -69,5 +73,8 @@ export interface ActorFleetContext {
   readonly onWarning?: (message: string) => void;
 }
 
-/** Builds the fleet `train` runs with (the `fleet` hook of `TrainHooks`). */
+/**
+ * Builds the fleet `train` runs with (the `fleet` hook of `TrainHooks`).
+ * @category Agent
+ */
 export type ActorFleetFactory = (context: ActorFleetContext) => ActorFleet | Promise<ActorFleet>;

@@ -19,10 +19,16 @@ import type { ParameterSnapshot } from './core.js';
 import type { ActorConfig, ResolvedActorConfig } from './train-config.js';
 import type { Trajectory } from './trajectory.js';
 
-/** What a worker builds: its environments and its network copy (the actor fields of `TrainConfig`). */
+/**
+ * What a worker builds: its environments and its network copy (the actor fields of `TrainConfig`).
+ * @category Agent
+ */
 export type ActorWorkerConfig = ActorConfig;
 
-/** `workerData` of one actor worker (the `init` of `runActorEndpoint`). */
+/**
+ * `workerData` of one actor worker (the `init` of `runActorEndpoint`).
+ * @category Agent
+ */
 export interface ActorWorkerInit {
   /** What to build, with every default filled in (`resolveActorConfig`): the worker applies no defaults. */
   readonly config: ResolvedActorConfig;
@@ -47,7 +53,10 @@ export interface ActorWorkerInit {
   };
 }
 
-/** Messages from the fleet to an actor. */
+/**
+ * Messages from the fleet to an actor.
+ * @category Agent
+ */
 export type ToActorWorker =
   | {
       /** New parameters, its weights' buffer transferred. */
@@ -76,7 +85,10 @@ export type ToActorWorker =
       readonly state: ActorState;
     };
 
-/** Messages from an actor to its fleet. */
+/**
+ * Messages from an actor to its fleet.
+ * @category Agent
+ */
 export type FromActorWorker =
   | {
       /** The actor is built and waits for parameters. */

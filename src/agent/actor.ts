@@ -8,10 +8,16 @@ import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
 import { assertTfjsReady } from '../backends/tfjs-ready.js';
 
-/** An environment the actor can run: array-like observations, a discrete (or multi-discrete) action. */
+/**
+ * An environment the actor can run: array-like observations, a discrete (or multi-discrete) action.
+ * @category Agent
+ */
 export type ActorEnv = Env<ArrayLike<number>, number> | Env<ArrayLike<number>, Int32Array>;
 
-/** Options of {@link Actor}. */
+/**
+ * Options of {@link Actor}.
+ * @category Agent
+ */
 export interface ActorOptions {
   /** N environments stepped in lockstep, one batched inference per step (N ≥ 1). */
   readonly envs: readonly ActorEnv[];
@@ -35,7 +41,10 @@ export interface ActorOptions {
   readonly envIds?: readonly string[];
 }
 
-/** Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced. */
+/**
+ * Serialisable actor state for checkpoints: the sampling RNG's state and the number of unrolls produced.
+ * @category Agent
+ */
 export interface ActorState {
   /** {@link Rng.getState} of the sampling RNG. */
   readonly rng: readonly number[];
@@ -84,6 +93,7 @@ type EntryArrays = Pick<
  * const trajectories = await actor.unroll(); // 4 trajectories of 21 entries (the last one of the previous unroll first)
  * console.log(trajectories[0]!.actions.length, trajectories[0]!.episodes); // 21, finished episodes with their returns
  * ```
+ * @category Agent
  */
 export class Actor {
   /** Actor id carried in trajectories. */

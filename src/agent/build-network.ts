@@ -9,7 +9,10 @@ import type { ActorEnv } from './actor.js';
 import type { TrainConfig } from './train-config.js';
 import { AgentError } from './errors.js';
 
-/** What {@link describeSpaces} reads from an environment's spaces. */
+/**
+ * What {@link describeSpaces} reads from an environment's spaces.
+ * @category Agent
+ */
 export interface SpaceDescription {
   /** Shape of one observation (a Box's shape). */
   readonly observationShape: number[];
@@ -25,6 +28,7 @@ export interface SpaceDescription {
  * @param observationSpace - must be a Box.
  * @param actionSpace - must be Discrete or MultiDiscrete.
  * @returns the shapes the network needs.
+ * @category Agent
  */
 export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Space<unknown>): SpaceDescription {
   const obs = observationSpace as unknown as { kind?: string; shape?: readonly number[]; dtype?: string };
@@ -53,6 +57,7 @@ export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Sp
  * console.log(network.observationShape, network.actionSizes, network.numParameters);
  * network.dispose();
  * ```
+ * @category Agent
  */
 export function buildNetwork(config: Pick<TrainConfig, 'torso' | 'lstmSize' | 'mlpHiddenSizes'>, env: ActorEnv, seed: number): ImpalaNetwork {
   const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);

@@ -31,6 +31,7 @@ import { WorkerActorFleet } from './worker-actor-fleet.js';
  * ```ts
  * resolveActorMode({ env: 'CartPole-v1', numActors: 4 }, 8); // 'workers'
  * ```
+ * @category Agent
  */
 export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
   const mode = config.actorMode ?? 'auto';
@@ -57,6 +58,7 @@ function currentBackend(): BackendRequest {
  *
  * @param context - what `train` gives a fleet factory.
  * @returns an {@link InlineActorFleet} or a started {@link WorkerActorFleet}.
+ * @category Agent
  */
 export async function createBuiltInFleet(context: ActorFleetContext): Promise<ActorFleet> {
   const { config, parameters, actorStates } = context;

@@ -10,6 +10,7 @@
  *
  * @typeParam Out - messages this end sends.
  * @typeParam In - messages this end receives.
+ * @category Agent
  */
 export interface Channel<Out, In> {
   /**

@@ -23,7 +23,10 @@ import type { ModelWeightSpec } from './core.js';
 import type { LearnerState } from './learner.js';
 import { AgentError } from './errors.js';
 
-/** Everything a run needs to continue exactly where it stopped. */
+/**
+ * Everything a run needs to continue exactly where it stopped.
+ * @category Agent
+ */
 export interface Checkpoint {
   /** The run's configuration (JSON-serialisable), checked or reused on resume. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -46,6 +49,7 @@ export interface Checkpoint {
 /**
  * A checkpoint that cannot be used: missing, damaged, or made for another network. The message starts with the
  * function and names the file and what is wrong with it.
+ * @category Agent
  */
 export class CheckpointError extends AgentError {
   /** The file or folder at fault. */
@@ -61,14 +65,26 @@ export class CheckpointError extends AgentError {
   }
 }
 
-/** There is no checkpoint at all where one was looked for (as opposed to a damaged one: {@link CheckpointError}). */
+/**
+ * There is no checkpoint at all where one was looked for (as opposed to a damaged one: {@link CheckpointError}).
+ * @category Agent
+ */
 export class NoCheckpointError extends CheckpointError {}
 
-/** The folder holding numbered checkpoints in a run directory. */
+/**
+ * The folder holding numbered checkpoints in a run directory.
+ * @category Agent
+ */
 export const CHECKPOINTS_DIR = 'checkpoints';
-/** The pointer file in {@link CHECKPOINTS_DIR}: the name of the newest complete checkpoint folder. */
+/**
+ * The pointer file in {@link CHECKPOINTS_DIR}: the name of the newest complete checkpoint folder.
+ * @category Agent
+ */
 export const LATEST_POINTER = 'latest';
-/** Checkpoint folders kept by default (the newest ones). */
+/**
+ * Checkpoint folders kept by default (the newest ones).
+ * @category Agent
+ */
 export const DEFAULT_CHECKPOINTS_KEPT = 3;
 
 const FOLDER_PATTERN = /^ckpt-(\d{6,})$/;
@@ -77,10 +93,16 @@ const FILES = ['state.json', 'weights.bin', 'optimizer.bin'] as const;
 /** The single-folder layout of versions before 0.2 (`runDir/checkpoint/`), still readable. */
 const LEGACY = 'checkpoint';
 
-/** The steps of {@link saveCheckpoint}, in order, as {@link SaveCheckpointOptions.onStep} sees them. */
+/**
+ * The steps of {@link saveCheckpoint}, in order, as {@link SaveCheckpointOptions.onStep} sees them.
+ * @category Agent
+ */
 export type CheckpointWriteStep = 'files-written' | 'manifest-written' | 'folder-renamed' | 'pointer-written' | 'pruned';
 
-/** Options of {@link saveCheckpoint}. */
+/**
+ * Options of {@link saveCheckpoint}.
+ * @category Agent
+ */
 export interface SaveCheckpointOptions {
   /**
    * Checkpoint folders kept (the newest; older ones are removed after the pointer moved).
@@ -100,6 +122,7 @@ export interface SaveCheckpointOptions {
  * @param checkpoint - what to save.
  * @param options - how many to keep; a step hook.
  * @returns the new checkpoint folder.
+ * @category Agent
  */
 export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint, options: SaveCheckpointOptions = {}): Promise<string> {
   const keep = options.keep ?? DEFAULT_CHECKPOINTS_KEPT;
@@ -169,6 +192,7 @@ export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint, opt
  *
  * @param runDir - the run directory.
  * @returns the paths removed.
+ * @category Agent
  */
 export async function cleanCheckpointLeftovers(runDir: string): Promise<string[]> {
   const removed: string[] = [];
@@ -183,7 +207,10 @@ export async function cleanCheckpointLeftovers(runDir: string): Promise<string[]
   return removed;
 }
 
-/** What {@link findCheckpoint} found. */
+/**
+ * What {@link findCheckpoint} found.
+ * @category Agent
+ */
 export interface FoundCheckpoint {
   /** The checkpoint loaded. */
   readonly checkpoint: Checkpoint;
@@ -208,6 +235,7 @@ export interface FoundCheckpoint {
  * @returns the checkpoint, its folder, and the newer ones skipped.
  * @throws {@link NoCheckpointError} when there is no checkpoint at all; {@link CheckpointError} naming the file
  *   and the fault when every checkpoint there is damaged.
+ * @category Agent
  */
 export async function findCheckpoint(dir: string): Promise<FoundCheckpoint> {
   const candidates = await candidateFolders(dir);
@@ -234,6 +262,7 @@ export async function findCheckpoint(dir: string): Promise<FoundCheckpoint> {
  * @param dir - a run directory or a checkpoint folder.
  * @returns the checkpoint.
  * @throws {@link NoCheckpointError} or {@link CheckpointError} as {@link findCheckpoint}.
+ * @category Agent
  */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   return (await findCheckpoint(dir)).checkpoint;
@@ -246,6 +275,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
  * @param folder - where it was read from, for the message.
  * @param model - the network it should load into.
  * @throws {@link CheckpointError} naming the first weight that differs.
+ * @category Agent
  */
 export function checkCheckpointFits(checkpoint: Pick<Checkpoint, 'weightSpecs'>, folder: string, model: { readonly weightSpecs: readonly ModelWeightSpec[] }): void {
   const file = join(folder, 'state.json');

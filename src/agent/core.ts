@@ -19,13 +19,22 @@ import type { LstmState } from '../networks/lstm.js';
  * The same classes run across worker threads or machines: only the fleet changes.
  */
 
-/** LSTM state of B environments as tensors (`c` and `h`, each `[B, units]`). */
+/**
+ * LSTM state of B environments as tensors (`c` and `h`, each `[B, units]`).
+ * @category Agent
+ */
 export type LstmTensorState = LstmState;
 
-/** Recurrent core state, or null for a feed-forward model. */
+/**
+ * Recurrent core state, or null for a feed-forward model.
+ * @category Agent
+ */
 export type ModelState = LstmTensorState | null;
 
-/** What a model returns for one acting step. */
+/**
+ * What a model returns for one acting step.
+ * @category Agent
+ */
 export interface ModelStepOutputs {
   /** `[B, ΣA]` policy logits (heads concatenated). */
   readonly policyLogits: tf.Tensor2D;
@@ -35,7 +44,10 @@ export interface ModelStepOutputs {
   readonly state: ModelState;
 }
 
-/** What a model is given for a whole unroll (time-major). */
+/**
+ * What a model is given for a whole unroll (time-major).
+ * @category Agent
+ */
 export interface ModelUnrollInputs {
   /** `[T, B, ...observationShape]`. */
   readonly observation: tf.Tensor;
@@ -45,7 +57,10 @@ export interface ModelUnrollInputs {
   readonly lastReward: tf.Tensor;
 }
 
-/** What a model returns for a whole unroll. */
+/**
+ * What a model returns for a whole unroll.
+ * @category Agent
+ */
 export interface ModelUnrollOutputs {
   /** `[T, B, ΣA]` policy logits. */
   readonly policyLogits: tf.Tensor3D;
@@ -55,7 +70,10 @@ export interface ModelUnrollOutputs {
   readonly finalState: ModelState;
 }
 
-/** Name and shape of one trainable variable. */
+/**
+ * Name and shape of one trainable variable.
+ * @category Agent
+ */
 export interface ModelWeightSpec {
   /** Stable public name, e.g. `'torso/conv_0/kernel'`. */
   readonly name: string;
@@ -63,7 +81,10 @@ export interface ModelWeightSpec {
   readonly shape: readonly number[];
 }
 
-/** What a model is given at one acting step, for B environments. */
+/**
+ * What a model is given at one acting step, for B environments.
+ * @category Agent
+ */
 export interface ModelStepInputs {
   /** `[B, ...observationShape]`. */
   readonly observation: tf.Tensor;
@@ -75,7 +96,10 @@ export interface ModelStepInputs {
   readonly done?: tf.Tensor;
 }
 
-/** The network as the actor and the learner use it; `ImpalaNetwork` implements it. */
+/**
+ * The network as the actor and the learner use it; `ImpalaNetwork` implements it.
+ * @category Agent
+ */
 export interface AgentModel {
   /** Shape of one observation. */
   readonly observationShape: readonly number[];
@@ -104,6 +128,7 @@ export interface AgentModel {
 /**
  * A versioned snapshot of the learner's parameters: the one type for weights on their way to actors, in this
  * thread, to worker threads or over a network.
+ * @category Agent
  */
 export interface ParameterSnapshot {
   /** Increases by one with every learner update (0 = initial weights). */
@@ -117,7 +142,10 @@ export interface ParameterSnapshot {
   readonly fingerprint?: string;
 }
 
-/** Where actors get parameters from. */
+/**
+ * Where actors get parameters from.
+ * @category Agent
+ */
 export interface ParameterSource {
   /** The newest snapshot (may be the same object as last time). */
   latest(): ParameterSnapshot | Promise<ParameterSnapshot>;

@@ -18,6 +18,7 @@ import type { ResolvedTrainConfig } from './train-config.js';
  * const config = resolveTrainConfig({ ...presetFor('CartPole-v1'), env: 'CartPole-v1' });
  * const learner = createLearner(config, buildNetwork(config, makeEnv('CartPole-v1'), config.seed));
  * ```
+ * @category Agent
  */
 export function createLearner(config: ResolvedTrainConfig, model: AgentModel): Learner {
   return new Learner({

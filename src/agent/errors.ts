@@ -1,11 +1,15 @@
 import { ImpalaRlError } from '../internal/errors.js';
 
-/** Base class of the errors of the agent module (`Actor`, `Learner`, `train`, actor fleets, checkpoints); messages start with the function at fault. */
+/**
+ * Base class of the errors of the agent module (`Actor`, `Learner`, `train`, actor fleets, checkpoints); messages start with the function at fault.
+ * @category Agent
+ */
 export class AgentError extends ImpalaRlError {}
 
 /**
  * A trajectory that fails validation (`validateTrajectory`): the message names where it was checked, the actor
  * that sent it and the field, e.g. `Learner.step: trajectory from actor 3: 'rewards'[4] = NaN is not finite`.
+ * @category Agent
  */
 export class TrajectoryError extends AgentError {
   /** The actor that produced the trajectory (as the trajectory says; -1 when unreadable). */

@@ -8,7 +8,10 @@ import { scheduleMacrotask } from '../internal/macrotask.js';
 import { AgentError } from './errors.js';
 import type { Trajectory } from './trajectory.js';
 
-/** Options of {@link InlineActorFleet}. */
+/**
+ * Options of {@link InlineActorFleet}.
+ * @category Agent
+ */
 export interface InlineActorFleetOptions {
   /**
    * The actors, or a function that makes them given the fleet as their parameter source (then
@@ -67,6 +70,7 @@ const CLOSE_GRACE_MS = 2000;
  * fleet.publish(learner.latest());
  * for await (const trajectories of fleet) { ... }
  * ```
+ * @category Agent
  */
 export class InlineActorFleet implements ActorFleet, ParameterSource {
   readonly #slots: Slot[];

@@ -7,7 +7,10 @@ import type { ActorFleet } from './actor-fleet.js';
 import type { Learner, LearnerStepMetrics } from './learner.js';
 import { validateTrajectory, type Trajectory } from './trajectory.js';
 
-/** Options of {@link runLearnerLoop}. */
+/**
+ * Options of {@link runLearnerLoop}.
+ * @category Agent
+ */
 export interface LearnerLoopOptions {
   /** The learner to update. */
   readonly learner: Learner;
@@ -30,7 +33,10 @@ export interface LearnerLoopOptions {
   readonly onUpdate?: (metrics: LearnerStepMetrics, queueSize: number) => void | Promise<void>;
 }
 
-/** What {@link runLearnerLoop} returns. */
+/**
+ * What {@link runLearnerLoop} returns.
+ * @category Agent
+ */
 export interface LearnerLoopResult {
   /** Whether the signal stopped the loop before `totalFrames`. */
   readonly stopped: boolean;
@@ -57,6 +63,7 @@ export interface LearnerLoopResult {
  * await fleet.close();
  * await forwarding;
  * ```
+ * @category Agent
  */
 export async function runLearnerLoop(options: LearnerLoopOptions): Promise<LearnerLoopResult> {
   const { learner, fleet, batchSize, signal } = options;

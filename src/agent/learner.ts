@@ -18,7 +18,10 @@ import { stackTrajectories } from './stack-trajectories.js';
 import type { EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
 
-/** Options of {@link Learner}; defaults are the original IMPALA's (`experiment.py`) unless noted. */
+/**
+ * Options of {@link Learner}; defaults are the original IMPALA's (`experiment.py`) unless noted.
+ * @category Agent
+ */
 export interface LearnerOptions extends VTraceOptions {
   /** The network being trained (its variables are updated in place). */
   readonly model: AgentModel;
@@ -92,7 +95,10 @@ export interface LearnerOptions extends VTraceOptions {
   readonly log?: (message: string) => void;
 }
 
-/** What one learner update measured. */
+/**
+ * What one learner update measured.
+ * @category Agent
+ */
 export interface LearnerStepMetrics {
   /** Total loss (policy gradient + baseline·cost − entropy·cost). */
   readonly totalLoss: number;
@@ -118,7 +124,10 @@ export interface LearnerStepMetrics {
   readonly episodes: readonly EpisodeStats[];
 }
 
-/** Serialisable learner state (besides the model weights), for checkpoints. */
+/**
+ * Serialisable learner state (besides the model weights), for checkpoints.
+ * @category Agent
+ */
 export interface LearnerState {
   /** Frames consumed. */
   readonly frames: number;
@@ -155,6 +164,7 @@ const FN = 'Learner';
  * console.log(metrics.totalLoss, learner.frames); // …, 40
  * ```
  * docs/agent.md has the whole loop: several actors, a `BatchingQueue`, a checkpoint.
+ * @category Agent
  */
 export class Learner implements ParameterSource {
   readonly #model: AgentModel;

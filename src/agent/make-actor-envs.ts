@@ -20,6 +20,7 @@ async function closeAll(envs: readonly { close?: () => unknown }[]): Promise<voi
  * @param actorIndex - the actor.
  * @param envOptions - options passed to every env.
  * @returns the envs in order (env j has id `actorEnvId(ids, envsPerActor, actorIndex, j)`).
+ * @category Agent
  */
 export async function makeActorEnvs(ids: readonly string[], envsPerActor: number, actorIndex: number, envOptions: Readonly<Record<string, unknown>> = {}): Promise<ActorEnv[]> {
   const slots = new Map<string, number[]>();
@@ -52,6 +53,7 @@ export async function makeActorEnvs(ids: readonly string[], envsPerActor: number
  * @param envsPerActor - environments per actor.
  * @param envOptions - options passed to every env.
  * @returns one array of envs per actor.
+ * @category Agent
  */
 export async function makeAllActorEnvs(ids: readonly string[], numActors: number, envsPerActor: number, envOptions: Readonly<Record<string, unknown>> = {}): Promise<ActorEnv[][]> {
   const made = await Promise.allSettled(Array.from({ length: numActors }, (_, i) => makeActorEnvs(ids, envsPerActor, i, envOptions)));

@@ -20,6 +20,7 @@ import { AgentError } from './errors.js';
  * const b = modelFingerprint(actorNetwork);
  * if (a !== b) throw new Error('the actor was built for another model');
  * ```
+ * @category Agent
  */
 export function modelFingerprint(model: { readonly weightSpecs: readonly ModelWeightSpec[] }): string {
   const specs = model.weightSpecs;
@@ -35,6 +36,7 @@ export function modelFingerprint(model: { readonly weightSpecs: readonly ModelWe
  * @param fingerprint - the fingerprint that came with the weights.
  * @param model - the model the weights are for.
  * @throws {@link AgentError} with both fingerprints.
+ * @category Agent
  */
 export function checkModelFingerprint(where: string, fingerprint: string, model: Pick<AgentModel, 'weightSpecs'>): void {
   const own = modelFingerprint(model);

@@ -4,13 +4,17 @@
  */
 import { TRAIN_DEFAULTS, type TrainConfig } from './train-config.js';
 
-/** The fields of a `TrainConfig` a preset may set (everything except the environment and the run's files). */
+/**
+ * The fields of a `TrainConfig` a preset may set (everything except the environment and the run's files).
+ * @category Agent
+ */
 export type TrainPreset = Partial<Omit<TrainConfig, 'env' | 'runDir' | 'resume'>>;
 
 /**
  * The original IMPALA's hyperparameters: {@link TRAIN_DEFAULTS} without the run options (`resume`,
  * `actorMode`, `compile`, `logIntervalSeconds`), the same object values (the defaults have one owner, `train-config.ts`). Used for any
  * environment without a preset of its own, and under every preset.
+ * @category Agent
  */
 export const PAPER_DEFAULTS: Readonly<Required<Omit<TrainPreset, 'envOptions' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'actorMode' | 'actorBackend' | 'workerSetupModule' | 'compile' | 'logIntervalSeconds'>>> = Object.freeze(
   Object.fromEntries(Object.entries(TRAIN_DEFAULTS).filter(([key]) => key !== 'resume' && key !== 'actorMode' && key !== 'compile' && key !== 'logIntervalSeconds')) as unknown as Required<
@@ -115,16 +119,23 @@ const ATARI: TrainPreset = {
   totalFrames: 200_000_000,
 };
 
-/** The name of the Atari preset, the default of every `ALE/…` id. */
+/**
+ * The name of the Atari preset, the default of every `ALE/…` id.
+ * @category Agent
+ */
 export const ATARI_PRESET = 'atari';
 
-/** The name of the preset of the maze benchmark (not an env id: combine it with `--env Maze-v0`). */
+/**
+ * The name of the preset of the maze benchmark (not an env id: combine it with `--env Maze-v0`).
+ * @category Agent
+ */
 export const MAZE_SMALL_PRESET = 'maze-small';
 
 /**
  * Presets by environment id, plus `'maze-small'` (the maze benchmark's, for `--env Maze-v0`) and `'atari'` (every `ALE/…` id's);
  * `impala-rl train --env ID` uses `TRAIN_PRESETS[ID]` unless `--preset` names another one, and {@link PAPER_DEFAULTS} for ids without a preset. Each preset is merged over
  * {@link PAPER_DEFAULTS}.
+ * @category Agent
  */
 export const TRAIN_PRESETS: Readonly<Record<string, TrainPreset>> = Object.freeze({
   'CartPole-v1': { ...CLASSIC_CONTROL, totalFrames: 300_000 },
@@ -140,7 +151,10 @@ export const TRAIN_PRESETS: Readonly<Record<string, TrainPreset>> = Object.freez
   [ATARI_PRESET]: ATARI,
 });
 
-/** The name `--preset` accepts for {@link PAPER_DEFAULTS} alone. */
+/**
+ * The name `--preset` accepts for {@link PAPER_DEFAULTS} alone.
+ * @category Agent
+ */
 export const PAPER_PRESET = 'paper';
 
 /**
@@ -148,6 +162,7 @@ export const PAPER_PRESET = 'paper';
  *
  * @param name - an id in {@link TRAIN_PRESETS}, or {@link PAPER_PRESET}.
  * @returns the preset merged over {@link PAPER_DEFAULTS}, or undefined when there is no such preset.
+ * @category Agent
  */
 export function resolvePreset(name: string): TrainPreset | undefined {
   if (name === PAPER_PRESET) return { ...PAPER_DEFAULTS };
@@ -160,6 +175,7 @@ export function resolvePreset(name: string): TrainPreset | undefined {
  * (`totalFrames`, `unrollLength`, `batchSize`, the optimizer's settings, ...), so that
  * `train({ ...presetFor(id), env: id })` is a complete `TrainConfig` under strict type-checking and
  * `presetFor(id).unrollLength` is a number.
+ * @category Agent
  */
 export type ResolvedTrainPreset = TrainPreset & typeof PAPER_DEFAULTS;
 
@@ -176,6 +192,7 @@ export type ResolvedTrainPreset = TrainPreset & typeof PAPER_DEFAULTS;
  * const preset = presetFor('CartPole-v1');
  * console.log(preset.totalFrames, preset.unrollLength); // 300000 5
  * ```
+ * @category Agent
  */
 export function presetFor(envId: string): ResolvedTrainPreset {
   // resolvePreset merges every preset over PAPER_DEFAULTS, so each of its fields is set.
@@ -187,6 +204,7 @@ export function presetFor(envId: string): ResolvedTrainPreset {
  *
  * @param envId - e.g. `'CartPole-v1'` or `'ALE/Pong-v5'`.
  * @returns the id itself when it has a preset, {@link ATARI_PRESET} for `ALE/…` ids, else {@link PAPER_PRESET}.
+ * @category Agent
  */
 export function presetNameFor(envId: string): string {
   if (Object.hasOwn(TRAIN_PRESETS, envId)) return envId;

@@ -3,7 +3,10 @@
  */
 import type { TrainProgress } from './train.js';
 
-/** Options of {@link progressPrinter}. */
+/**
+ * Options of {@link progressPrinter}.
+ * @category Agent
+ */
 export interface ProgressPrinterOptions {
   /**
    * Seconds between lines (the last update always prints).
@@ -31,6 +34,7 @@ export interface ProgressPrinterOptions {
  * await train(config, { onProgress: progressPrinter(config.totalFrames) });
  * // 40000/300000 frames, mean return (last 100) 61.3, 1210 episodes, 2650 frames/s, ETA 98 s
  * ```
+ * @category Agent
  */
 export function progressPrinter(totalFrames: number, options: ProgressPrinterOptions = {}): (progress: TrainProgress) => void {
   const seconds = options.seconds ?? 5;

@@ -6,7 +6,10 @@ import { clipReward, type RewardClipping } from '../losses/reward-clipping.js';
 import { AgentError } from './errors.js';
 import { validateTrajectory, type Trajectory, type TrajectorySpec } from './trajectory.js';
 
-/** How rewards and discounts are formed (the learner's settings). */
+/**
+ * How rewards and discounts are formed (the learner's settings).
+ * @category Agent
+ */
 export interface StackOptions {
   /** γ. */
   readonly discount: number;
@@ -16,7 +19,10 @@ export interface StackOptions {
   readonly rewardScale: number;
 }
 
-/** B trajectories of T steps as time-major flat arrays (row `t·B + b`). */
+/**
+ * B trajectories of T steps as time-major flat arrays (row `t·B + b`).
+ * @category Agent
+ */
 export interface StackedTrajectories {
   /** T. */
   readonly T: number;
@@ -63,6 +69,7 @@ export interface StackedTrajectories {
  * @param where - the caller, for error messages.
  * @returns the stacked arrays.
  * @throws {@link AgentError} for an empty batch or mixed T; `TrajectoryError` for an invalid trajectory.
+ * @category Agent
  */
 export function stackTrajectories(
   batch: readonly Trajectory[],

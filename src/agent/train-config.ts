@@ -8,12 +8,16 @@ import type { BuiltInTorso } from '../networks/network-options.js';
 import { AgentError } from './errors.js';
 import type { LearnerOptions } from './learner.js';
 
-/** Where {@link train} runs its actors; see {@link TrainConfig.actorMode}. */
+/**
+ * Where {@link train} runs its actors; see {@link TrainConfig.actorMode}.
+ * @category Agent
+ */
 export type ActorMode = 'auto' | 'inline' | 'workers';
 
 /**
  * Configuration of {@link train}. Every field is JSON-serialisable (it is saved with checkpoints). The loss and
  * optimizer fields are the {@link Learner}'s options of the same names.
+ * @category Agent
  */
 export interface TrainConfig
   extends Pick<LearnerOptions, 'discount' | 'baselineCost' | 'entropyCost' | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'actionRepeats' | 'maxGradNorm' | 'compile'> {
@@ -122,13 +126,19 @@ export interface TrainConfig
   readonly workerSetupModule?: string;
 }
 
-/** The {@link TrainConfig} fields that have a default ({@link TRAIN_DEFAULTS}). */
+/**
+ * The {@link TrainConfig} fields that have a default ({@link TRAIN_DEFAULTS}).
+ * @category Agent
+ */
 export type DefaultedField =
   | 'totalFrames' | 'seed' | 'numActors' | 'envsPerActor' | 'unrollLength' | 'batchSize' | 'discount' | 'baselineCost' | 'entropyCost'
   | 'rewardClipping' | 'rewardScale' | 'learningRate' | 'optimizer' | 'rmspropEpsilon' | 'rmspropDecay' | 'maxGradNorm' | 'actionRepeats'
   | 'checkpointIntervalSeconds' | 'logIntervalSeconds' | 'resume' | 'checkpointsKept' | 'actorTimeoutSeconds' | 'actorMode' | 'compile';
 
-/** The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each). */
+/**
+ * The type of {@link TRAIN_DEFAULTS}: each {@link DefaultedField} with its value (see {@link TrainConfig} for each).
+ * @category Agent
+ */
 export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainConfig[K], undefined> };
 
 /**
@@ -137,6 +147,7 @@ export type TrainDefaults = { readonly [K in DefaultedField]-?: Exclude<TrainCon
  * is 1,000,000 instead of 10⁹, `unrollLength` is the Atari setting 20 instead of DMLab's 100, and
  * `actionRepeats` is 1 because the built-in environments do not repeat actions (the frame counter then counts
  * environment steps). `Learner`'s option defaults are the same values, read from here.
+ * @category Agent
  */
 export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   /** Environment frames to train for. */
@@ -192,6 +203,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
 /**
  * A {@link TrainConfig} with every default filled in (by {@link resolveTrainConfig}). `torso`, `lstmSize` and
  * `mlpHiddenSizes` stay optional: their defaults depend on the environment's observations (`buildNetwork`).
+ * @category Agent
  */
 export type ResolvedTrainConfig = Omit<TrainConfig, DefaultedField | 'envOptions'> & {
   readonly [K in DefaultedField]-?: NonNullable<TrainConfig[K]> | (K extends 'maxGradNorm' ? null : never);
@@ -219,6 +231,7 @@ function check(ok: boolean, field: string, expected: string, value: unknown): vo
  * const resolved = resolveTrainConfig({ env: 'CartPole-v1', totalFrames: 50_000 });
  * resolved.batchSize; // 32, from TRAIN_DEFAULTS
  * ```
+ * @category Agent
  */
 export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (typeof (config as unknown) !== 'object' || (config as unknown) === null) throw new AgentError(`${FN}: the configuration must be an object, got ${(config as unknown) === null ? "null" : typeof config}`);
@@ -248,10 +261,16 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   return r;
 }
 
-/** The fields of a {@link TrainConfig} an actor needs to build its environments and its network copy. */
+/**
+ * The fields of a {@link TrainConfig} an actor needs to build its environments and its network copy.
+ * @category Agent
+ */
 export type ActorConfig = Pick<TrainConfig, 'env' | 'envOptions' | 'seed' | 'envsPerActor' | 'unrollLength' | 'torso' | 'lstmSize' | 'mlpHiddenSizes'>;
 
-/** An {@link ActorConfig} with its defaults filled in ({@link resolveActorConfig}). */
+/**
+ * An {@link ActorConfig} with its defaults filled in ({@link resolveActorConfig}).
+ * @category Agent
+ */
 export type ResolvedActorConfig = Pick<ResolvedTrainConfig, keyof ActorConfig>;
 
 /**
@@ -261,6 +280,7 @@ export type ResolvedActorConfig = Pick<ResolvedTrainConfig, keyof ActorConfig>;
  * @param config - the actor fields, e.g. a whole `TrainConfig`.
  * @returns the resolved fields.
  * @throws {@link AgentError} naming the field when a value is out of range.
+ * @category Agent
  */
 export function resolveActorConfig(config: ActorConfig): ResolvedActorConfig {
   const r = resolveTrainConfig({ totalFrames: TRAIN_DEFAULTS.totalFrames, ...config });

@@ -24,7 +24,10 @@ export { buildNetwork, describeSpaces } from './build-network.js';
 export { resolveActorMode } from './built-in-fleets.js';
 export type { ActorMode, TrainConfig } from './train-config.js';
 
-/** Progress reported after every learner update. */
+/**
+ * Progress reported after every learner update.
+ * @category Agent
+ */
 export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
   /** Mean return of the last 100 finished episodes (NaN before the first). */
   readonly meanReturn100: number;
@@ -44,7 +47,10 @@ export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
   readonly elapsedSeconds: number;
 }
 
-/** Options of {@link train} that are not part of the saved configuration. */
+/**
+ * Options of {@link train} that are not part of the saved configuration.
+ * @category Agent
+ */
 export interface TrainHooks {
   /** Called after every update. */
   readonly onProgress?: (progress: TrainProgress) => void;
@@ -75,7 +81,10 @@ export interface TrainHooks {
   readonly onCheckpointStep?: (step: CheckpointWriteStep, folder: string) => void | Promise<void>;
 }
 
-/** What {@link TrainHooks.onStart} learns. */
+/**
+ * What {@link TrainHooks.onStart} learns.
+ * @category Agent
+ */
 export interface TrainStartInfo {
   /** The checkpoint folder the run continues from, or null for a fresh start. */
   readonly resumedFrom: string | null;
@@ -85,7 +94,10 @@ export interface TrainStartInfo {
   readonly updates: number;
 }
 
-/** What {@link train} returns. */
+/**
+ * What {@link train} returns.
+ * @category Agent
+ */
 export interface TrainResult {
   /** Frames consumed in total. */
   readonly frames: number;
@@ -131,6 +143,7 @@ const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) =>
  * console.log(result.meanReturn100);
  * result.network.dispose();
  * ```
+ * @category Agent
  */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const resolved = resolveTrainConfig(config);

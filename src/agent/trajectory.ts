@@ -15,7 +15,10 @@
 import { formatIndex, formatShape } from '../internal/format.js';
 import { AgentError, TrajectoryError } from './errors.js';
 
-/** Return and length of one finished episode. */
+/**
+ * Return and length of one finished episode.
+ * @category Agent
+ */
 export interface EpisodeStats {
   /** Sum of the environment's (unclipped) rewards. */
   readonly episodeReturn: number;
@@ -31,7 +34,10 @@ export interface EpisodeStats {
   readonly task?: string | undefined;
 }
 
-/** Recurrent state as plain arrays: `c` and `h` of length `lstmSize` each (one environment). */
+/**
+ * Recurrent state as plain arrays: `c` and `h` of length `lstmSize` each (one environment).
+ * @category Agent
+ */
 export interface ArrayCoreState {
   /** LSTM cell state. */
   readonly c: Float32Array;
@@ -39,7 +45,10 @@ export interface ArrayCoreState {
   readonly h: Float32Array;
 }
 
-/** One environment's unroll: T + 1 entries, row-major flat arrays (see the module comment). */
+/**
+ * One environment's unroll: T + 1 entries, row-major flat arrays (see the module comment).
+ * @category Agent
+ */
 export interface Trajectory {
   /** T, the number of new steps (the arrays hold T + 1 entries). */
   readonly unrollLength: number;
@@ -73,14 +82,20 @@ export interface Trajectory {
   readonly actorId: number;
 }
 
-/** The transferable buffers of a trajectory (for `postMessage(..., transferList)`). */
+/**
+ * The transferable buffers of a trajectory (for `postMessage(..., transferList)`).
+ * @category Agent
+ */
 export function trajectoryBuffers(t: Trajectory): ArrayBuffer[] {
   const arrays = [t.observations, t.rewards, t.dones, t.terminated, t.truncated, t.truncationValues, t.lastActions, t.actions, t.behaviourLogits];
   if (t.initialState) arrays.push(t.initialState.c, t.initialState.h);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
-/** What a trajectory must agree with: the model's shapes, and optionally T and the newest parameter version. */
+/**
+ * What a trajectory must agree with: the model's shapes, and optionally T and the newest parameter version.
+ * @category Agent
+ */
 export interface TrajectorySpec {
   /** Shape of one observation. */
   readonly observationShape: readonly number[];
@@ -133,6 +148,7 @@ function firstNonFinite(a: ArrayLike<number>, allowNegativeInfinity = false): nu
  * ```ts
  * validateTrajectory(trajectory, { observationShape: [4], actionSizes: [2], lstmSize: 0, unrollLength: 20 });
  * ```
+ * @category Agent
  */
 export function validateTrajectory(t: Trajectory, spec: TrajectorySpec, where = 'validateTrajectory'): void {
   if (typeof (t as unknown) !== 'object' || (t as unknown) === null) throw new TrajectoryError(where, -1, 'trajectory', ` must be an object, got ${(t as unknown) === null ? "null" : typeof t}`);
@@ -229,6 +245,7 @@ const pad8 = (n: number): number => (n + 7) & ~7;
  *
  * @param t - the trajectory.
  * @returns the bytes; {@link decodeTrajectory} reverses it.
+ * @category Agent
  */
 export function encodeTrajectory(t: Trajectory): Uint8Array {
   if (!LITTLE_ENDIAN) throw new AgentError('encodeTrajectory: big-endian hosts are not supported');
@@ -268,6 +285,7 @@ export function encodeTrajectory(t: Trajectory): Uint8Array {
  *
  * @param bytes - the encoded trajectory.
  * @returns the trajectory.
+ * @category Agent
  */
 export function decodeTrajectory(bytes: Uint8Array): Trajectory {
   const FN = 'decodeTrajectory';

@@ -16,10 +16,14 @@ export type { ActorWorkerConfig } from './actor-worker-protocol.js';
 /**
  * Parameters for the workers.
  * @deprecated The same type as {@link ParameterSnapshot}; use that.
+ * @category Agent
  */
 export type VersionedWeights = ParameterSnapshot;
 
-/** Options of {@link WorkerActorFleet.start}. */
+/**
+ * Options of {@link WorkerActorFleet.start}.
+ * @category Agent
+ */
 export interface WorkerActorFleetOptions {
   /** Worker threads, one `Actor` each (worker i is actor i, seeded like `train`'s in-process actor i). */
   readonly numWorkers: number;
@@ -131,6 +135,7 @@ const FN = 'WorkerActorFleet';
  * }
  * // elsewhere, after each update: pool.publish(learner.latest()); at the end: await pool.close();
  * ```
+ * @category Agent
  */
 export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]> {
   readonly #slots: WorkerSlot[];
@@ -582,15 +587,18 @@ export class WorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]>
 /**
  * The earlier name of {@link WorkerActorFleet}.
  * @deprecated Use {@link WorkerActorFleet}.
+ * @category Agent
  */
 export const WorkerActorPool = WorkerActorFleet;
 /**
  * The earlier name of {@link WorkerActorFleet}.
  * @deprecated Use {@link WorkerActorFleet}.
+ * @category Agent
  */
 export type WorkerActorPool = WorkerActorFleet;
 /**
  * The earlier name of {@link WorkerActorFleetOptions}.
  * @deprecated Use {@link WorkerActorFleetOptions}.
+ * @category Agent
  */
 export type WorkerActorPoolOptions = WorkerActorFleetOptions;

@@ -20,6 +20,7 @@ import { AgentError } from './errors.js';
  * @param name - the entry's base name, e.g. `'actor-worker'`.
  * @param caller - who asks, for error messages.
  * @returns the entry URL, and the bootstrap code when it must be started through tsx.
+ * @category Agent
  */
 export function resolveWorkerEntry(moduleUrl: string, name: string, caller: string): { url: URL; bootstrap?: string } {
   const ext = /\.(c?js|mjs|m?ts)$/.exec(new URL(moduleUrl).pathname)?.[1];
@@ -51,7 +52,10 @@ function workerExecArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-/** An Error for a worker's failure, carrying the worker's own stack. */
+/**
+ * An Error for a worker's failure, carrying the worker's own stack.
+ * @category Agent
+ */
 export function remoteError(caller: string, who: string, name: string, message: string, stack: string): Error {
   const cause = new Error(message);
   cause.name = name;
@@ -61,7 +65,10 @@ export function remoteError(caller: string, who: string, name: string, message: 
   return error;
 }
 
-/** Options of {@link openWorkerChannel}. */
+/**
+ * Options of {@link openWorkerChannel}.
+ * @category Agent
+ */
 export interface WorkerChannelOptions {
   /** The entry (see {@link resolveWorkerEntry}). */
   readonly entry: { readonly url: URL; readonly bootstrap?: string };
@@ -80,6 +87,7 @@ export interface WorkerChannelOptions {
  *
  * @param options - see {@link WorkerChannelOptions}.
  * @returns the channel; `close()` terminates the worker.
+ * @category Agent
  */
 export function openWorkerChannel<Out, In>(options: WorkerChannelOptions): Channel<Out, In> {
   const { entry, caller, who } = options;
@@ -159,6 +167,7 @@ function endpointChannel<Out, In>(
  *
  * @param caller - the entry, for the error thrown when this module is not running in a worker.
  * @returns the channel and the data.
+ * @category Agent
  */
 export function parentChannel<Out, In>(caller: string): { channel: Channel<Out, In>; data: unknown } {
   const port = parentPort;
@@ -188,6 +197,7 @@ export function parentChannel<Out, In>(caller: string): { channel: Channel<Out, 
  *
  * @param module - a path (relative to the working directory or absolute) or a URL.
  * @returns the URL string.
+ * @category Agent
  */
 export function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;

@@ -1,12 +1,16 @@
 /** How `useBackend` imports the optional backend packages (injectable, for tests). */
 import type { BackendPackageName } from './backend-names.js';
 
-/** The exports of an imported backend package, as a plain object. */
+/**
+ * The exports of an imported backend package, as a plain object.
+ * @category Backends
+ */
 export type BackendModule = Readonly<Record<string, unknown>>;
 
 /**
  * Imports backend packages for `useBackend`. Replace it in tests to simulate installed, missing or
  * broken packages without installing them.
+ * @category Backends
  */
 export interface BackendLoader {
   /**
@@ -18,7 +22,10 @@ export interface BackendLoader {
   load(packageName: BackendPackageName): Promise<BackendModule | undefined>;
 }
 
-/** True when `error` says that `packageName` itself (not something it imports) cannot be found. */
+/**
+ * True when `error` says that `packageName` itself (not something it imports) cannot be found.
+ * @category Backends
+ */
 export function isMissingPackageError(error: unknown, packageName: string): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
@@ -34,7 +41,10 @@ function exportsOf(namespace: unknown): BackendModule {
   return typeof def === 'object' && def !== null ? { ...ns, ...(def as Record<string, unknown>) } : ns;
 }
 
-/** The default {@link BackendLoader}: a dynamic `import()` of the package. */
+/**
+ * The default {@link BackendLoader}: a dynamic `import()` of the package.
+ * @category Backends
+ */
 export const defaultBackendLoader: BackendLoader = Object.freeze({
   async load(packageName: BackendPackageName): Promise<BackendModule | undefined> {
     try {

@@ -2,7 +2,10 @@
 import { ImpalaRlError } from '../internal/errors.js';
 import type { BackendRequest } from './backend-names.js';
 
-/** Base class of the backends module's errors. */
+/**
+ * Base class of the backends module's errors.
+ * @category Backends
+ */
 export class BackendError extends ImpalaRlError {}
 
 /**
@@ -12,10 +15,14 @@ export class BackendError extends ImpalaRlError {}
  *   addon was never built);
  * - `no-gpu`: `cuda` was requested but libtensorflow sees no GPU;
  * - `conflict`: another package already registered the `tensorflow` backend in this process.
+ * @category Backends
  */
 export type BackendUnavailableReason = 'missing' | 'failed' | 'no-gpu' | 'conflict';
 
-/** Thrown by `useBackend` when the requested backend cannot be used; the message says how to fix it. */
+/**
+ * Thrown by `useBackend` when the requested backend cannot be used; the message says how to fix it.
+ * @category Backends
+ */
 export class BackendUnavailableError extends BackendError {
   /** The backend that was requested. */
   readonly backend: BackendRequest;

@@ -12,10 +12,14 @@ import { BackendError } from './backend-unavailable-error.js';
  * `BatchMatMul` and `_FusedMatMul` (bias + `linear`/`relu`), float32 only. Every other case (int32,
  * other activations, PReLU weights, bias shapes other than `[N]`, batch shapes that broadcast both
  * ways) goes to the stock kernel unchanged.
+ * @category Backends
  */
 export const CPU_MATMUL_KERNELS = Object.freeze(['BatchMatMul', '_FusedMatMul'] as const);
 
-/** The name of one kernel in {@link CPU_MATMUL_KERNELS}. */
+/**
+ * The name of one kernel in {@link CPU_MATMUL_KERNELS}.
+ * @category Backends
+ */
 export type CpuMatMulKernelName = (typeof CPU_MATMUL_KERNELS)[number];
 
 // Tags our configs in tfjs's registry (see kernel-patches.ts).
@@ -105,6 +109,7 @@ function makeConfig(name: CpuMatMulKernelName, stock: KernelConfig | undefined):
  * Idempotent.
  * @returns the names of the kernels replaced by this call (empty when they already were).
  * @throws when `@tensorflow/tfjs-backend-cpu` has not been imported (there is no stock kernel to wrap).
+ * @category Backends
  */
 export function registerCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
   return patchKernels('cpu', TAG, CPU_MATMUL_KERNELS, makeConfig);
@@ -114,6 +119,7 @@ export function registerCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
  * Undoes {@link registerCpuMatMulKernels}: puts the stock kernels back. Meant for tests and benchmarks
  * that compare against them.
  * @returns the names of the kernels restored.
+ * @category Backends
  */
 export function unregisterCpuMatMulKernels(): readonly CpuMatMulKernelName[] {
   return restoreKernels('cpu', TAG, CPU_MATMUL_KERNELS);

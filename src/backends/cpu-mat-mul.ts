@@ -7,7 +7,10 @@
  * batched dense-layer shapes of actors and learners (see docs/backends.md), and at least as accurate.
  */
 
-/** A `[batch, rows, cols]` float32 operand, row-major, possibly stored transposed (`[batch, cols, rows]`). */
+/**
+ * A `[batch, rows, cols]` float32 operand, row-major, possibly stored transposed (`[batch, cols, rows]`).
+ * @category Backends
+ */
 export interface MatrixOperand {
   /** The values, `[batch, rows, cols]` row-major, or `[batch, cols, rows]` when `transposed`. */
   readonly values: Float32Array;
@@ -21,7 +24,10 @@ export interface MatrixOperand {
   readonly transposed: boolean;
 }
 
-/** What to do to every output element after the product (the `_FusedMatMul` epilogue). */
+/**
+ * What to do to every output element after the product (the `_FusedMatMul` epilogue).
+ * @category Backends
+ */
 export interface MatMulEpilogue {
   /** A bias `[N]` added to every row, or none. */
   readonly bias?: Float32Array | undefined;
@@ -47,6 +53,7 @@ function untranspose(m: MatrixOperand): Float32Array {
 /**
  * `out[bi] = a[bi % a.batch] · b[bi % b.batch]` for `bi < max(a.batch, b.batch)`, then the epilogue.
  * `a` is `[M, K]`, `b` is `[K, N]` (logical shapes), `out` is `[batch, M, N]`.
+ * @category Backends
  */
 export function matMulF32(a: MatrixOperand, b: MatrixOperand, epilogue: MatMulEpilogue = {}): Float32Array {
   const M = a.rows;

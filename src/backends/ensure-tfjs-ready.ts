@@ -25,6 +25,7 @@ let announced = false;
  * import { ensureTfjsReady } from 'impala-rl';
  * await ensureTfjsReady('my-script'); // the same as train() does before its first op
  * ```
+ * @category Backends
  */
 export async function ensureTfjsReady(caller: string, log: (line: string) => void = (line) => { console.info(line); }): Promise<BackendInfo | undefined> {
   await ensureGradients(caller);

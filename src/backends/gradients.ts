@@ -8,7 +8,10 @@ import { BackendError } from './backend-unavailable-error.js';
 /** A gradient every IMPALA update needs; tfjs-core registers none of them on its own. */
 const PROBE_GRADIENT = 'AddN';
 
-/** Whether tfjs's gradients are registered (by `@tensorflow/tfjs-layers`, `@tensorflow/tfjs` or `tfjs-node`). */
+/**
+ * Whether tfjs's gradients are registered (by `@tensorflow/tfjs-layers`, `@tensorflow/tfjs` or `tfjs-node`).
+ * @category Backends
+ */
 export function gradientsRegistered(): boolean {
   // tfjs types getGradient as always returning a config, but it returns undefined for an unregistered one.
   return (tf.getGradient(PROBE_GRADIENT) as unknown) !== undefined;
@@ -21,6 +24,7 @@ export function gradientsRegistered(): boolean {
  * @param caller - named in the error message.
  * @returns true when the gradients are registered afterwards.
  * @throws {@link BackendError} when `@tensorflow/tfjs-layers` is not installed, with the install command.
+ * @category Backends
  */
 export async function ensureGradients(caller: string): Promise<boolean> {
   if (gradientsRegistered()) return true;

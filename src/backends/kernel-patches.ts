@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 
-/** The kernel registered for `name` on `backend`, or undefined. */
+/**
+ * The kernel registered for `name` on `backend`, or undefined.
+ * @category Backends
+ */
 export function registeredKernel(name: string, backend: string): KernelConfig | undefined {
   // tfjs types getKernel as non-null but returns undefined for unregistered kernels.
   const config: KernelConfig | undefined = tf.getKernel(name, backend);
@@ -27,6 +30,7 @@ function patchRecord(config: KernelConfig | undefined, tag: symbol): PatchRecord
  * (or as a new one where there is none), tagged with `tag`. Kernels already carrying the tag are left
  * alone.
  * @returns the names replaced or added by this call.
+ * @category Backends
  */
 export function patchKernels<Name extends string>(
   backend: string,
@@ -51,6 +55,7 @@ export function patchKernels<Name extends string>(
  * Undoes {@link patchKernels}: for each of `names` whose kernel carries `tag`, removes it and
  * registers the stock kernel it replaced (if any).
  * @returns the names restored or removed.
+ * @category Backends
  */
 export function restoreKernels<Name extends string>(backend: string, tag: symbol, names: readonly Name[]): Name[] {
   const removed: Name[] = [];

@@ -11,10 +11,14 @@ import { selectStep } from './tensorflow-step.js';
  * - `Step` (half of every ReLU gradient): the stock kernel materialises six full-size tensors; the
  *   replacement gives the same values from two float outputs and two bool masks (about 2× faster, and
  *   on the deep network it was a quarter of a learner step).
+ * @category Backends
  */
 export const TENSORFLOW_TRAINING_KERNELS = Object.freeze(['Step'] as const);
 
-/** The name of one kernel in {@link TENSORFLOW_TRAINING_KERNELS}. */
+/**
+ * The name of one kernel in {@link TENSORFLOW_TRAINING_KERNELS}.
+ * @category Backends
+ */
 export type TensorflowTrainingKernelName = (typeof TENSORFLOW_TRAINING_KERNELS)[number];
 
 // Tags our configs in tfjs's registry (see kernel-patches.ts).
@@ -27,6 +31,7 @@ const TAG = Symbol.for('impala-rl.tensorflowTrainingKernel');
  * loaded) are skipped. `useBackend('tensorflow' | 'cuda' | 'auto')` calls this when it selects
  * libtensorflow.
  * @returns the names of the kernels registered by this call.
+ * @category Backends
  */
 export function registerTensorflowTrainingKernels(): readonly TensorflowTrainingKernelName[] {
   const present = TENSORFLOW_TRAINING_KERNELS.filter((name) => registeredKernel(name, 'tensorflow') !== undefined);
@@ -36,6 +41,7 @@ export function registerTensorflowTrainingKernels(): readonly TensorflowTraining
 /**
  * Undoes {@link registerTensorflowTrainingKernels}: puts the stock kernels back.
  * @returns the names of the kernels restored.
+ * @category Backends
  */
 export function unregisterTensorflowTrainingKernels(): readonly TensorflowTrainingKernelName[] {
   return restoreKernels('tensorflow', TAG, TENSORFLOW_TRAINING_KERNELS);

@@ -13,7 +13,10 @@ import { kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Step';
 
-/** Returns the kernel; inputs other than float32 (and other backends) go to the stock kernel. */
+/**
+ * Returns the kernel; inputs other than float32 (and other backends) go to the stock kernel.
+ * @category Backends
+ */
 export function selectStep(stock: KernelFunc): (args: KernelArgs) => TensorInfo {
   return (args) => {
     const x = kernelInput(args.inputs, 'x', NAME);

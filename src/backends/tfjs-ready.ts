@@ -14,10 +14,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from './backend-unavailable-error.js';
 import { gradientsRegistered } from './gradients.js';
 
-/** The line that fixes both problems, quoted in every error. */
+/**
+ * The line that fixes both problems, quoted in every error.
+ * @category Backends
+ */
 export const READY_LINE = "await useBackend('auto'); // import { useBackend } from 'impala-rl'";
 
-/** Whether any tfjs backend is registered (a backend package was imported, or `useBackend` ran). */
+/**
+ * Whether any tfjs backend is registered (a backend package was imported, or `useBackend` ran).
+ * @category Backends
+ */
 export function backendRegistered(): boolean {
   return tf.engine().backendNames().length > 0;
 }
@@ -29,6 +35,7 @@ export function backendRegistered(): boolean {
  * @param caller - named in the message, e.g. `'Learner'`.
  * @param gradients - whether gradients are needed too (the learner).
  * @throws {@link BackendError} when something is missing.
+ * @category Backends
  */
 export function assertTfjsReady(caller: string, gradients: boolean): void {
   const missing: string[] = [];

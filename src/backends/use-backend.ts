@@ -18,7 +18,10 @@ import { registerCpuMatMulKernels, type CpuMatMulKernelName } from './cpu-kernel
 import { registerTensorflowTrainingKernels, type TensorflowTrainingKernelName } from './tensorflow-kernels.js';
 import { registerWasmTrainingKernels, type WasmTrainingKernelName } from './wasm-kernels.js';
 
-/** Options of {@link useBackend}. */
+/**
+ * Options of {@link useBackend}.
+ * @category Backends
+ */
 export interface UseBackendOptions {
   /**
    * Imports the backend packages; replace it to test the selection without installing them.
@@ -63,7 +66,10 @@ export interface UseBackendOptions {
   readonly registerGradients?: boolean;
 }
 
-/** A backend that `auto` tried and passed over, with the reason. */
+/**
+ * A backend that `auto` tried and passed over, with the reason.
+ * @category Backends
+ */
 export interface SkippedBackend {
   /** The backend that was tried. */
   readonly name: BackendName;
@@ -71,7 +77,10 @@ export interface SkippedBackend {
   readonly reason: string;
 }
 
-/** What {@link useBackend} selected. */
+/**
+ * What {@link useBackend} selected.
+ * @category Backends
+ */
 export interface BackendInfo {
   /** The backend in impala-rl's terms (`tensorflow` when tfjs-node-gpu runs without a GPU). */
   readonly name: BackendName;
@@ -272,7 +281,10 @@ async function useCuda(attempt: Attempt, requireGpu: boolean): Promise<Selected>
   return useLibtensorflow(attempt, BACKEND_PACKAGES.cuda, mod, requireGpu);
 }
 
-/** The log line for a selection. */
+/**
+ * The log line for a selection.
+ * @category Backends
+ */
 export function describeBackend(info: BackendInfo): string {
   const parts = [`${info.packageName} ${info.version}`, `${info.threads} thread${info.threads === 1 ? '' : 's'}`];
   if (info.simd !== undefined) parts.push(`SIMD ${info.simd ? 'on' : 'off'}`);
@@ -313,6 +325,7 @@ export function describeBackend(info: BackendInfo): string {
  * @returns what was selected.
  * @throws {@link BackendUnavailableError} when a named backend cannot be used, or (for `auto`) when
  * not even the cpu backend is installed.
+ * @category Backends
  */
 export async function useBackend(name: BackendRequest = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
   const attempt: Attempt = {

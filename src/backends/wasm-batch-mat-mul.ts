@@ -18,6 +18,7 @@ function transposeLastTwo(t: tf.Tensor): tf.Tensor {
  * Wraps a stock matMul kernel (`BatchMatMul` or `_FusedMatMul`, inputs `a`, `b`, …; attrs
  * `transposeA`, `transposeB`, …): untransposed calls go straight through; transposed ones get their
  * operands transposed first and run untransposed. Other inputs and attrs are passed unchanged.
+ * @category Backends
  */
 export function untransposedMatMul(kernelName: string, stock: KernelFunc): (args: KernelArgs) => TensorInfo {
   return ({ inputs, backend, attrs }) => {

@@ -12,7 +12,10 @@ import { asWasmBackend, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Cast';
 
-/** Returns the kernel, built around the stock one. */
+/**
+ * Returns the kernel, built around the stock one.
+ * @category Backends
+ */
 export function castWasm(stock: KernelFunc): (args: KernelArgs) => TensorInfo {
   return (args) => {
     const x = kernelInput(args.inputs, 'x', NAME);

@@ -15,6 +15,7 @@ const NAME = 'Conv2DBackpropFilter';
  * convolution of xPadᵀ [C, Hp, Wp, B] (B becomes the channel axis) with dyᵀ [OH, OW, B, O] as the
  * filter, dilated by the forward stride. Its output [C, ≥fh, ≥fw, O] is cropped to the filter size
  * (rows the forward conv never reached are dropped) and transposed to [fh, fw, C, O].
+ * @category Backends
  */
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const wasm = asWasmBackend(backend, NAME);

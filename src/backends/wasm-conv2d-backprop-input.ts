@@ -14,6 +14,7 @@ const NAME = 'Conv2DBackpropInput';
  * dx = 'valid' conv of dy, dilated by the stride (s − 1 zeros between rows and columns) and padded
  * by (fh − 1 − padTop, …) so that the output is [B, H, W, C], with the filter flipped in space and
  * its channel axes swapped ([fh, fw, O, C]).
+ * @category Backends
  */
 export function conv2DBackpropInputWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const wasm = asWasmBackend(backend, NAME);

@@ -8,7 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelInput, type KernelArgs } from './wasm-backend.js';
 
-/** Wraps a stock conv kernel (inputs `x`, `filter`; attrs `strides`, `pad`, `dilations`, …). */
+/**
+ * Wraps a stock conv kernel (inputs `x`, `filter`; attrs `strides`, `pad`, `dilations`, …).
+ * @category Backends
+ */
 export function explicitSamePadding(kernelName: string, stock: KernelFunc): (args: KernelArgs) => TensorInfo {
   return ({ inputs, backend, attrs = {} }) => {
     if (attrs.pad !== 'same') return stock({ inputs, backend, attrs }) as TensorInfo;

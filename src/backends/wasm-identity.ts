@@ -9,7 +9,10 @@ import { asWasmBackend, kernelInput, type KernelArgs } from './wasm-backend.js';
 
 const NAME = 'Identity';
 
-/** Returns a kernel that shares numeric buffers and hands string tensors to the stock kernel. */
+/**
+ * Returns a kernel that shares numeric buffers and hands string tensors to the stock kernel.
+ * @category Backends
+ */
 export function sharedIdentity(stock: KernelFunc): (args: KernelArgs) => TensorInfo {
   return (args) => {
     const x = kernelInput(args.inputs, 'x', NAME);

@@ -29,6 +29,7 @@ import { BackendError } from './backend-unavailable-error.js';
  *   1.4e-45 for its ones (and NaN for an off value of −1).
  * - `Cast`: shares the buffer when the dtype does not change (gradients cast float32 to float32);
  *   to `bool`, the stock kernel keeps the numbers (2 stays 2, 0.5 becomes 0) instead of x ≠ 0.
+ * @category Backends
  */
 export const WASM_TRAINING_KERNELS = Object.freeze([
   'Conv2DBackpropFilter',
@@ -44,10 +45,16 @@ export const WASM_TRAINING_KERNELS = Object.freeze([
   'Cast',
 ] as const);
 
-/** The name of one kernel in {@link WASM_TRAINING_KERNELS}. */
+/**
+ * The name of one kernel in {@link WASM_TRAINING_KERNELS}.
+ * @category Backends
+ */
 export type WasmTrainingKernelName = (typeof WASM_TRAINING_KERNELS)[number];
 
-/** Options of {@link registerWasmTrainingKernels}. */
+/**
+ * Options of {@link registerWasmTrainingKernels}.
+ * @category Backends
+ */
 export interface RegisterWasmTrainingKernelsOptions {
   /**
    * Register only these kernels (e.g. to measure one patch at a time).
@@ -109,6 +116,7 @@ function makeConfig(name: WasmTrainingKernelName, stock: KernelConfig | undefine
  * @param options - which kernels to register.
  * @returns the names of the kernels registered by this call (empty when all were already there).
  * @throws when `@tensorflow/tfjs-backend-wasm` has not been imported yet (its stock kernels are needed).
+ * @category Backends
  */
 export function registerWasmTrainingKernels(options: RegisterWasmTrainingKernelsOptions = {}): readonly WasmTrainingKernelName[] {
   if (registeredKernel('Conv2D', 'wasm') === undefined) {
@@ -122,6 +130,7 @@ export function registerWasmTrainingKernels(options: RegisterWasmTrainingKernels
  * Undoes {@link registerWasmTrainingKernels}: puts back the stock wasm kernels it replaced and
  * removes the ones it added. Meant for tests and benchmarks that compare against the stock kernels.
  * @returns the names of the kernels removed.
+ * @category Backends
  */
 export function unregisterWasmTrainingKernels(): readonly WasmTrainingKernelName[] {
   return restoreKernels('wasm', TAG, WASM_TRAINING_KERNELS);

@@ -15,6 +15,7 @@ const NAME = 'MaxPoolGrad';
  * window order (the cpu and tensorflow backends' choice on ties). Padding cells never win.
  * When the forward `output` is given (it always is in a gradient), the argmax is found as the first
  * cell equal to the window's maximum, which is about twice as fast as tracking a running maximum.
+ * @category Backends
  */
 export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const wasm = asWasmBackend(backend, NAME);

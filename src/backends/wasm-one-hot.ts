@@ -15,6 +15,7 @@ const NAME = 'OneHot';
  * out[..., k] = onValue where k = indices[...], offValue elsewhere (also everywhere for an index
  * outside [0, depth)), in `dtype`.
  * @returns [...indices.shape, depth]
+ * @category Backends
  */
 export function oneHotWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const wasm = asWasmBackend(backend, NAME);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor.
  * @param x - [B, H, W, C]
  * @returns [B, H + top + bottom, W + left + right, C]
+ * @category Backends
  */
 export function padOrCrop4D(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
   let y = x;

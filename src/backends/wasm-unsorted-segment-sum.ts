@@ -14,6 +14,7 @@ const NAME = 'UnsortedSegmentSum';
  * out[s, ...] = Σ_{i : segmentIds[i] = s} x[i, ...] for s in [0, numSegments); ids outside that
  * range are dropped (as on the cpu backend).
  * @returns [numSegments, ...x.shape.slice(segmentIds.rank)]
+ * @category Backends
  */
 export function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const wasm = asWasmBackend(backend, NAME);

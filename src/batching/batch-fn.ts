@@ -17,6 +17,7 @@ import { BatchingError } from './errors.js';
 /**
  * Options of {@link batchFn}: those of {@link DynamicBatcherOptions} except `discardOutput` (undelivered
  * outputs are disposed).
+ * @category Batching
  */
 export interface BatchFnOptions extends Omit<DynamicBatcherOptions, 'discardOutput'> {
   /**
@@ -38,6 +39,7 @@ export interface BatchFnOptions extends Omit<DynamicBatcherOptions, 'discardOutp
  *
  * @typeParam Args - The model function's arguments: nests of tensors whose leading dim is the batch.
  * @typeParam R - The model function's result: a nest of tensors whose leading dim is the batch.
+ * @category Batching
  */
 export interface BatchedFunction<Args extends TensorNest[], R extends TensorNest> {
   /**
@@ -87,6 +89,7 @@ export interface BatchedFunction<Args extends TensorNest[], R extends TensorNest
  * const logits = await policy(tf.zeros([1, 64])); // shape [1, 18], batched with concurrent calls
  * policy.close();
  * ```
+ * @category Batching
  */
 export function batchFn<Args extends TensorNest[], R extends TensorNest>(
   fn: (...args: Args) => R | PromiseLike<R>,

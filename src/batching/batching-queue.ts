@@ -8,7 +8,10 @@ import { BatcherClosedError, describeReason } from './errors.js';
 import { Fifo } from './fifo.js';
 import { BatchingError } from './errors.js';
 
-/** Options of {@link BatchingQueue}. */
+/**
+ * Options of {@link BatchingQueue}.
+ * @category Batching
+ */
 export interface BatchingQueueOptions {
   /** Number of items every `get()` returns (an integer >= 1). */
   readonly batchSize: number;
@@ -53,6 +56,7 @@ interface Getter<T> {
  * // actors:  await queue.put(trajectory);
  * for await (const batch of queue) learnerStep(batch); // batch.length === 32
  * ```
+ * @category Batching
  */
 export class BatchingQueue<T> {
   readonly #batchSize: number;

@@ -16,10 +16,14 @@ import { scheduleMacrotask, type MacrotaskHandle } from '../internal/macrotask.j
  *
  * @typeParam In - One caller's input.
  * @typeParam Out - One caller's output.
+ * @category Batching
  */
 export type BatchFunction<In, Out> = (inputs: In[]) => readonly Out[] | PromiseLike<readonly Out[]>;
 
-/** Options of {@link DynamicBatcher}; every field is optional. */
+/**
+ * Options of {@link DynamicBatcher}; every field is optional.
+ * @category Batching
+ */
 export interface DynamicBatcherOptions<Out = unknown> {
   /**
    * A batch is released as soon as this many requests are queued (and the consumer is waiting). With
@@ -120,6 +124,7 @@ interface Batch<In, Out> {
  * const [a, b] = await Promise.all([batcher.compute(1), batcher.compute(2)]); // one call with [1, 2]
  * batcher.close();
  * ```
+ * @category Batching
  */
 export class DynamicBatcher<In, Out> {
   readonly #fn: BatchFunction<In, Out>;

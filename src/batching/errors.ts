@@ -6,7 +6,10 @@
 
 import { ImpalaRlError } from '../internal/errors.js';
 
-/** Base class of the batching module's errors (`DynamicBatcher`, `BatchingQueue`, `batchFn`). */
+/**
+ * Base class of the batching module's errors (`DynamicBatcher`, `BatchingQueue`, `batchFn`).
+ * @category Batching
+ */
 export class BatchingError extends ImpalaRlError {}
 
 /**
@@ -16,6 +19,7 @@ export class BatchingError extends ImpalaRlError {}
  * aborted, or when a failed batch closed the batcher (`closeOnError`), and for every later call.
  * `cause` holds what closed it: the argument of `close(reason)`, the signal's `reason`, or the error
  * thrown by the batch function.
+ * @category Batching
  */
 export class BatcherClosedError extends BatchingError {
   /**
@@ -33,6 +37,7 @@ export class BatcherClosedError extends BatchingError {
  *
  * The message names the function, the argument and the shapes, e.g.
  * "batchFn: output batch dim 4 != 3 inputs (output 'logits', shape [4,18])".
+ * @category Batching
  */
 export class BatchShapeError extends BatchingError {}
 
@@ -40,6 +45,7 @@ export class BatchShapeError extends BatchingError {}
  * Short text for an error or an abort reason, for messages.
  *
  * @internal
+ * @category Batching
  */
 export function describeReason(reason: unknown): string {
   if (reason instanceof Error) return `${reason.name}: ${reason.message}`;

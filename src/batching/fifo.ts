@@ -3,6 +3,7 @@
  * compacted when the dead prefix dominates). Internal to the batching module.
  *
  * @internal
+ * @category Batching
  */
 export class Fifo<T> {
   #items: (T | undefined)[] = [];

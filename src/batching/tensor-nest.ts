@@ -10,10 +10,14 @@ import { BatchShapeError } from './errors.js';
 /**
  * A tensor, or an array or plain object whose values are nests: the structures the tensor adapter
  * stacks and splits (like `tf.nest` structures in the original).
+ * @category Batching
  */
 export type TensorNest = tf.Tensor | readonly TensorNest[] | { readonly [key: string]: TensorNest };
 
-/** The leaves of a nest in traversal order (array order, then object key order), with their paths. */
+/**
+ * The leaves of a nest in traversal order (array order, then object key order), with their paths.
+ * @category Batching
+ */
 export interface FlatNest {
   readonly leaves: tf.Tensor[];
   readonly paths: string[];
@@ -96,6 +100,7 @@ class LazyFlatNest implements FlatNest {
  * @param root - Name of the nest in error messages and paths, e.g. `args`.
  * @param where - Function name for error messages, e.g. `batchFn`.
  * @throws {@link BatchShapeError} if a leaf is not a tensor.
+ * @category Batching
  */
 export function flattenNest(nest: unknown, root: string, where: string): FlatNest {
   const leaves: tf.Tensor[] = [];
@@ -156,6 +161,7 @@ function throwStructureMismatch(t: unknown, value: unknown, path: string, where:
  * @param root - Name of `nest` in error messages, e.g. `args of call 3`.
  * @param where - Function name for error messages.
  * @throws {@link BatchShapeError} naming the first path where the structures differ.
+ * @category Batching
  */
 export function flattenLike(template: unknown, nest: unknown, root: string, where: string): tf.Tensor[] {
   const leaves: tf.Tensor[] = [];
@@ -181,6 +187,7 @@ function build(t: unknown, leaves: readonly tf.Tensor[], cursor: { next: number 
  *
  * @param template - A nest already validated by {@link flattenNest}.
  * @param leaves - One tensor per leaf of `template`.
+ * @category Batching
  */
 export function rebuildNest(template: unknown, leaves: readonly tf.Tensor[]): unknown {
   return build(template, leaves, { next: 0 });
@@ -190,6 +197,7 @@ export function rebuildNest(template: unknown, leaves: readonly tf.Tensor[]): un
  * Disposes every tensor of a nest; other leaves are ignored.
  *
  * @param nest - The nest to dispose.
+ * @category Batching
  */
 export function disposeNest(nest: unknown): void {
   if (isTensor(nest)) nest.dispose();

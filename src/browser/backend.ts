@@ -6,16 +6,28 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerCpuMatMulKernels } from '../backends/cpu-kernels.js';
 import { registerWasmTrainingKernels } from '../backends/wasm-kernels.js';
 
-/** The tfjs backends a browser can offer, in impala-rl's order of preference. */
+/**
+ * The tfjs backends a browser can offer, in impala-rl's order of preference.
+ * @category Browser
+ */
 export const BROWSER_BACKENDS = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as const);
 
-/** A tfjs backend a browser can offer. */
+/**
+ * A tfjs backend a browser can offer.
+ * @category Browser
+ */
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
 
-/** What {@link useBrowserBackend} accepts: a backend, or `'auto'` for the first that works. */
+/**
+ * What {@link useBrowserBackend} accepts: a backend, or `'auto'` for the first that works.
+ * @category Browser
+ */
 export type BrowserBackendRequest = BrowserBackendName | 'auto';
 
-/** A backend that was passed over, and why. */
+/**
+ * A backend that was passed over, and why.
+ * @category Browser
+ */
 export interface SkippedBrowserBackend {
   /** The backend. */
   readonly name: BrowserBackendName;
@@ -23,7 +35,10 @@ export interface SkippedBrowserBackend {
   readonly reason: string;
 }
 
-/** What {@link useBrowserBackend} selected. */
+/**
+ * What {@link useBrowserBackend} selected.
+ * @category Browser
+ */
 export interface BrowserBackendInfo {
   /** The backend now active (`tf.getBackend()`). */
   readonly name: BrowserBackendName;
@@ -35,7 +50,10 @@ export interface BrowserBackendInfo {
   readonly skipped: readonly SkippedBrowserBackend[];
 }
 
-/** Options of {@link useBrowserBackend}. */
+/**
+ * Options of {@link useBrowserBackend}.
+ * @category Browser
+ */
 export interface UseBrowserBackendOptions {
   /**
    * The order `'auto'` tries backends in.
@@ -88,6 +106,7 @@ interface GlContext {
  *
  * @param name - `'webgl'` or `'webgpu'`.
  * @returns e.g. `'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)'`.
+ * @category Browser
  */
 export async function gpuRenderer(name: 'webgl' | 'webgpu'): Promise<string | undefined> {
   const g = globalThis as GpuGlobals;
@@ -115,6 +134,7 @@ function errorText(error: unknown): string {
  * is only known once {@link useBrowserBackend} tries it.
  *
  * @returns the registered ones, in {@link BROWSER_BACKENDS} order.
+ * @category Browser
  */
 export function registeredBrowserBackends(): BrowserBackendName[] {
   // tfjs types findBackendFactory as non-null, but it returns null for an unknown name.
@@ -187,6 +207,7 @@ async function probe(): Promise<void> {
  * @param options - order and kernel options.
  * @returns what was selected.
  * @throws Error when the named backend (or, for `'auto'`, every backend) cannot be used.
+ * @category Browser
  */
 export async function useBrowserBackend(
   request: BrowserBackendRequest = 'auto',

@@ -48,6 +48,7 @@ function handlerFor(destination: string | tf.io.IOHandler, load: boolean): tf.io
  * @param destination - a tfjs save URL or an IO handler.
  * @param checkpoint - what to save (as for `saveCheckpoint`).
  * @returns what the handler reports (`tf.io.SaveResult`).
+ * @category Browser
  */
 export async function saveBrowserCheckpoint(destination: string | tf.io.IOHandler, checkpoint: Checkpoint): Promise<tf.io.SaveResult> {
   const handler = handlerFor(destination, false);
@@ -99,6 +100,7 @@ function sizeOf(shape: readonly number[]): number {
  * @param source - a tfjs load URL or an IO handler.
  * @returns the checkpoint.
  * @throws Error when nothing is stored there or it is not an impala-rl checkpoint.
+ * @category Browser
  */
 export async function loadBrowserCheckpoint(source: string | tf.io.IOHandler): Promise<Checkpoint> {
   const handler = handlerFor(source, true);

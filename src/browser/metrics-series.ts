@@ -4,7 +4,10 @@
  */
 import type { LearnerStepMetrics } from '../agent/learner.js';
 
-/** One learner update, as {@link MetricsSeries} keeps it: the learner's metrics plus the run's counters. */
+/**
+ * One learner update, as {@link MetricsSeries} keeps it: the learner's metrics plus the run's counters.
+ * @category Browser
+ */
 export interface MetricsPoint extends Omit<LearnerStepMetrics, 'episodes'> {
   /** Seconds of training (paused time excluded). */
   readonly elapsedSeconds: number;
@@ -16,7 +19,10 @@ export interface MetricsPoint extends Omit<LearnerStepMetrics, 'episodes'> {
   readonly framesPerSecond: number;
 }
 
-/** One finished episode. */
+/**
+ * One finished episode.
+ * @category Browser
+ */
 export interface EpisodePoint {
   /** Frames consumed when the learner saw it. */
   readonly frames: number;
@@ -26,7 +32,10 @@ export interface EpisodePoint {
   readonly episodeLength: number;
 }
 
-/** The columns of {@link MetricsSeries.toCsv}, in order. */
+/**
+ * The columns of {@link MetricsSeries.toCsv}, in order.
+ * @category Browser
+ */
 export const METRICS_COLUMNS = Object.freeze([
   'frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss',
   'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond',
@@ -36,6 +45,7 @@ export const METRICS_COLUMNS = Object.freeze([
  * An in-memory series of training metrics: one {@link MetricsPoint} per learner update and one
  * {@link EpisodePoint} per finished episode, with the running mean of the last `window` returns. Bounded: beyond
  * `maxPoints` updates the oldest half is thinned to every other point, so a long run keeps its whole curve.
+ * @category Browser
  */
 export class MetricsSeries {
   readonly #points: MetricsPoint[] = [];

@@ -20,10 +20,14 @@ import { MetricsSeries, type MetricsPoint } from './metrics-series.js';
 /**
  * Configuration of a {@link PageTrainer}: `train`'s, less what needs a file system or threads (run directory,
  * checkpoint interval, resume, actor workers).
+ * @category Browser
  */
 export type PageTrainerConfig = Omit<TrainConfig, 'runDir' | 'checkpointIntervalSeconds' | 'resume' | 'actorMode' | 'actorBackend' | 'workerSetupModule'>;
 
-/** Where an environment sits, for {@link PageTrainerOptions.wrapEnv}. */
+/**
+ * Where an environment sits, for {@link PageTrainerOptions.wrapEnv}.
+ * @category Browser
+ */
 export interface EnvSlotInfo {
   /** The actor that steps it. */
   readonly actorId: number;
@@ -31,7 +35,10 @@ export interface EnvSlotInfo {
   readonly envIndex: number;
 }
 
-/** Options of {@link PageTrainer} that are not part of the configuration. */
+/**
+ * Options of {@link PageTrainer} that are not part of the configuration.
+ * @category Browser
+ */
 export interface PageTrainerOptions {
   /**
    * Wraps (or replaces) each environment after `makeEnv` made it: e.g. to watch one environment and draw it.
@@ -55,7 +62,10 @@ export interface PageTrainerOptions {
   readonly targetMeanReturn?: number;
 }
 
-/** Where a {@link PageTrainer} is. */
+/**
+ * Where a {@link PageTrainer} is.
+ * @category Browser
+ */
 export type PageTrainerStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
 
 /**
@@ -90,6 +100,7 @@ function yieldToBrowser(): Promise<void> {
  * console.log(trainer.metrics.meanReturn);
  * trainer.dispose();
  * ```
+ * @category Browser
  */
 export class PageTrainer {
   /** The configuration. */

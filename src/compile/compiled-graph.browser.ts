@@ -3,7 +3,10 @@
 // not have. `compile: 'auto'` never gets here in a browser (no tensorflow backend); `compile: true` fails here.
 export type { CompiledGraphSpec } from './compiled-graph.js';
 
-/** Not available in a browser: `load` throws. */
+/**
+ * Not available in a browser: `load` throws.
+ * @category Compile
+ */
 export const CompiledGraph = {
   /**
    * Not available in a browser: throws an `Error` saying so (its arguments are ignored).

@@ -11,7 +11,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { encodeSavedModel, type NodeSpec, type SignatureTensor } from './saved-model-proto.js';
 import type { TensorflowBackend } from './tensorflow-binding.js';
 
-/** What {@link CompiledGraph.load} needs. */
+/**
+ * What {@link CompiledGraph.load} needs.
+ * @category Compile
+ */
 export interface CompiledGraphSpec {
   /** The graph's nodes (placeholders named as `inputs`). */
   readonly nodes: readonly NodeSpec[];
@@ -21,7 +24,10 @@ export interface CompiledGraphSpec {
   readonly outputs: readonly SignatureTensor[];
 }
 
-/** A libtensorflow session running one recorded graph. */
+/**
+ * A libtensorflow session running one recorded graph.
+ * @category Compile
+ */
 export class CompiledGraph {
   readonly #backend: TensorflowBackend;
   readonly #session: number;

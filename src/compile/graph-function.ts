@@ -23,7 +23,10 @@ interface Entry {
 
 const DTYPES: Record<string, `TF_${string}`> = { float32: 'TF_FLOAT', int32: 'TF_INT32', bool: 'TF_BOOL' };
 
-/** A function of tensors compiled per input signature; see the module comment. */
+/**
+ * A function of tensors compiled per input signature; see the module comment.
+ * @category Compile
+ */
 export class GraphFunction {
   readonly #name: string;
   readonly #mode: CompileMode;

@@ -17,10 +17,16 @@ import { recordOps, type RecordedInput } from './op-recorder.js';
 import type { NodeSpec, SignatureTensor } from './saved-model-proto.js';
 import { bindingConstant, tensorflowBackend, type TensorflowBackend } from './tensorflow-binding.js';
 
-/** `true`: always compile (fail naming the reason when impossible); `false`: eager; `'auto'`: compile when possible. */
+/**
+ * `true`: always compile (fail naming the reason when impossible); `false`: eager; `'auto'`: compile when possible.
+ * @category Compile
+ */
 export type CompileMode = boolean | 'auto';
 
-/** The stacked, time-major learner inputs of one update. */
+/**
+ * The stacked, time-major learner inputs of one update.
+ * @category Compile
+ */
 export interface LearnerBatchTensors {
   /** `[T+1, B, ...obs]` observations. */
   readonly observation: tf.Tensor;
@@ -42,10 +48,16 @@ export interface LearnerBatchTensors {
   readonly initialState: { readonly c: tf.Tensor2D; readonly h: tf.Tensor2D } | null;
 }
 
-/** The update as the learner runs it eagerly: loss parts (policy, baseline, entropy loss, entropy sum) and the gradient norm. */
+/**
+ * The update as the learner runs it eagerly: loss parts (policy, baseline, entropy loss, entropy sum) and the gradient norm.
+ * @category Compile
+ */
 export type RecordableUpdate = (learningRate: tf.Scalar) => { pieces: tf.Scalar[]; norm: number | tf.Scalar };
 
-/** What the compiler did so far (for logs and benchmarks). */
+/**
+ * What the compiler did so far (for logs and benchmarks).
+ * @category Compile
+ */
 export interface CompileStats {
   /** Whether updates currently run as a graph. */
   readonly compiled: boolean;
@@ -89,7 +101,10 @@ function batchEntries(inputs: LearnerBatchTensors): [string, tf.Tensor][] {
 
 const DTYPES: Record<string, `TF_${string}`> = { float32: 'TF_FLOAT', int32: 'TF_INT32', bool: 'TF_BOOL' };
 
-/** Compiles and runs the learner update as one graph; see the module comment. */
+/**
+ * Compiles and runs the learner update as one graph; see the module comment.
+ * @category Compile
+ */
 export class LearnerCompiler {
   readonly #mode: CompileMode;
   readonly #optimizer: Optimizer;

@@ -12,7 +12,10 @@
 import type { AttrValueSpec, NodeSpec, TensorSpec } from './saved-model-proto.js';
 import { bindingConstant, type BindingOpAttr, type BindingTensorMetadata, type TensorflowBackend, type TensorflowBinding } from './tensorflow-binding.js';
 
-/** A graph input: the binding id of the tensor fed for it during the recording, with its name. */
+/**
+ * A graph input: the binding id of the tensor fed for it during the recording, with its name.
+ * @category Compile
+ */
 export interface RecordedInput {
   /** Placeholder node name. */
   readonly name: string;
@@ -24,7 +27,10 @@ export interface RecordedInput {
   readonly shape: readonly number[];
 }
 
-/** The recorded step as graph nodes. */
+/**
+ * The recorded step as graph nodes.
+ * @category Compile
+ */
 export interface RecordedGraph {
   /** Placeholders, constants and ops. */
   readonly nodes: NodeSpec[];
@@ -36,7 +42,10 @@ export interface RecordedGraph {
   metadata(id: number): { dtype: number; shape: readonly number[] } | undefined;
 }
 
-/** Thrown (and caught by the compiler) when the step cannot become one graph. */
+/**
+ * Thrown (and caught by the compiler) when the step cannot become one graph.
+ * @category Compile
+ */
 export class GraphCaptureError extends Error {
   /** @param message - why. */
   constructor(message: string) {
@@ -67,6 +76,7 @@ function bytesOf(values: unknown, what: string): Uint8Array {
  * @returns the result, the graph, and `error`: why the graph is incomplete (the step read tensor values
  *   on the host, used string tensors, an attribute type the writer does not know, or a tensor made
  *   before the step that is not an input), or null. `fn` always runs to the end.
+ * @category Compile
  */
 export function recordOps<T>(backend: TensorflowBackend, inputs: readonly RecordedInput[], fn: () => T): { result: T; graph: RecordedGraph; error: string | null } {
   const real: TensorflowBinding = backend.binding;

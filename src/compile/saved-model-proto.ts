@@ -7,10 +7,16 @@
  */
 import protobuf from 'protobufjs';
 
-/** TensorFlow `DataType` enum values (the same numbers as the C API's `TF_DataType`). */
+/**
+ * TensorFlow `DataType` enum values (the same numbers as the C API's `TF_DataType`).
+ * @category Compile
+ */
 export const DataType = { float32: 1, int32: 3, uint8: 4, string: 7, complex64: 8, int64: 9, bool: 10 } as const;
 
-/** One attribute value of a node, in the shape of TensorFlow's `AttrValue` (one field set). */
+/**
+ * One attribute value of a node, in the shape of TensorFlow's `AttrValue` (one field set).
+ * @category Compile
+ */
 export interface AttrValueSpec {
   /** A string (bytes). */
   readonly s?: Uint8Array;
@@ -37,7 +43,10 @@ export interface AttrValueSpec {
   };
 }
 
-/** A constant tensor (`TensorProto` with its bytes in `tensor_content`, little-endian). */
+/**
+ * A constant tensor (`TensorProto` with its bytes in `tensor_content`, little-endian).
+ * @category Compile
+ */
 export interface TensorSpec {
   /** Its `DataType`. */
   readonly dtype: number;
@@ -47,7 +56,10 @@ export interface TensorSpec {
   readonly content: Uint8Array;
 }
 
-/** One node of the graph. */
+/**
+ * One node of the graph.
+ * @category Compile
+ */
 export interface NodeSpec {
   /** Unique node name. */
   readonly name: string;
@@ -59,7 +71,10 @@ export interface NodeSpec {
   readonly attrs: Readonly<Record<string, AttrValueSpec>>;
 }
 
-/** A signature entry: the tensor `name` (`node:index`) with its dtype and shape. */
+/**
+ * A signature entry: the tensor `name` (`node:index`) with its dtype and shape.
+ * @category Compile
+ */
 export interface SignatureTensor {
   /** Tensor name, `node:index`. */
   readonly name: string;
@@ -69,7 +84,10 @@ export interface SignatureTensor {
   readonly shape: readonly number[];
 }
 
-/** What {@link encodeSavedModel} writes. */
+/**
+ * What {@link encodeSavedModel} writes.
+ * @category Compile
+ */
 export interface SavedModelSpec {
   /** The graph's nodes, in any order. */
   readonly nodes: readonly NodeSpec[];
@@ -212,6 +230,7 @@ function signatureTensor(t: SignatureTensor): Record<string, unknown> {
  *
  * @param spec - nodes, tags and signature.
  * @returns the serialized `SavedModel` message.
+ * @category Compile
  */
 export function encodeSavedModel(spec: SavedModelSpec): Uint8Array {
   savedModelType ??= protobuf.Root.fromJSON(schema).lookupType('tensorflow.SavedModel');

@@ -4,14 +4,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** One attribute of a TensorFlow eager op as the binding takes it (`type` is a `TF_ATTR_*` constant). */
+/**
+ * One attribute of a TensorFlow eager op as the binding takes it (`type` is a `TF_ATTR_*` constant).
+ * @category Compile
+ */
 export interface BindingOpAttr {
   readonly name: string;
   readonly type: number;
   readonly value: unknown;
 }
 
-/** What the binding returns for each output of an op or session run. */
+/**
+ * What the binding returns for each output of an op or session run.
+ * @category Compile
+ */
 export interface BindingTensorMetadata {
   /** The binding's tensor id. */
   readonly id: number;
@@ -21,7 +27,10 @@ export interface BindingTensorMetadata {
   readonly dtype: number;
 }
 
-/** The native binding of tfjs-node (the calls the compiler wraps or makes). */
+/**
+ * The native binding of tfjs-node (the calls the compiler wraps or makes).
+ * @category Compile
+ */
 export interface TensorflowBinding {
   executeOp(name: string, attrs: BindingOpAttr[], inputIds: number[], numOutputs: number): BindingTensorMetadata[];
   createTensor(shape: number[], dtype: number, values: unknown): number;
@@ -35,7 +44,10 @@ export interface TensorflowBinding {
   readonly [constant: `TF_${string}`]: unknown;
 }
 
-/** tfjs-node's backend object (`tf.backend()` when the `tensorflow` backend is active). */
+/**
+ * tfjs-node's backend object (`tf.backend()` when the `tensorflow` backend is active).
+ * @category Compile
+ */
 export interface TensorflowBackend {
   /** The native binding (replaced for the duration of a recording). */
   binding: TensorflowBinding;
@@ -49,6 +61,7 @@ export interface TensorflowBackend {
  * The active backend as tfjs-node's, or a sentence saying why it is not one.
  *
  * @returns the backend or the reason.
+ * @category Compile
  */
 export function tensorflowBackend(): TensorflowBackend | string {
   const name = tf.getBackend();
@@ -65,7 +78,10 @@ export function tensorflowBackend(): TensorflowBackend | string {
   return b as TensorflowBackend;
 }
 
-/** A `TF_*` numeric constant of the binding. */
+/**
+ * A `TF_*` numeric constant of the binding.
+ * @category Compile
+ */
 export function bindingConstant(binding: TensorflowBinding, name: `TF_${string}`): number {
   const v = binding[name];
   if (typeof v !== 'number') throw new Error(`tfjs-node binding has no constant ${name}`);

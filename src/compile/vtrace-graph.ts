@@ -22,6 +22,7 @@ function heads(x: tf.Tensor | readonly tf.Tensor[]): readonly tf.Tensor[] {
  *
  * @param args - as for `vtrace.fromLogits`.
  * @returns `vs`, `pgAdvantages`, `logRhos` and the action log-probabilities.
+ * @category Compile
  */
 export function fromLogitsTensor(args: FromLogitsArgs): VTraceFromLogitsReturns {
   const { clipRho, clipC, clipPgRho, lambda } = resolveVTraceOptions(FN, args);

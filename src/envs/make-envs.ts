@@ -16,6 +16,7 @@ import { makeEnv, type MakeEnvOptions } from './registry.js';
  * @param count - how many envs (≥ 1).
  * @param options - the options given to `makeEnvs`.
  * @returns `count` envs.
+ * @category Environments
  */
 export type EnvNamespaceFactory = (id: string, count: number, options: Readonly<Record<string, unknown>>) => Promise<Env[]>;
 
@@ -86,6 +87,7 @@ function userNamespaces(): Namespace[] {
  *
  * @param prefix - ids starting with it are made by `factory`, e.g. `'myenvs:'`.
  * @param factory - makes `count` envs of an id.
+ * @category Environments
  */
 export function registerEnvNamespace(prefix: string, factory: EnvNamespaceFactory): void {
   if (typeof prefix !== 'string' || prefix === '' || /\s/.test(prefix)) throw new TypeError(`registerEnvNamespace: prefix must be a non-empty string without spaces, got ${JSON.stringify(prefix)}`);
@@ -105,6 +107,7 @@ function namespaceOf(id: string): Namespace | undefined {
  *
  * @param id - an env id.
  * @returns true for namespace ids, which `makeEnv` cannot make (use {@link makeEnvs} or {@link makeEnvAsync}).
+ * @category Environments
  */
 export function isAsyncEnvId(id: string): boolean {
   return namespaceOf(id) !== undefined;
@@ -116,6 +119,7 @@ export function isAsyncEnvId(id: string): boolean {
  *
  * @param id - an env id.
  * @returns true for `ALE/…` and `gym:…` ids.
+ * @category Environments
  */
 export function isBuiltinAsyncEnvId(id: string): boolean {
   return BUILTIN_NAMESPACES.some((n) => id.startsWith(n.prefix));
@@ -135,6 +139,7 @@ export function isBuiltinAsyncEnvId(id: string): boolean {
  * @param options - env options (for `ALE/` ids: {@link AtariOptions} fields, `preprocess`, `python`, `kwargs`, `info`).
  * @returns `count` new envs.
  * @throws when the id is unknown, or (bridge ids) Python or a package is missing: the message names the `pip install` line.
+ * @category Environments
  */
 export async function makeEnvs(id: string, count: number, options: Readonly<MakeEnvOptions> = {}): Promise<Env[]> {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`makeEnvs('${id}'): count must be an integer >= 1, got ${count}`);
@@ -151,6 +156,7 @@ export async function makeEnvs(id: string, count: number, options: Readonly<Make
  * @param id - an env id.
  * @param options - env options.
  * @returns a new env.
+ * @category Environments
  */
 export async function makeEnvAsync(id: string, options: Readonly<MakeEnvOptions> = {}): Promise<Env> {
   return (await makeEnvs(id, 1, options))[0]!;

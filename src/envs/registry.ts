@@ -14,7 +14,10 @@ import type { MountainCarOptions } from './builtin/mountain-car.js';
 import { EnvError } from './errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
 
-/** Options every `make` call accepts, whatever the env. */
+/**
+ * Options every `make` call accepts, whatever the env.
+ * @category Environments
+ */
 export interface MakeEnvOptions {
   /**
    * Overrides the registered time limit: the episode length after which `step` reports `truncated`
@@ -31,10 +34,14 @@ export interface MakeEnvOptions {
  * Builds an env from the options given to `make` (without `maxEpisodeSteps`, which the registry applies).
  *
  * @typeParam E - the env type built.
+ * @category Environments
  */
 export type EnvFactory<E extends Env = Env> = (options: Record<string, unknown>) => E;
 
-/** Options of {@link EnvRegistry.register}. */
+/**
+ * Options of {@link EnvRegistry.register}.
+ * @category Environments
+ */
 export interface RegisterEnvOptions {
   /**
    * The default time limit: `make` wraps the env in a {@link TimeLimit} of this length.
@@ -50,7 +57,10 @@ export interface RegisterEnvOptions {
   override?: boolean;
 }
 
-/** One registry entry. */
+/**
+ * One registry entry.
+ * @category Environments
+ */
 export interface EnvRegistration {
   /** The id, e.g. `'CartPole-v1'`. */
   readonly id: string;
@@ -70,6 +80,7 @@ export interface EnvRegistration {
  *
  * @typeParam E - the env class.
  * @typeParam O - the options type.
+ * @category Environments
  */
 export interface BuiltinEnvEntry<E extends Env, O> {
   /** The env class `makeEnv` returns. */
@@ -78,7 +89,10 @@ export interface BuiltinEnvEntry<E extends Env, O> {
   options: O;
 }
 
-/** The built-in ids and, for each, the env class `makeEnv` returns and the options it accepts. */
+/**
+ * The built-in ids and, for each, the env class `makeEnv` returns and the options it accepts.
+ * @category Environments
+ */
 export interface BuiltinEnvs {
   /** Gymnasium's CartPole-v1 (500 steps). */
   'CartPole-v1': BuiltinEnvEntry<CartPoleEnv, CartPoleOptions>;
@@ -102,7 +116,10 @@ export interface BuiltinEnvs {
   'MazeLocalNoCues-v0': BuiltinEnvEntry<MazeEnv, MazeOptions>;
 }
 
-/** An id of a built-in env. */
+/**
+ * An id of a built-in env.
+ * @category Environments
+ */
 export type BuiltinEnvId = keyof BuiltinEnvs;
 
 function builtin(id: string, maxEpisodeSteps: number, factory: EnvFactory): EnvRegistration {
@@ -151,6 +168,7 @@ function build(entry: EnvRegistration, options: MakeEnvOptions | undefined): Env
  * registry.register('Corridor-v0', () => new CorridorEnv(), { maxEpisodeSteps: 100 });
  * const env = registry.make('Corridor-v0');
  * ```
+ * @category Environments
  */
 export class EnvRegistry {
   private readonly entries = new Map<string, EnvRegistration>();
@@ -236,6 +254,7 @@ export class EnvRegistry {
  *
  * @param options - `builtins: false` for an empty registry.
  * @returns a registry holding the built-in envs (unless `builtins` is false).
+ * @category Environments
  */
 export function createEnvRegistry(options: { builtins?: boolean } = {}): EnvRegistry {
   return new EnvRegistry(options);
@@ -265,6 +284,7 @@ function userRegistry(): EnvRegistry {
  * @param id - a new id, e.g. `'MyEnv-v0'`.
  * @param factory - builds a new env from the options given to `makeEnv`.
  * @param options - a default time limit; `override` to replace an id you registered before.
+ * @category Environments
  */
 export function registerEnv(id: string, factory: EnvFactory, options: RegisterEnvOptions = {}): void {
   checkId(id, 'registerEnv');
@@ -286,6 +306,7 @@ export function registerEnv(id: string, factory: EnvFactory, options: RegisterEn
  * const { observation } = await env.reset({ seed: 0 }); // Float32Array(4)
  * const { reward, terminated, truncated } = await env.step(1);
  * ```
+ * @category Environments
  */
 export function makeEnv<Id extends BuiltinEnvId>(
   id: Id,
@@ -297,6 +318,7 @@ export function makeEnv<Id extends BuiltinEnvId>(
  * @param id - a registered id.
  * @param options - env-specific options, and `maxEpisodeSteps` to override the time limit.
  * @returns a new env, ready for `reset`.
+ * @category Environments
  */
 export function makeEnv(id: string, options?: MakeEnvOptions): Env;
 export function makeEnv(id: string, options?: MakeEnvOptions): Env {
@@ -321,6 +343,7 @@ export function makeEnv(id: string, options?: MakeEnvOptions): Env {
  * import { envIds } from 'impala-rl';
  * console.log(envIds().includes('CartPole-v1')); // true
  * ```
+ * @category Environments
  */
 export function envIds(): string[] {
   return [...BUILTIN_ENVS.keys(), ...userRegistry().ids()].sort();

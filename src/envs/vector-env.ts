@@ -7,7 +7,10 @@ import type { Space } from './contract/spaces.js';
 import type { Env, Info, MaybePromise, ResetArgs, StepResult } from './contract/types.js';
 import { EnvError } from './errors.js';
 
-/** What {@link VectorEnv.reset} returns: one observation and info per copy. */
+/**
+ * What {@link VectorEnv.reset} returns: one observation and info per copy.
+ * @category Environments
+ */
 export interface VectorResetResult<Obs> {
   /** `observations[i]` is copy `i`'s first observation. */
   readonly observations: Obs[];
@@ -21,6 +24,7 @@ export interface VectorResetResult<Obs> {
  * When copy `i`'s episode ended on this step (`terminated[i] || truncated[i]`), the copy has already been reset:
  * `observations[i]` is the first observation of its next episode, `infos[i].finalObservation` the last observation
  * of the episode that ended (bootstrap from it when `truncated[i]`), and `infos[i].finalInfo` that step's info.
+ * @category Environments
  */
 export interface VectorStepResult<Obs> {
   /** The next observation of each copy (after an automatic reset where an episode ended). */
@@ -51,6 +55,7 @@ export interface VectorStepResult<Obs> {
  * let { observations } = await envs.reset({ seed: 0 });
  * const r = await envs.step(observations.map(() => 0));
  * ```
+ * @category Environments
  */
 export class VectorEnv<Obs, Act> {
   /** The copies, in order. */

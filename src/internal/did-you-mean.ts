@@ -2,7 +2,10 @@
  * "Did you mean" suggestions for mistyped names (env ids, flags).
  */
 
-/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+/**
+ * Edit distance (insertions, deletions, substitutions), case-insensitive.
+ * @category Errors
+ */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
@@ -24,6 +27,7 @@ export function editDistance(a: string, b: string): number {
  * @param name - what was typed.
  * @param known - the valid names.
  * @returns the suggestions (possibly none).
+ * @category Errors
  */
 export function closestNames(name: string, known: readonly string[]): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
@@ -42,6 +46,7 @@ export function closestNames(name: string, known: readonly string[]): string[] {
  * @param name - what was typed.
  * @param known - the valid names.
  * @returns the phrase to append to an error message.
+ * @category Errors
  */
 export function didYouMean(name: string, known: readonly string[]): string {
   const names = closestNames(name, known);

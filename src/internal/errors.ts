@@ -5,7 +5,10 @@
  * with the public function (or class) at fault, e.g. `Learner.step: ...`.
  */
 
-/** Options of {@link ImpalaRlError}. */
+/**
+ * Options of {@link ImpalaRlError}.
+ * @category Errors
+ */
 export interface ImpalaRlErrorOptions {
   /** The public function or method that failed, e.g. `'Learner.step'`; read from the message's prefix when omitted. */
   readonly functionName?: string;
@@ -21,6 +24,7 @@ const PREFIX = /^([A-Za-z_$][\w$.]*(?:\(\))?):\s/;
 /**
  * Base class of every error impala-rl throws on purpose (programming errors of the caller, bad data, a
  * failed run): `err instanceof ImpalaRlError` tells them from errors of tfjs, Node or the caller's own code.
+ * @category Errors
  */
 export class ImpalaRlError extends Error {
   /** The public function or method that failed, e.g. `'Learner.step'` (undefined when the message names none). */
@@ -42,6 +46,7 @@ export class ImpalaRlError extends Error {
 
 /**
  * An argument that a function rejects: the message is `fn: 'argument' detail`, and both names are fields.
+ * @category Errors
  */
 export class ArgumentError extends ImpalaRlError {
   /** The public function that rejected its input, e.g. `'vtrace.fromLogits'`. */

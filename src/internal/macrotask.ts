@@ -4,7 +4,10 @@
  * clamped to 4 ms).
  */
 
-/** A scheduled macrotask. */
+/**
+ * A scheduled macrotask.
+ * @category Errors
+ */
 export interface MacrotaskHandle {
   /** Cancels it, if it has not run. */
   cancel(): void;
@@ -20,6 +23,7 @@ interface ImmediateGlobals {
  *
  * @param callback - what to run.
  * @returns a handle that cancels it.
+ * @category Errors
  */
 export function scheduleMacrotask(callback: () => void): MacrotaskHandle {
   const g = globalThis as ImmediateGlobals;

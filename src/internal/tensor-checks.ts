@@ -4,7 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** What is wrong with a tensor argument. */
+/**
+ * What is wrong with a tensor argument.
+ * @category Errors
+ */
 export type TensorProblem =
   | { readonly kind: 'not-a-tensor'; readonly got: string }
   | { readonly kind: 'disposed' }
@@ -25,6 +28,7 @@ function describeValue(x: unknown): string {
  * @param dtypes - accepted dtypes.
  * @param shape - the exact shape required, if any.
  * @returns the first problem found, or null.
+ * @category Errors
  */
 export function findTensorProblem(x: unknown, dtypes: readonly tf.DataType[], shape?: readonly number[]): TensorProblem | null {
   if (!(x instanceof tf.Tensor)) return { kind: 'not-a-tensor', got: describeValue(x) };

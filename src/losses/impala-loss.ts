@@ -42,6 +42,7 @@ const stopGradient = (x: tf.Tensor): tf.Tensor => stopGradientOp(x);
  *   flows through them.
  * @returns the scalar loss.
  * @throws {@link LossArgumentError} when an argument is not a float32 tensor or the shapes differ.
+ * @category Losses
  */
 export function policyGradientLoss(targetActionLogProbs: tf.Tensor, pgAdvantages: tf.Tensor): tf.Scalar {
   const fn = 'policyGradientLoss';
@@ -58,6 +59,7 @@ export function policyGradientLoss(targetActionLogProbs: tf.Tensor, pgAdvantages
  * @param values - the learner's value estimates V(x_t), float32 `[T, B]` (same shape; differentiable).
  * @returns the scalar loss.
  * @throws {@link LossArgumentError} when an argument is not a float32 tensor or the shapes differ.
+ * @category Losses
  */
 export function baselineLoss(vs: tf.Tensor, values: tf.Tensor): tf.Scalar {
   const fn = 'baselineLoss';
@@ -74,6 +76,7 @@ export function baselineLoss(vs: tf.Tensor, values: tf.Tensor): tf.Scalar {
  * @param policyLogits - float32 `[T, B, A]`, or one tensor per head.
  * @returns the scalar entropy (the loss term is `−entropyCost · entropy`).
  * @throws {@link LossArgumentError} when a head is not a float32 tensor of rank >= 1, or there is no head.
+ * @category Losses
  */
 export function policyEntropy(policyLogits: tf.Tensor | readonly tf.Tensor[]): tf.Scalar {
   const fn = 'policyEntropy';

@@ -6,10 +6,14 @@
  *   `0.3·min(tanh r, 0) + 5·max(tanh r, 0)`; the released code divides by 5 inside tanh, so the negative
  *   branch is 1.5·tanh(r/5). We follow the code, which produced the published results;
  * - `'none'`: unchanged.
+ * @category Losses
  */
 export type RewardClipping = 'abs_one' | 'soft_asymmetric' | 'none';
 
-/** The names accepted for {@link RewardClipping}, for argument parsing. */
+/**
+ * The names accepted for {@link RewardClipping}, for argument parsing.
+ * @category Losses
+ */
 export const REWARD_CLIPPING_MODES: readonly RewardClipping[] = ['abs_one', 'soft_asymmetric', 'none'];
 
 /**
@@ -18,6 +22,7 @@ export const REWARD_CLIPPING_MODES: readonly RewardClipping[] = ['abs_one', 'sof
  * @param reward - the environment's reward.
  * @param mode - the clipping mode.
  * @returns the clipped reward.
+ * @category Losses
  */
 export function clipReward(reward: number, mode: RewardClipping): number {
   switch (mode) {
@@ -38,6 +43,7 @@ export function clipReward(reward: number, mode: RewardClipping): number {
  * @param rewards - rewards, any layout (e.g. `[T, B]` row-major).
  * @param mode - the clipping mode.
  * @returns the clipped rewards, same layout.
+ * @category Losses
  */
 export function clipRewards(rewards: ArrayLike<number>, mode: RewardClipping): Float32Array {
   const out = new Float32Array(rewards.length);

@@ -17,7 +17,10 @@ const TABLE: Uint32Array = (() => {
   return table;
 })();
 
-/** CRC-32C of `bytes`, as an unsigned 32-bit integer. `crc32c(utf8('123456789')) === 0xe3069283`. */
+/**
+ * CRC-32C of `bytes`, as an unsigned 32-bit integer. `crc32c(utf8('123456789')) === 0xe3069283`.
+ * @category Metrics
+ */
 export function crc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
@@ -28,6 +31,7 @@ export function crc32c(bytes: Uint8Array): number {
  * TensorFlow's masked CRC-32C (`tensorflow/core/lib/hash/crc32c.h`): rotate right by 15 bits, then add 0xa282ead8
  * modulo 2^32. TFRecord stores this instead of the raw CRC so that a CRC of data that itself contains CRCs stays
  * well distributed.
+ * @category Metrics
  */
 export function maskedCrc32c(bytes: Uint8Array): number {
   const crc = crc32c(bytes);

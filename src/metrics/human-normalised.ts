@@ -5,7 +5,10 @@
  * inputs: docs/environments.md ("Human-normalised scores") says why the package ships none.
  */
 
-/** A game's reference scores. */
+/**
+ * A game's reference scores.
+ * @category Metrics
+ */
 export interface ReferenceScores {
   /** The score of a human player. */
   readonly human: number;
@@ -20,6 +23,7 @@ export interface ReferenceScores {
  * @param reference - the game's human and random scores.
  * @returns `(score − random) / (human − random)`.
  * @throws when human and random scores are equal.
+ * @category Metrics
  */
 export function humanNormalisedScore(score: number, reference: ReferenceScores): number {
   const span = reference.human - reference.random;
@@ -27,7 +31,10 @@ export function humanNormalisedScore(score: number, reference: ReferenceScores):
   return (score - reference.random) / span;
 }
 
-/** What {@link summariseHumanNormalised} returns. */
+/**
+ * What {@link summariseHumanNormalised} returns.
+ * @category Metrics
+ */
 export interface HumanNormalisedSummary {
   /** Each game's normalised score. */
   readonly perGame: Readonly<Record<string, number>>;
@@ -46,6 +53,7 @@ export interface HumanNormalisedSummary {
  * @param references - the reference scores per game; every game of `scores` must have one.
  * @returns per-game scores, their median, mean and capped mean.
  * @throws when `scores` is empty or a game has no reference.
+ * @category Metrics
  */
 export function summariseHumanNormalised(scores: Readonly<Record<string, number>>, references: Readonly<Record<string, ReferenceScores>>): HumanNormalisedSummary {
   const games = Object.keys(scores);

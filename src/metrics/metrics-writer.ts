@@ -9,7 +9,10 @@ import { writeLearningCurve } from './plot.js';
 import { MetricsError } from './errors.js';
 import { TensorBoardWriter } from './tensorboard-writer.js';
 
-/** Options of {@link MetricsWriter.open}. */
+/**
+ * Options of {@link MetricsWriter.open}.
+ * @category Metrics
+ */
 export interface MetricsWriterOptions {
   /**
    * Seconds between the rows written to `metrics.jsonl`, `metrics.csv` and TensorBoard: updates in between are
@@ -76,6 +79,7 @@ interface PendingEpisode {
  * Appends per-update metrics to `metrics.jsonl` and `metrics.csv`, finished episodes to `episodes.csv`,
  * scalars to TensorBoard event files in `tensorboard/`, and draws `learning-curve.svg` from the whole
  * history (earlier sessions of a resumed run included) when closed.
+ * @category Metrics
  */
 export class MetricsWriter {
   /** The columns of `metrics.csv` (and the keys of `metrics.jsonl`), in order. */

@@ -15,6 +15,7 @@ function clean(x: number): number {
 
 /**
  * The 1-2-5 step that splits `[lo, hi]` into about `count` intervals. `lo < hi`, both finite, `count >= 1`.
+ * @category Metrics
  */
 export function tickStep(lo: number, hi: number, count: number): number {
   const raw = (hi - lo) / Math.max(1, count);
@@ -24,7 +25,10 @@ export function tickStep(lo: number, hi: number, count: number): number {
   return clean(nice * magnitude);
 }
 
-/** The multiples of `step` inside `[lo, hi]` (ends included, up to float noise). */
+/**
+ * The multiples of `step` inside `[lo, hi]` (ends included, up to float noise).
+ * @category Metrics
+ */
 export function ticksIn(lo: number, hi: number, step: number): number[] {
   const first = Math.ceil(lo / step - 1e-9);
   const last = Math.floor(hi / step + 1e-9);
@@ -38,6 +42,7 @@ export function ticksIn(lo: number, hi: number, step: number): number[] {
  * hi`) is first widened by 10% of `|lo|` on each side (by 1 around zero).
  *
  * @returns The widened domain and its step.
+ * @category Metrics
  */
 export function niceDomain(lo: number, hi: number, count: number): { min: number; max: number; step: number } {
   if (!(Number.isFinite(lo) && Number.isFinite(hi))) throw new MetricsError(`niceDomain: bounds must be finite, got [${lo}, ${hi}]`);
@@ -71,6 +76,7 @@ const SI: readonly (readonly [number, string])[] = [
 /**
  * Formats a tick value on an axis whose ticks are `step` apart: SI suffix for |value| >= 1000 (`100k`, `1.5M`),
  * just enough decimals to tell neighbouring ticks apart, no trailing zeros, and a true minus sign (U+2212).
+ * @category Metrics
  */
 export function formatTick(value: number, step: number): string {
   if (Math.abs(value) < Math.abs(step) * 1e-9) return '0';

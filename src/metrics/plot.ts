@@ -6,7 +6,10 @@
 import { formatTick, niceDomain, tickStep, ticksIn } from './nice-ticks.js';
 import { MetricsError } from './errors.js';
 
-/** One point of a curve. */
+/**
+ * One point of a curve.
+ * @category Metrics
+ */
 export interface CurvePoint {
   /** Horizontal coordinate, e.g. env frames. */
   readonly x: number;
@@ -14,7 +17,10 @@ export interface CurvePoint {
   readonly y: number;
 }
 
-/** One named curve of a learning-curve plot. */
+/**
+ * One named curve of a learning-curve plot.
+ * @category Metrics
+ */
 export interface LearningCurveSeries {
   /** The legend entry, e.g. `'seed 0'`. */
   readonly name: string;
@@ -36,7 +42,10 @@ export interface LearningCurveSeries {
   readonly color?: string;
 }
 
-/** A horizontal reference line, e.g. the return at which an env counts as solved. */
+/**
+ * A horizontal reference line, e.g. the return at which an env counts as solved.
+ * @category Metrics
+ */
 export interface TargetLine {
   /** Its height in `y` units. */
   readonly value: number;
@@ -48,7 +57,10 @@ export interface TargetLine {
   readonly label?: string;
 }
 
-/** Options of {@link renderLearningCurveSvg} and {@link writeLearningCurve}. */
+/**
+ * Options of {@link renderLearningCurveSvg} and {@link writeLearningCurve}.
+ * @category Metrics
+ */
 export interface LearningCurveOptions {
   /**
    * Heading above the plot (also the SVG's accessible name).
@@ -131,6 +143,7 @@ const CHAR_WIDTH = 7;
  * @param series - The curves, `{ name, points: {x, y}[], raw?, color? }[]`.
  * @param options - Labels, size, target line and fixed domains; see {@link LearningCurveOptions}.
  * @returns The SVG markup (`<svg xmlns="http://www.w3.org/2000/svg" …>…</svg>`).
+ * @category Metrics
  */
 export function renderLearningCurveSvg(
   series: readonly LearningCurveSeries[],
@@ -276,6 +289,7 @@ export function renderLearningCurveSvg(
  * @param series - The curves; see {@link LearningCurveSeries}.
  * @param options - As for {@link renderLearningCurveSvg}; the title also becomes the page title.
  * @returns The HTML document.
+ * @category Metrics
  */
 export function renderLearningCurveHtml(
   series: readonly LearningCurveSeries[],
@@ -309,6 +323,7 @@ export function renderLearningCurveHtml(
  * @param series - The curves; see {@link LearningCurveSeries}.
  * @param options - See {@link LearningCurveOptions}.
  * @returns A promise that settles once the file is in place.
+ * @category Metrics
  */
 export async function writeLearningCurve(
   path: string,

@@ -14,7 +14,10 @@ type WireType = (typeof WireType)[keyof typeof WireType];
 
 const UTF8 = new TextEncoder();
 
-/** Accumulates the encoding of one message. */
+/**
+ * Accumulates the encoding of one message.
+ * @category Metrics
+ */
 export class ProtobufWriter {
   private readonly bytes: number[] = [];
   private readonly scratch = new DataView(new ArrayBuffer(8));

@@ -13,7 +13,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { encodeFileVersionEvent, encodeScalarEvent, encodeSessionStartEvent, frameRecord } from './tf-event.js';
 import { MetricsError } from './errors.js';
 
-/** Options of {@link TensorBoardWriter.create}. */
+/**
+ * Options of {@link TensorBoardWriter.create}.
+ * @category Metrics
+ */
 export interface TensorBoardWriterOptions {
   /**
    * Buffered events are written to disk at least this often, in milliseconds, by a timer that does not keep the
@@ -58,6 +61,7 @@ const DEFAULT_MAX_BUFFERED_BYTES = 1 << 20;
  * tb.addScalars({ 'loss/total': 0.5, 'loss/baseline': 0.2 }, 1000);
  * await tb.close();
  * ```
+ * @category Metrics
  */
 export class TensorBoardWriter {
   /** The directory the event file is in. */

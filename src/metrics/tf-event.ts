@@ -14,15 +14,24 @@
 import { maskedCrc32c } from './crc32c.js';
 import { ProtobufWriter } from './protobuf-writer.js';
 
-/** The `file_version` of the first event of every file TensorBoard reads. */
+/**
+ * The `file_version` of the first event of every file TensorBoard reads.
+ * @category Metrics
+ */
 export const EVENT_FILE_VERSION = 'brain.Event:2';
 
-/** The `Event { wall_time, file_version }` that opens an event file. */
+/**
+ * The `Event { wall_time, file_version }` that opens an event file.
+ * @category Metrics
+ */
 export function encodeFileVersionEvent(wallTime: number): Uint8Array {
   return eventHeader(wallTime, 0).string(3, EVENT_FILE_VERSION).finish();
 }
 
-/** An `Event { wall_time, step, summary { value: [{ tag, simple_value }, …] } }`; values are rounded to float32. */
+/**
+ * An `Event { wall_time, step, summary { value: [{ tag, simple_value }, …] } }`; values are rounded to float32.
+ * @category Metrics
+ */
 export function encodeScalarEvent(
   entries: readonly (readonly [string, number])[],
   step: number,
@@ -36,6 +45,7 @@ export function encodeScalarEvent(
 /**
  * An `Event { wall_time, step, session_log { status: START, msg } }`: the marker of a restarted run. TensorBoard
  * discards the events of steps at or after `step` that were read before it (the orphans of a crashed session).
+ * @category Metrics
  */
 export function encodeSessionStartEvent(step: number, wallTime: number, message: string): Uint8Array {
   const log = new ProtobufWriter().int64(1, 1);
@@ -54,6 +64,7 @@ function eventHeader(wallTime: number, step: number): ProtobufWriter {
 /**
  * Frames `data` as one TFRecord: `uint64 length`, `uint32 maskedCrc32c(length bytes)`, `data`,
  * `uint32 maskedCrc32c(data)`, all little-endian.
+ * @category Metrics
  */
 export function frameRecord(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length + 4);

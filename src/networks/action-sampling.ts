@@ -4,6 +4,7 @@ import { NetworkError } from './errors.js';
 /**
  * A source of uniform random numbers in `[0, 1)`. Pass a seeded one (see {@link createActionRng}) for
  * reproducible action sampling; impala-rl never calls `Math.random`.
+ * @category Networks
  */
 export type RandomSource = () => number;
 
@@ -14,6 +15,7 @@ export type RandomSource = () => number;
  *
  * @param seed - Any number; its low 32 bits are used.
  * @returns A function returning uniform numbers in `[0, 1)` with 2^-32 resolution.
+ * @category Networks
  */
 export function createActionRng(seed: number): RandomSource {
   if (!Number.isFinite(seed)) throw new NetworkError(`createActionRng: seed must be a finite number, got ${seed}`);
@@ -39,6 +41,7 @@ export function createActionRng(seed: number): RandomSource {
  * @param rng - Uniform random source, e.g. `createActionRng(seed)`.
  * @param actionSizes - Actions per head (default: one head of size A, the last dimension).
  * @returns Int32 actions, row-major `[..., H]` (`[B]` values for a single head).
+ * @category Networks
  */
 export function sampleActions(logits: tf.Tensor, rng: RandomSource, actionSizes?: readonly number[]): Int32Array {
   const width = logits.shape[logits.rank - 1];

@@ -3,7 +3,10 @@ import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { addConvWeights, addDenseWeights, pixelShape, sameSize } from './layer-weights.js';
 import { NetworkError } from './errors.js';
 
-/** Options of {@link deepTorso}. */
+/**
+ * Options of {@link deepTorso}.
+ * @category Networks
+ */
 export interface DeepTorsoOptions {
   /**
    * Output channels of each section; each section is conv 3×3 → max-pool 3×3 stride 2 → residual blocks.
@@ -39,6 +42,7 @@ export interface DeepTorsoOptions {
  * @param options - Channel counts, blocks per section and dense size.
  * @returns A torso definition for `ImpalaNetworkOptions.torso`.
  * @see https://arxiv.org/abs/1802.01561
+ * @category Networks
  */
 export function deepTorso(options: DeepTorsoOptions = {}): TorsoDefinition {
   const channels = options.channels ?? [16, 32, 32];

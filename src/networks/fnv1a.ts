@@ -4,6 +4,7 @@
  *
  * @param text - Any string; it is encoded as UTF-8 first.
  * @returns An unsigned 32-bit integer.
+ * @category Networks
  */
 export function fnv1a32(text: string): number {
   const bytes = new TextEncoder().encode(text);

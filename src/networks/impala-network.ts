@@ -34,6 +34,7 @@ import { assertTfjsReady } from '../backends/tfjs-ready.js';
 /**
  * Recurrent state of the core: an LSTM state, or `null` for a feed-forward network.
  * @deprecated The same type as {@link ModelState}; use that.
+ * @category Networks
  */
 export type CoreState = ModelState;
 
@@ -42,13 +43,17 @@ export type CoreState = ModelState;
  * {@link ModelStepInputs}, plus the instruction of networks that use one. Observations are int32 or float32 pixel
  * values 0–255 for the pixel torsos; `lastAction` may be whole-number float32; `lastReward` is clipped to [−1, 1]
  * inside; rows with `done` get a zero state before the step, exactly as `unroll` does at `dones[t]`.
+ * @category Networks
  */
 export interface NetworkStepInputs extends ModelStepInputs {
   /** `[B, L]` tokens and `[B]` lengths; required when the network uses instructions (see `encodeInstructions`). */
   readonly instruction?: InstructionInput;
 }
 
-/** Inputs of a whole unroll of T steps for B environments: {@link ModelUnrollInputs} plus an instruction. */
+/**
+ * Inputs of a whole unroll of T steps for B environments: {@link ModelUnrollInputs} plus an instruction.
+ * @category Networks
+ */
 export interface NetworkUnrollInputs extends ModelUnrollInputs {
   /** `[T, B, L]` tokens and `[T, B]` lengths; required when the network uses instructions. */
   readonly instruction?: InstructionInput;
@@ -57,16 +62,21 @@ export interface NetworkUnrollInputs extends ModelUnrollInputs {
 /**
  * Outputs of {@link ImpalaNetwork.step}; the caller owns (and disposes) every tensor.
  * @deprecated The same type as {@link ModelStepOutputs}; use that.
+ * @category Networks
  */
 export type NetworkStepOutputs = ModelStepOutputs;
 
 /**
  * Outputs of {@link ImpalaNetwork.unroll}; the caller owns (and disposes) every tensor.
  * @deprecated The same type as {@link ModelUnrollOutputs}; use that.
+ * @category Networks
  */
 export type NetworkUnrollOutputs = ModelUnrollOutputs;
 
-/** The settings a saved network directory records in `model.json` (`userDefinedMetadata.impalaNetwork`). */
+/**
+ * The settings a saved network directory records in `model.json` (`userDefinedMetadata.impalaNetwork`).
+ * @category Networks
+ */
 export interface SavedNetworkMetadata {
   /** `TorsoDefinition.kind`. */
   readonly torso: string;
@@ -121,6 +131,7 @@ const REWARD_DTYPES: readonly tf.DataType[] = ['float32', 'int32'];
  * const [action] = net.sample(out.policyLogits, rng);
  * ```
  * @see https://arxiv.org/abs/1802.01561
+ * @category Networks
  */
 export class ImpalaNetwork implements AgentModel {
   /** Shape of one observation. */

@@ -15,6 +15,7 @@ const shapeString = (shape: readonly number[]): string => formatShape(shape, ', 
  * @param shape - Expected shape.
  * @param dtypes - Accepted dtypes.
  * @param meaning - Shape meaning for the message, e.g. `[T, B]`.
+ * @category Networks
  */
 export function checkTensor(
   caller: string,
@@ -47,6 +48,7 @@ export function checkTensor(
  * @param tensor - Int32 tensor (its data is read synchronously).
  * @param limits - Exclusive upper bounds, cycled over the flat index.
  * @param what - What the bound means, e.g. `number of actions`.
+ * @category Networks
  */
 export function checkIndexRange(caller: string, argument: string, tensor: tf.Tensor, limits: readonly number[], what: string): void {
   const values = tensor.dataSync();

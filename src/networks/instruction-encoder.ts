@@ -6,12 +6,21 @@ import { oneHotFloat } from './one-hot.js';
 import type { WeightFactory } from './torso.js';
 import { truncatedNormalInitializer } from './weight-initializers.js';
 
-/** Embedding size of an instruction word (as the original agent). */
+/**
+ * Embedding size of an instruction word (as the original agent).
+ * @category Networks
+ */
 export const INSTRUCTION_EMBEDDING_SIZE = 20;
-/** Output size of the instruction LSTM (as the original agent). */
+/**
+ * Output size of the instruction LSTM (as the original agent).
+ * @category Networks
+ */
 export const INSTRUCTION_LSTM_SIZE = 64;
 
-/** A built instruction encoder. */
+/**
+ * A built instruction encoder.
+ * @category Networks
+ */
 export interface InstructionEncoder {
   /** Output size (64). */
   readonly outputSize: number;
@@ -34,6 +43,7 @@ export interface InstructionEncoder {
  *
  * @param weights - Factory scoped to `instruction/`.
  * @returns The encoder.
+ * @category Networks
  */
 export function buildInstructionEncoder(weights: WeightFactory): InstructionEncoder {
   const embedding = weights.addWeight(

@@ -2,13 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fnv1a32 } from './fnv1a.js';
 import { NetworkError } from './errors.js';
 
-/** Number of hash buckets of the instruction vocabulary (as the original agent). */
+/**
+ * Number of hash buckets of the instruction vocabulary (as the original agent).
+ * @category Networks
+ */
 export const INSTRUCTION_HASH_BUCKETS = 1000;
 
 /**
  * Token ids of a batch of instructions, as the network's `instruction` input.
  * Rows shorter than `L` are padded with bucket 0 after their last word; only the first `lengths[...]`
  * tokens of a row are read. `L` is at least 1, so an empty instruction still yields one (ignored) step.
+ * @category Networks
  */
 export interface InstructionInput {
   /** `[..., L]` int32 bucket ids in `[0, 1000)` (`[B, L]` for `step`, `[T, B, L]` for `unroll`). */
@@ -30,6 +34,7 @@ export interface InstructionInput {
  * @param text - The instruction, e.g. `'Pick the red balloon'`.
  * @param numBuckets - Number of hash buckets (default 1000).
  * @returns One bucket id per word (empty for an empty or all-whitespace text).
+ * @category Networks
  */
 export function instructionWordBuckets(text: string, numBuckets: number = INSTRUCTION_HASH_BUCKETS): number[] {
   if (!Number.isInteger(numBuckets) || numBuckets <= 0) {
@@ -42,7 +47,10 @@ export function instructionWordBuckets(text: string, numBuckets: number = INSTRU
     .map((word) => fnv1a32(word) % numBuckets);
 }
 
-/** Options of {@link encodeInstructions}. */
+/**
+ * Options of {@link encodeInstructions}.
+ * @category Networks
+ */
 export interface EncodeInstructionsOptions {
   /**
    * Leading shape of the batch; its product must equal the number of texts (row-major order).
@@ -65,6 +73,7 @@ export interface EncodeInstructionsOptions {
  * @param texts - Instructions in row-major order of `leadingShape`.
  * @param options - Leading shape and token dimension.
  * @returns Tensors `tokens [...leadingShape, L]` and `lengths [...leadingShape]` (int32); the caller disposes them.
+ * @category Networks
  */
 export function encodeInstructions(texts: readonly string[], options: EncodeInstructionsOptions = {}): InstructionInput {
   const leadingShape = options.leadingShape ?? [texts.length];

@@ -4,7 +4,10 @@ import type { WeightFactory } from './torso.js';
 import { fanInTruncatedNormalInitializer, zerosInitializer } from './weight-initializers.js';
 import { NetworkError } from './errors.js';
 
-/** Weights of one convolution. */
+/**
+ * Weights of one convolution.
+ * @category Networks
+ */
 export interface ConvWeights {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
@@ -18,6 +21,7 @@ export interface ConvWeights {
  * @param size - Square kernel size.
  * @param inChannels - Input channels.
  * @param outChannels - Output channels.
+ * @category Networks
  */
 export function addConvWeights(
   weights: WeightFactory,
@@ -33,7 +37,10 @@ export function addConvWeights(
   };
 }
 
-/** Output size of a SAME-padded pooling or convolution along one axis. */
+/**
+ * Output size of a SAME-padded pooling or convolution along one axis.
+ * @category Networks
+ */
 export function sameSize(size: number, stride: number): number {
   return Math.ceil(size / stride);
 }
@@ -44,6 +51,7 @@ export function sameSize(size: number, stride: number): number {
  * @param torso - Torso name for errors.
  * @param shape - Observation shape.
  * @returns `[H, W, C]`.
+ * @category Networks
  */
 export function pixelShape(torso: string, shape: readonly number[]): [number, number, number] {
   const [h, w, c] = shape;
@@ -53,7 +61,10 @@ export function pixelShape(torso: string, shape: readonly number[]): [number, nu
   return [h, w, c];
 }
 
-/** Weights of one dense (fully connected) layer. */
+/**
+ * Weights of one dense (fully connected) layer.
+ * @category Networks
+ */
 export interface DenseWeights {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
@@ -66,6 +77,7 @@ export interface DenseWeights {
  * @param name - Layer name (the variables are `<name>/kernel` and `<name>/bias`).
  * @param inputSize - Input features.
  * @param outputSize - Output features.
+ * @category Networks
  */
 export function addDenseWeights(weights: WeightFactory, name: string, inputSize: number, outputSize: number): DenseWeights {
   return {

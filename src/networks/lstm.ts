@@ -5,6 +5,7 @@ import { glorotUniformInitializer, zerosInitializer } from './weight-initializer
 /**
  * Recurrent state of an LSTM for a batch of B rows: cell `c` and output `h`, each `[B, units]` float32.
  * The state is a pair of plain tensors so that actors can store, stack and ship it freely.
+ * @category Networks
  */
 export interface LstmState {
   /** Cell state `[B, units]`. */
@@ -18,6 +19,7 @@ export interface LstmState {
  * applied to `concat([x, h])`, and a bias `[4·units]`; the four gate blocks are ordered input `i`,
  * candidate `j`, forget `f`, output `o`. The forget gate also gets a constant +1 (`forget_bias=1.0`),
  * which is not part of the bias variable.
+ * @category Networks
  */
 export interface LstmWeights {
   readonly kernel: tf.Variable;
@@ -36,6 +38,7 @@ const FORGET_BIAS = 1;
  * @param name - Layer name (`<name>/kernel`, `<name>/bias`).
  * @param inputSize - Input features per step.
  * @param units - LSTM size.
+ * @category Networks
  */
 export function addLstmWeights(weights: WeightFactory, name: string, inputSize: number, units: number): LstmWeights {
   return {
@@ -57,6 +60,7 @@ export function addLstmWeights(weights: WeightFactory, name: string, inputSize: 
  * @param x - `[B, inputSize]` input of this step.
  * @param state - Previous state `[B, units]` each.
  * @returns The new state; its `h` is the step's output.
+ * @category Networks
  */
 export function lstmCellStep(w: LstmWeights, x: tf.Tensor2D, state: LstmState): LstmState {
   const gates = tf.fused.matMul({ a: tf.concat([x, state.h], 1), b: w.kernel, bias: w.bias }) as tf.Tensor2D;

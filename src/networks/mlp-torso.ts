@@ -3,7 +3,10 @@ import { addDenseWeights } from './layer-weights.js';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { NetworkError } from './errors.js';
 
-/** Options of {@link mlpTorso}. */
+/**
+ * Options of {@link mlpTorso}.
+ * @category Networks
+ */
 export interface MlpTorsoOptions {
   /**
    * Sizes of the hidden dense layers, each followed by a ReLU. The last one is the torso's output size.
@@ -21,6 +24,7 @@ export interface MlpTorsoOptions {
  *
  * @param options - Hidden layer sizes.
  * @returns A torso definition for `ImpalaNetworkOptions.torso`.
+ * @category Networks
  */
 export function mlpTorso(options: MlpTorsoOptions = {}): TorsoDefinition {
   const hiddenSizes = options.hiddenSizes ?? [64, 64];

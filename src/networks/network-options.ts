@@ -3,7 +3,10 @@ import { mlpTorso } from './mlp-torso.js';
 import { shallowTorso } from './shallow-torso.js';
 import type { TorsoDefinition } from './torso.js';
 
-/** Names of the built-in torsos with their default settings. */
+/**
+ * Names of the built-in torsos with their default settings.
+ * @category Networks
+ */
 export type BuiltInTorso = 'deep' | 'shallow' | 'mlp';
 
 /**
@@ -14,6 +17,7 @@ export type BuiltInTorso = 'deep' | 'shallow' | 'mlp';
  * // The paper's large DMLab agent: deep torso, LSTM 256, 9 actions, language instruction.
  * const net = new ImpalaNetwork({ torso: 'deep', observationShape: [72, 96, 3], numActions: 9, useInstruction: true });
  * ```
+ * @category Networks
  */
 export interface ImpalaNetworkOptions {
   /**
@@ -80,6 +84,7 @@ export interface ImpalaNetworkOptions {
  * @param kind - `deep`, `shallow` or `mlp`.
  * @param config - The built-in's options.
  * @returns The definition, or undefined for an unknown kind.
+ * @category Networks
  */
 export function builtInTorso(kind: string, config: Readonly<Record<string, unknown>> = {}): TorsoDefinition | undefined {
   switch (kind) {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * @param indices - Int32 indices of any shape `[...]`.
  * @param depth - Number of classes (≥ 1).
  * @returns `[..., depth]` float32.
+ * @category Networks
  */
 export function oneHotFloat(indices: tf.Tensor, depth: number): tf.Tensor {
   if (depth >= 2) return tf.oneHot(indices, depth, 1, 0, 'float32');

@@ -4,7 +4,10 @@ import type { WeightFactory } from './torso.js';
 import type { WeightInitializer } from './weight-initializers.js';
 import { NetworkError } from './errors.js';
 
-/** Name and shape of one trainable variable, in the network's fixed order. */
+/**
+ * Name and shape of one trainable variable, in the network's fixed order.
+ * @category Networks
+ */
 export interface WeightSpec {
   /** Deterministic name, e.g. `torso/section_0/conv/kernel`. */
   readonly name: string;
@@ -25,6 +28,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
  * Owns the variables of one network, in creation order, keyed by deterministic names.
  * The tfjs engine requires globally unique variable names, so each variable is registered under
  * `<prefix>/<name>`, with the prefix made unique per network instance; the public name stays `<name>`.
+ * @category Networks
  */
 export class ParameterStore {
   readonly #entries: Entry[] = [];

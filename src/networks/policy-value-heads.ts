@@ -3,7 +3,10 @@ import { addDenseWeights } from './layer-weights.js';
 import type { DenseWeights } from './layer-weights.js';
 import type { WeightFactory } from './torso.js';
 
-/** Built policy and baseline heads. */
+/**
+ * Built policy and baseline heads.
+ * @category Networks
+ */
 export interface PolicyValueHeads {
   /** Number of actions of each policy head. */
   readonly actionSizes: readonly number[];
@@ -25,6 +28,7 @@ export interface PolicyValueHeads {
  * @param actionSizes - Actions per head.
  * @param multiDiscrete - Whether the action space was given as a list (names get a head index).
  * @returns The heads.
+ * @category Networks
  */
 export function buildPolicyValueHeads(
   weights: WeightFactory,

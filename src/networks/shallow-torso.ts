@@ -3,7 +3,10 @@ import { addConvWeights, addDenseWeights, pixelShape } from './layer-weights.js'
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { NetworkError } from './errors.js';
 
-/** One convolution of {@link ShallowTorsoOptions.convolutions}. */
+/**
+ * One convolution of {@link ShallowTorsoOptions.convolutions}.
+ * @category Networks
+ */
 export interface ShallowConvolution {
   /** Output channels. */
   readonly filters: number;
@@ -13,7 +16,10 @@ export interface ShallowConvolution {
   readonly stride: number;
 }
 
-/** Options of {@link shallowTorso}. */
+/**
+ * Options of {@link shallowTorso}.
+ * @category Networks
+ */
 export interface ShallowTorsoOptions {
   /**
    * The VALID-padded convolutions, each followed by a ReLU.
@@ -48,6 +54,7 @@ export interface ShallowTorsoOptions {
  * @param options - Convolutions and dense size.
  * @returns A torso definition for `ImpalaNetworkOptions.torso`.
  * @see https://arxiv.org/abs/1802.01561
+ * @category Networks
  */
 export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition {
   const convolutions = options.convolutions ?? [

@@ -8,6 +8,7 @@ import type { WeightInitializer } from './weight-initializers.js';
  * `addWeight('linear/kernel', ...)` owns the variable `torso/linear/kernel`. Names must be unique within
  * the network, may contain letters, digits, `_`, `-`, `.` and `/`, and must be the same on every build:
  * they key `getWeights`/`setWeights`, the files written by `save`, and the parameter inventory.
+ * @category Networks
  */
 export interface WeightFactory {
   /**
@@ -21,7 +22,10 @@ export interface WeightFactory {
   addWeight(name: string, shape: readonly number[], initializer: WeightInitializer): tf.Variable;
 }
 
-/** What a torso definition gets when the network is built. */
+/**
+ * What a torso definition gets when the network is built.
+ * @category Networks
+ */
 export interface TorsoBuildContext {
   /** Shape of one observation, without the leading batch (or time and batch) dimensions. */
   readonly observationShape: readonly number[];
@@ -36,6 +40,7 @@ export interface TorsoBuildContext {
  * or `T·B` (learning; the network merges time and batch, as the original's `snt.BatchApply` does).
  * It is called inside `tf.tidy`, so it may create intermediate tensors freely; it must only use tfjs ops
  * (so gradients flow) and must not read tensor data.
+ * @category Networks
  */
 export interface Torso {
   /** Size F of the feature vector that `apply` returns. */
@@ -74,6 +79,7 @@ export interface Torso {
  *   },
  * };
  * ```
+ * @category Networks
  */
 export interface TorsoDefinition {
   /**

@@ -11,6 +11,7 @@ import { NetworkError } from './errors.js';
  * @param shape - The variable's shape.
  * @param seed - A deterministic 32-bit seed for this variable.
  * @returns A float32 tensor of exactly `shape`.
+ * @category Networks
  */
 export type WeightInitializer = (shape: readonly number[], seed: number) => tf.Tensor;
 
@@ -18,6 +19,7 @@ export type WeightInitializer = (shape: readonly number[], seed: number) => tf.T
  * All-zeros initialiser (biases, as Sonnet and `LSTMBlockCell` do).
  *
  * @returns An initialiser that ignores the seed.
+ * @category Networks
  */
 export function zerosInitializer(): WeightInitializer {
   return (shape) => tf.zeros([...shape], 'float32');
@@ -28,6 +30,7 @@ export function zerosInitializer(): WeightInitializer {
  *
  * @param stddev - Standard deviation before truncation.
  * @returns The initialiser.
+ * @category Networks
  */
 export function truncatedNormalInitializer(stddev: number): WeightInitializer {
   if (!(stddev > 0)) throw new NetworkError(`truncatedNormalInitializer: stddev must be > 0, got ${stddev}`);
@@ -41,6 +44,7 @@ export function truncatedNormalInitializer(stddev: number): WeightInitializer {
  *
  * @param fanIn - Number of inputs of one output unit.
  * @returns The initialiser.
+ * @category Networks
  */
 export function fanInTruncatedNormalInitializer(fanIn: number): WeightInitializer {
   if (!(fanIn > 0)) throw new NetworkError(`fanInTruncatedNormalInitializer: fanIn must be > 0, got ${fanIn}`);
@@ -52,6 +56,7 @@ export function fanInTruncatedNormalInitializer(fanIn: number): WeightInitialize
  * This is TensorFlow's default variable initialiser, hence what `LSTMBlockCell` kernels got in the original.
  *
  * @returns The initialiser (it reads fan-in and fan-out from the first two dimensions of the shape).
+ * @category Networks
  */
 export function glorotUniformInitializer(): WeightInitializer {
   return (shape, seed) => {

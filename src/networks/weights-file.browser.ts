@@ -12,6 +12,7 @@ const HINT =
  * Node version are accepted and ignored).
  *
  * @param dir - the directory `save` was given.
+ * @category Networks
  */
 export function writeWeightsDirectory(dir: string): Promise<void> {
   return Promise.reject(new Error(`ImpalaNetwork.save('${dir}'): ${HINT}`));
@@ -22,6 +23,7 @@ export function writeWeightsDirectory(dir: string): Promise<void> {
  *
  * @param dir - ignored.
  * @param caller - function name for the error.
+ * @category Networks
  */
 export function readWeightsDirectory(dir: string, caller: string): Promise<WeightsFileContents> {
   return Promise.reject(new Error(`${caller}('${dir}'): ${HINT}`));

@@ -2,11 +2,20 @@
 import type { WeightSpec } from './parameter-store.js';
 import { NetworkError } from './errors.js';
 
-/** File name of the JSON manifest inside a saved network directory. */
+/**
+ * File name of the JSON manifest inside a saved network directory.
+ * @category Networks
+ */
 export const MODEL_JSON = 'model.json';
-/** File name of the single binary shard written by `save`. */
+/**
+ * File name of the single binary shard written by `save`.
+ * @category Networks
+ */
 export const WEIGHTS_BIN = 'group1-shard1of1.bin';
-/** Value of the manifest's `format` field. */
+/**
+ * Value of the manifest's `format` field.
+ * @category Networks
+ */
 export const SAVED_NETWORK_FORMAT = 'impala-rl-network';
 
 /** One entry of a tfjs weights manifest. */
@@ -24,7 +33,10 @@ interface ModelJson {
   readonly userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** Weights read from a directory, by name, in manifest order. */
+/**
+ * Weights read from a directory, by name, in manifest order.
+ * @category Networks
+ */
 export interface WeightsFileContents {
   readonly weights: readonly { readonly name: string; readonly shape: readonly number[]; readonly values: Float32Array }[];
   readonly metadata: Record<string, unknown>;
@@ -38,6 +50,7 @@ export interface WeightsFileContents {
  * @param specs - Names and shapes, in order.
  * @param values - One array per spec.
  * @param metadata - Stored under `userDefinedMetadata`.
+ * @category Networks
  */
 export async function writeWeightsDirectory(
   dir: string,
@@ -74,6 +87,7 @@ export async function writeWeightsDirectory(
  * @param dir - Directory holding `model.json`.
  * @param caller - Function name for errors.
  * @returns The weights and the `userDefinedMetadata`.
+ * @category Networks
  */
 export async function readWeightsDirectory(dir: string, caller: string): Promise<WeightsFileContents> {
   const fs = await import('node:fs/promises');

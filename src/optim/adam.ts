@@ -3,7 +3,10 @@ import type { NamedGradients, Optimizer, OptimizerState } from './optimizer.js';
 import { SlotStore } from './slots.js';
 import { OptimizerError } from './errors.js';
 
-/** Options of {@link Adam}. */
+/**
+ * Options of {@link Adam}.
+ * @category Optimizers
+ */
 export interface AdamOptions {
   /**
    * Decay of the first moment.
@@ -25,6 +28,7 @@ export interface AdamOptions {
 /**
  * Adam (Kingma & Ba 2015) with bias correction:
  * `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`, `θ ← θ − lr · m̂ / (√v̂ + ε)`.
+ * @category Optimizers
  */
 export class Adam implements Optimizer {
   /** Always `'adam'`. */

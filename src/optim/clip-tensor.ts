@@ -9,6 +9,7 @@ import type { NamedGradients } from './optimizer.js';
  * @param grads - gradients by variable name.
  * @param maxNorm - the largest allowed global norm; `null` or `Infinity` disables clipping.
  * @returns the (possibly rescaled) gradients and the global norm before clipping, as a scalar tensor.
+ * @category Optimizers
  */
 export function clipByGlobalNormTensor(grads: NamedGradients, maxNorm: number | null): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
   const entries = Object.entries(grads);

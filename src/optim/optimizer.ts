@@ -1,11 +1,15 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** Gradients keyed by variable name, as returned by `tf.variableGrads`. */
+/**
+ * Gradients keyed by variable name, as returned by `tf.variableGrads`.
+ * @category Optimizers
+ */
 export type NamedGradients = Readonly<Record<string, tf.Tensor>>;
 
 /**
  * An optimizer whose whole state (slot variables and step count) can be checkpointed and restored,
  * with the learning rate given at every step (so a schedule needs no hidden state).
+ * @category Optimizers
  */
 export interface Optimizer {
   /** `'rmsprop'` or `'adam'`. */
@@ -27,7 +31,10 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** A serialisable optimizer state. */
+/**
+ * A serialisable optimizer state.
+ * @category Optimizers
+ */
 export interface OptimizerState {
   /** Optimizer name, checked on restore. */
   readonly name: string;
@@ -37,7 +44,10 @@ export interface OptimizerState {
   readonly slots: Readonly<Record<string, SlotValue>>;
 }
 
-/** One saved slot tensor. */
+/**
+ * One saved slot tensor.
+ * @category Optimizers
+ */
 export interface SlotValue {
   /** The slot's shape (the variable's). */
   readonly shape: readonly number[];

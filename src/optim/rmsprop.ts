@@ -3,7 +3,10 @@ import type { NamedGradients, Optimizer, OptimizerState } from './optimizer.js';
 import { SlotStore } from './slots.js';
 import { OptimizerError } from './errors.js';
 
-/** Options of {@link RMSProp}. */
+/**
+ * Options of {@link RMSProp}.
+ * @category Optimizers
+ */
 export interface RMSPropOptions {
   /**
    * Decay of the running mean of squared gradients.
@@ -32,6 +35,7 @@ export interface RMSPropOptions {
  * RMSProp with TensorFlow 1's semantics, as used by the original IMPALA:
  * `ms ← decay·ms + (1 − decay)·g²`, `mom ← momentum·mom + lr·g / √(ms + ε)`, `θ ← θ − mom`.
  * The learning rate is passed at every step, so a schedule is a plain function of the frame count.
+ * @category Optimizers
  */
 export class RMSProp implements Optimizer {
   /** Always `'rmsprop'`. */

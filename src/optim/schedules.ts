@@ -9,13 +9,17 @@ import type { NamedGradients } from './optimizer.js';
  * @param frames - environment frames consumed so far.
  * @param totalFrames - frames at which the rate reaches 0.
  * @returns the learning rate, never below 0.
+ * @category Optimizers
  */
 export function linearDecay(initial: number, frames: number, totalFrames: number): number {
   if (totalFrames <= 0) return initial;
   return initial * Math.max(0, 1 - frames / totalFrames);
 }
 
-/** Result of {@link clipByGlobalNorm}. */
+/**
+ * Result of {@link clipByGlobalNorm}.
+ * @category Optimizers
+ */
 export interface ClippedGradients {
   /** The (possibly rescaled) gradients: new tensors owned by the caller. */
   readonly grads: Record<string, tf.Tensor>;
@@ -30,6 +34,7 @@ export interface ClippedGradients {
  * @param grads - gradients by variable name.
  * @param maxNorm - the largest allowed global norm (e.g. 40); `null` or `Infinity` disables clipping.
  * @returns `{ grads, norm }`.
+ * @category Optimizers
  */
 export function clipByGlobalNorm(grads: NamedGradients, maxNorm: number | null): ClippedGradients {
   const entries = Object.entries(grads);

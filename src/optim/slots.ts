@@ -3,7 +3,10 @@ import { formatShape } from '../internal/format.js';
 import type { OptimizerState } from './optimizer.js';
 import { OptimizerError } from './errors.js';
 
-/** Per-variable slot variables (e.g. RMSProp's mean square), created lazily with a constant initial value. */
+/**
+ * Per-variable slot variables (e.g. RMSProp's mean square), created lazily with a constant initial value.
+ * @category Optimizers
+ */
 export class SlotStore {
   readonly #slots = new Map<string, tf.Variable>();
 

@@ -47,6 +47,7 @@ export type { CheckEnvOptions, CheckEnvReport } from './check-env.js';
  * @param fetchImpl - the fetch to use.
  * @returns the 35 cases, in file order.
  * @throws Error when a file cannot be fetched.
+ * @category Testing
  */
 export async function fetchVTraceGoldenCases(baseUrl: string | URL, fetchImpl: typeof fetch = fetch): Promise<VTraceGoldenCase[]> {
   const base = String(baseUrl).endsWith('/') ? String(baseUrl) : `${String(baseUrl)}/`;
@@ -68,6 +69,7 @@ export async function fetchVTraceGoldenCases(baseUrl: string | URL, fetchImpl: t
  * @param options - tolerances, input storage, case filter, and the cases.
  * @returns the report.
  * @throws TypeError when `options.cases` is missing.
+ * @category Testing
  */
 export async function checkVTraceConformance(
   impl: VTraceImplementation,
@@ -85,6 +87,7 @@ export async function checkVTraceConformance(
  * @param impl - the implementation under test.
  * @param options - as for {@link checkVTraceConformance}.
  * @returns the report, when every case passed or was skipped.
+ * @category Testing
  */
 export async function assertVTraceConformance(
   impl: VTraceImplementation,

@@ -8,7 +8,10 @@ import { Rng } from '../envs/contract/rng.js';
 import type { Space } from '../envs/contract/spaces.js';
 import type { Env, MaybePromise } from '../envs/contract/types.js';
 
-/** Options of {@link checkEnv}. */
+/**
+ * Options of {@link checkEnv}.
+ * @category Testing
+ */
 export interface CheckEnvOptions {
   /**
    * The seed used for the determinism checks and to sample actions.
@@ -31,7 +34,10 @@ export interface CheckEnvOptions {
   close?: boolean;
 }
 
-/** What {@link checkEnv} found. */
+/**
+ * What {@link checkEnv} found.
+ * @category Testing
+ */
 export interface CheckEnvReport {
   /** True when no problem was found (warnings do not count). */
   readonly ok: boolean;
@@ -41,7 +47,10 @@ export interface CheckEnvReport {
   readonly warnings: string[];
 }
 
-/** Thrown by {@link assertEnv}; `problems` lists everything {@link checkEnv} found. */
+/**
+ * Thrown by {@link assertEnv}; `problems` lists everything {@link checkEnv} found.
+ * @category Testing
+ */
 export class EnvCheckError extends Error {
   /** Every problem found. */
   readonly problems: readonly string[];
@@ -550,6 +559,7 @@ function* checkAll(
  * const report = await checkEnv(() => new MyEnv());
  * if (!report.ok) console.log(report.problems.join('\n'));
  * ```
+ * @category Testing
  */
 export function checkEnv(env: Env | (() => MaybePromise<Env>), options: CheckEnvOptions = {}): MaybePromise<CheckEnvReport> {
   const out = new Collector();
@@ -564,6 +574,7 @@ export function checkEnv(env: Env | (() => MaybePromise<Env>), options: CheckEnv
  * @param env - an env, or a factory that makes a new env on each call.
  * @param options - as for {@link checkEnv}.
  * @returns the report when there is no problem (synchronously for sync envs, else as a promise).
+ * @category Testing
  */
 export function assertEnv(env: Env | (() => MaybePromise<Env>), options: CheckEnvOptions = {}): MaybePromise<CheckEnvReport> {
   const out = new Collector();

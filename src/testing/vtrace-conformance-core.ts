@@ -8,7 +8,10 @@ import type { VTraceGoldenCase } from './vtrace-golden.js';
 
 
 
-/** Options every implementation receives (impala-rl's names; `null` = no clipping). */
+/**
+ * Options every implementation receives (impala-rl's names; `null` = no clipping).
+ * @category Testing
+ */
 export interface VTraceConformanceOptions {
   /** ρ̄. */
   readonly clipRhoThreshold: number | null;
@@ -20,7 +23,10 @@ export interface VTraceConformanceOptions {
   readonly lambda: number;
 }
 
-/** What an implementation's `fromImportanceWeights` receives: flat row-major `[T, B]` arrays, bootstrap `[B]`. */
+/**
+ * What an implementation's `fromImportanceWeights` receives: flat row-major `[T, B]` arrays, bootstrap `[B]`.
+ * @category Testing
+ */
 export interface VTraceConformanceIWArgs extends VTraceConformanceOptions {
   /** Unroll length. */
   readonly T: number;
@@ -38,7 +44,10 @@ export interface VTraceConformanceIWArgs extends VTraceConformanceOptions {
   readonly bootstrapValue: Float64Array | Float32Array;
 }
 
-/** What an implementation's `fromLogits` receives; multi-head cases pass lists, one entry per head. */
+/**
+ * What an implementation's `fromLogits` receives; multi-head cases pass lists, one entry per head.
+ * @category Testing
+ */
 export interface VTraceConformanceLogitsArgs extends VTraceConformanceOptions {
   /** Unroll length. */
   readonly T: number;
@@ -62,7 +71,10 @@ export interface VTraceConformanceLogitsArgs extends VTraceConformanceOptions {
   readonly bootstrapValue: Float64Array | Float32Array;
 }
 
-/** Outputs checked for `fromImportanceWeights` (flat `[T, B]`). */
+/**
+ * Outputs checked for `fromImportanceWeights` (flat `[T, B]`).
+ * @category Testing
+ */
 export interface VTraceConformanceIWOutputs {
   /** V-trace targets. */
   readonly vs: ArrayLike<number>;
@@ -70,7 +82,10 @@ export interface VTraceConformanceIWOutputs {
   readonly pgAdvantages: ArrayLike<number>;
 }
 
-/** Outputs checked for `fromLogits` (flat `[T, B]`); the optional ones are checked when present. */
+/**
+ * Outputs checked for `fromLogits` (flat `[T, B]`); the optional ones are checked when present.
+ * @category Testing
+ */
 export interface VTraceConformanceLogitsOutputs extends VTraceConformanceIWOutputs {
   /** log ρ. */
   readonly logRhos?: ArrayLike<number>;
@@ -83,6 +98,7 @@ export interface VTraceConformanceLogitsOutputs extends VTraceConformanceIWOutpu
 /**
  * An implementation under test: either entry point may be omitted (its cases are then reported as
  * skipped), and either may return a promise. `vtrace.arrays` from impala-rl fits this interface as is.
+ * @category Testing
  */
 export interface VTraceImplementation {
   /** V-trace from log importance weights. */
@@ -91,7 +107,10 @@ export interface VTraceImplementation {
   fromLogits?(args: VTraceConformanceLogitsArgs): VTraceConformanceLogitsOutputs | Promise<VTraceConformanceLogitsOutputs>;
 }
 
-/** Options of {@link checkVTraceConformance}. */
+/**
+ * Options of {@link checkVTraceConformance}.
+ * @category Testing
+ */
 export interface CheckVTraceConformanceOptions {
   /**
    * Absolute tolerance; an element passes when `|actual − expected| ≤ atol + rtol·|expected|`.
@@ -114,7 +133,10 @@ export interface CheckVTraceConformanceOptions {
   readonly cases?: readonly VTraceGoldenCase[];
 }
 
-/** The worst element of one case. */
+/**
+ * The worst element of one case.
+ * @category Testing
+ */
 export interface VTraceConformanceMismatch {
   /** Output name, e.g. `'vs'`. */
   readonly output: string;
@@ -128,7 +150,10 @@ export interface VTraceConformanceMismatch {
   readonly ratio: number;
 }
 
-/** The verdict on one golden case. */
+/**
+ * The verdict on one golden case.
+ * @category Testing
+ */
 export interface VTraceConformanceResult {
   /** Golden case name. */
   readonly name: string;
@@ -142,7 +167,10 @@ export interface VTraceConformanceResult {
   readonly message?: string;
 }
 
-/** The report of {@link checkVTraceConformance}. */
+/**
+ * The report of {@link checkVTraceConformance}.
+ * @category Testing
+ */
 export interface VTraceConformanceReport {
   /** True when no case failed (skipped cases do not fail). */
   readonly ok: boolean;
@@ -256,6 +284,7 @@ async function runCase(
  * @param cases - the golden cases (before `options.filter`).
  * @param options - tolerances, input storage, case filter (`options.cases` is ignored).
  * @returns the report.
+ * @category Testing
  */
 export async function runVTraceConformance(
   impl: VTraceImplementation,

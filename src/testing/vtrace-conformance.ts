@@ -30,6 +30,7 @@ export type {
  * const report = await checkVTraceConformance({ fromImportanceWeights: myVTrace }, { atol: 1e-5, rtol: 1e-5 });
  * assert.ok(report.ok, report.summary);
  * ```
+ * @category Testing
  */
 export async function checkVTraceConformance(
   impl: VTraceImplementation,
@@ -45,6 +46,7 @@ export async function checkVTraceConformance(
  * @param impl - the implementation under test.
  * @param options - as for {@link checkVTraceConformance}.
  * @returns the report, when every case passed or was skipped.
+ * @category Testing
  */
 export async function assertVTraceConformance(
   impl: VTraceImplementation,

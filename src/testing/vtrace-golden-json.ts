@@ -4,7 +4,10 @@
  */
 import type { VTraceGoldenCase, VTraceGoldenExpected, VTraceGoldenInputs, VTraceGoldenKind } from './vtrace-golden.js';
 
-/** The golden files shipped with the package (copied from the project's shared golden set). */
+/**
+ * The golden files shipped with the package (copied from the project's shared golden set).
+ * @category Testing
+ */
 export const VTRACE_GOLDEN_FILES = ['vtrace_from_importance_weights.json', 'vtrace_from_logits.json'] as const;
 
 interface RawArray {
@@ -81,6 +84,7 @@ function parseCase(raw: RawCase): VTraceGoldenCase {
  * @param json - the file's parsed JSON (`{ cases: [...] }`).
  * @returns its cases, in file order.
  * @throws TypeError when `json` has no `cases` array.
+ * @category Testing
  */
 export function parseVTraceGoldenFile(json: unknown): VTraceGoldenCase[] {
   const cases = (json as { cases?: unknown } | null)?.cases;

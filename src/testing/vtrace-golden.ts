@@ -3,10 +3,16 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseVTraceGoldenFile, VTRACE_GOLDEN_FILES } from './vtrace-golden-json.js';
 
-/** The kinds of golden V-trace cases. */
+/**
+ * The kinds of golden V-trace cases.
+ * @category Testing
+ */
 export type VTraceGoldenKind = 'from_importance_weights' | 'from_logits' | 'from_logits_multi';
 
-/** Hyperparameters of a golden case, in impala-rl's option names (`null` = no clipping). */
+/**
+ * Hyperparameters of a golden case, in impala-rl's option names (`null` = no clipping).
+ * @category Testing
+ */
 export interface VTraceGoldenHyperparameters {
   /** ρ̄. */
   readonly clipRhoThreshold: number | null;
@@ -18,7 +24,10 @@ export interface VTraceGoldenHyperparameters {
   readonly lambda: number;
 }
 
-/** Inputs of a golden case as flat row-major arrays (`[T, B]`, logits `[T, B, A]`, bootstrap `[B]`). */
+/**
+ * Inputs of a golden case as flat row-major arrays (`[T, B]`, logits `[T, B, A]`, bootstrap `[B]`).
+ * @category Testing
+ */
 export interface VTraceGoldenInputs {
   /** `[T, B]`; importance-weight cases only. */
   readonly logRhos?: Float64Array;
@@ -38,7 +47,10 @@ export interface VTraceGoldenInputs {
   readonly bootstrapValue: Float64Array;
 }
 
-/** The float64 ground truth of a golden case, flat `[T, B]`. */
+/**
+ * The float64 ground truth of a golden case, flat `[T, B]`.
+ * @category Testing
+ */
 export interface VTraceGoldenExpected {
   /** V-trace targets. */
   readonly vs: Float64Array;
@@ -52,7 +64,10 @@ export interface VTraceGoldenExpected {
   readonly targetActionLogProbs?: Float64Array;
 }
 
-/** One golden V-trace case (float32-exact inputs, float64 truth); see the fixtures' README for provenance. */
+/**
+ * One golden V-trace case (float32-exact inputs, float64 truth); see the fixtures' README for provenance.
+ * @category Testing
+ */
 export interface VTraceGoldenCase {
   /** Unique name, e.g. `iw_T20_B32_rho_3.7_pg_2.2`. */
   readonly name: string;
@@ -91,6 +106,7 @@ function defaultGoldenDir(): string {
  *
  * @param options - `dir`: read the JSON files from another folder.
  * @returns the cases, in file order.
+ * @category Testing
  */
 export function loadVTraceGoldenCases(options: { readonly dir?: string } = {}): VTraceGoldenCase[] {
   const dir = options.dir ?? defaultGoldenDir();

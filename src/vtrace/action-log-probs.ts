@@ -9,6 +9,7 @@ const FN = 'vtrace.actionLogProbs';
 /**
  * Validates one head (`logits` `[..., A]`, `actions` `[...]`, integer-valued) and returns the actions as
  * int32. Reads the actions back once to check their range.
+ * @category V-trace
  */
 export function checkedActions(
   fn: string,
@@ -31,7 +32,10 @@ export function checkedActions(
   return { logits: l, actions: a };
 }
 
-/** log_softmax(logits)[action] via a one-hot mask (the `gather` gradient is missing on WASM). */
+/**
+ * log_softmax(logits)[action] via a one-hot mask (the `gather` gradient is missing on WASM).
+ * @category V-trace
+ */
 export function pickLogProbs(logits: tf.Tensor, actions: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const numActions = logits.shape[logits.rank - 1]!;
@@ -56,6 +60,7 @@ export function pickLogProbs(logits: tf.Tensor, actions: tf.Tensor): tf.Tensor {
  * ```ts
  * const logProbs = vtrace.actionLogProbs(tf.zeros([20, 32, 4]), tf.zeros([20, 32], 'int32')); // all log(1/4)
  * ```
+ * @category V-trace
  */
 export function actionLogProbs(policyLogits: tf.Tensor, actions: tf.Tensor): tf.Tensor {
   const head = checkedActions(FN, 'policyLogits', policyLogits, 'actions', actions);

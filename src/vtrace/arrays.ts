@@ -24,10 +24,16 @@ export { vtraceKernelName as kernelName, type VTraceKernelName } from './wasm-ke
 import { addActionLogProbs, assertActionsInRange } from './log-probs.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 
-/** A flat array of floats: `Float32Array`, `Float64Array` or `number[]`. */
+/**
+ * A flat array of floats: `Float32Array`, `Float64Array` or `number[]`.
+ * @category V-trace
+ */
 export type NumberArray = Float32Array | Float64Array | readonly number[];
 
-/** A flat array of action indices (any integer typed array, or floats holding integers). */
+/**
+ * A flat array of action indices (any integer typed array, or floats holding integers).
+ * @category V-trace
+ */
 export type IntegerArray =
   | Int8Array
   | Uint8Array
@@ -39,7 +45,10 @@ export type IntegerArray =
   | Float64Array
   | readonly number[];
 
-/** The float storage of results. */
+/**
+ * The float storage of results.
+ * @category V-trace
+ */
 export type FloatArray = Float32Array | Float64Array;
 
 /**
@@ -47,10 +56,14 @@ export type FloatArray = Float32Array | Float64Array;
  * results are rounded to float32 and overflow to ±Infinity beyond about 3.4e38 (e.g. huge rewards summed over a
  * long unroll with discounts near 1); ask for `'float64'` (or pass a non-`Float32Array` input) when values can
  * be that large.
+ * @category V-trace
  */
 export type ArrayDType = 'float32' | 'float64';
 
-/** Inputs of {@link fromImportanceWeights} (arrays). */
+/**
+ * Inputs of {@link fromImportanceWeights} (arrays).
+ * @category V-trace
+ */
 export interface ArraysFromImportanceWeightsArgs extends VTraceOptions {
   /** Unroll length T (≥ 1). */
   readonly T: number;
@@ -70,7 +83,10 @@ export interface ArraysFromImportanceWeightsArgs extends VTraceOptions {
   readonly dtype?: ArrayDType | undefined;
 }
 
-/** Results of the array V-trace: `[T, B, ...]` flat arrays. */
+/**
+ * Results of the array V-trace: `[T, B, ...]` flat arrays.
+ * @category V-trace
+ */
 export interface ArraysVTraceReturns {
   /** V-trace value targets v_s, `[T, B, ...]`. */
   readonly vs: FloatArray;
@@ -78,7 +94,10 @@ export interface ArraysVTraceReturns {
   readonly pgAdvantages: FloatArray;
 }
 
-/** Inputs of {@link fromLogits} (arrays). Logits are `[T, B, ..., A]`, actions `[T, B, ...]`. */
+/**
+ * Inputs of {@link fromLogits} (arrays). Logits are `[T, B, ..., A]`, actions `[T, B, ...]`.
+ * @category V-trace
+ */
 export interface ArraysFromLogitsArgs extends VTraceOptions {
   /** Unroll length T (≥ 1). */
   readonly T: number;
@@ -104,7 +123,10 @@ export interface ArraysFromLogitsArgs extends VTraceOptions {
   readonly dtype?: ArrayDType | undefined;
 }
 
-/** Results of {@link fromLogits} (arrays), all `[T, B, ...]`. */
+/**
+ * Results of {@link fromLogits} (arrays), all `[T, B, ...]`.
+ * @category V-trace
+ */
 export interface ArraysFromLogitsReturns extends ArraysVTraceReturns {
   /** log ρ_t = targetActionLogProbs − behaviourActionLogProbs. */
   readonly logRhos: FloatArray;
@@ -114,7 +136,10 @@ export interface ArraysFromLogitsReturns extends ArraysVTraceReturns {
   readonly targetActionLogProbs: FloatArray;
 }
 
-/** Inputs of {@link actionLogProbs} (arrays). */
+/**
+ * Inputs of {@link actionLogProbs} (arrays).
+ * @category V-trace
+ */
 export interface ArraysActionLogProbsArgs {
   /** Unroll length T (≥ 1). */
   readonly T: number;
@@ -220,6 +245,7 @@ function checkValueInputs(fn: string, args: ValueInputs, T: number, B: number, K
  *   T: 2, B: 1, logRhos: [0, 0], discounts: [0.9, 0.9], rewards: [1, 1], values: [0, 0], bootstrapValue: [0],
  * }); // vs = Float64Array [1.9, 1]
  * ```
+ * @category V-trace
  */
 export function fromImportanceWeights(args: ArraysFromImportanceWeightsArgs): ArraysVTraceReturns {
   const { T, B } = args;
@@ -310,6 +336,7 @@ function sumHeadLogProbs(
  * @param args - `T`, `B`, `numActions`, `policyLogits` `[T, B, ..., A]`, `actions` `[T, B, ...]`.
  * @returns the action log-probabilities, `[T, B, ...]`.
  * @throws {@link VTraceArgumentError} on wrong lengths, non-integer or out-of-range actions, NaN logits.
+ * @category V-trace
  */
 export function actionLogProbs(args: ArraysActionLogProbsArgs): FloatArray {
   const heads = toHeads(LOGPROBS, args.numActions, [['policyLogits', args.policyLogits]], args.actions);
@@ -327,6 +354,7 @@ export function actionLogProbs(args: ArraysActionLogProbsArgs): FloatArray {
  * @param args - see {@link ArraysFromLogitsArgs}.
  * @returns `vs`, `pgAdvantages`, `logRhos`, `behaviourActionLogProbs`, `targetActionLogProbs`, all `[T, B, ...]`.
  * @throws {@link VTraceArgumentError} on wrong lengths, bad actions, bad thresholds or non-finite inputs.
+ * @category V-trace
  */
 export function fromLogits(args: ArraysFromLogitsArgs): ArraysFromLogitsReturns {
   const { T, B } = args;

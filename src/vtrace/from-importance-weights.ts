@@ -3,7 +3,10 @@ import { runVTraceKernel } from './wasm-kernel.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import { assertSameShape, assertTensor, assertTimeMajor } from './tensor-checks.js';
 
-/** Inputs of {@link fromImportanceWeights}: float32 tensors, time-major. */
+/**
+ * Inputs of {@link fromImportanceWeights}: float32 tensors, time-major.
+ * @category V-trace
+ */
 export interface FromImportanceWeightsArgs extends VTraceOptions {
   /** log ρ_t = log π(a_t|x_t) − log μ(a_t|x_t), float32 `[T, B, ...]`. */
   readonly logRhos: tf.Tensor;
@@ -17,7 +20,10 @@ export interface FromImportanceWeightsArgs extends VTraceOptions {
   readonly bootstrapValue: tf.Tensor;
 }
 
-/** V-trace targets and advantages. Both are constants to autodiff (no gradient flows through them). */
+/**
+ * V-trace targets and advantages. Both are constants to autodiff (no gradient flows through them).
+ * @category V-trace
+ */
 export interface VTraceReturns {
   /** V-trace value targets v_s, float32 `[T, B, ...]`: regress V(x_s) towards these. */
   readonly vs: tf.Tensor;
@@ -31,6 +37,7 @@ const FN = 'vtrace.fromImportanceWeights';
  * Runs the V-trace kernel on tensors read back once (one `dataSync` per input, none per step):
  * the recursion over T is inherently sequential, and on the host it costs O(T·B) scalar work
  * instead of O(T) kernel launches. Returns new float32 tensors of `shape`.
+ * @category V-trace
  */
 export function vtraceOnTensors(
   fn: string,
@@ -63,7 +70,10 @@ export function vtraceOnTensors(
   return { vs: tf.tensor(out.vs, shape, 'float32'), pgAdvantages: tf.tensor(out.pgAdvantages, shape, 'float32') };
 }
 
-/** Validates the value-side inputs shared by both tensor entry points against `ref`'s `[T, B, ...]` shape. */
+/**
+ * Validates the value-side inputs shared by both tensor entry points against `ref`'s `[T, B, ...]` shape.
+ * @category V-trace
+ */
 export function checkValueTensors(
   fn: string,
   refName: string,
@@ -103,6 +113,7 @@ export function checkValueTensors(
  *   logRhos: tf.zeros([20, 32]), discounts: tf.fill([20, 32], 0.99), rewards, values, bootstrapValue,
  * });
  * ```
+ * @category V-trace
  */
 export function fromImportanceWeights(args: FromImportanceWeightsArgs): VTraceReturns {
   const logRhos = assertTensor(FN, 'logRhos', args.logRhos, ['float32']);

@@ -6,7 +6,10 @@ import { checkValueTensors, vtraceOnTensors, type VTraceReturns } from './from-i
 import type { VTraceOptions } from './options.js';
 import { assertTimeMajor } from './tensor-checks.js';
 
-/** Inputs of {@link fromLogits}: float32 tensors, time-major. Pass arrays (one entry per head) for a multi-discrete action space. */
+/**
+ * Inputs of {@link fromLogits}: float32 tensors, time-major. Pass arrays (one entry per head) for a multi-discrete action space.
+ * @category V-trace
+ */
 export interface FromLogitsArgs extends VTraceOptions {
   /** Unnormalised log-probabilities of the behaviour policy μ, float32 `[T, B, A]` (or one tensor per head). */
   readonly behaviourPolicyLogits: tf.Tensor | readonly tf.Tensor[];
@@ -24,7 +27,10 @@ export interface FromLogitsArgs extends VTraceOptions {
   readonly bootstrapValue: tf.Tensor;
 }
 
-/** Results of {@link fromLogits}. */
+/**
+ * Results of {@link fromLogits}.
+ * @category V-trace
+ */
 export interface VTraceFromLogitsReturns extends VTraceReturns {
   /** log ρ_t = log π(a_t|x_t) − log μ(a_t|x_t), float32 `[T, B]`; differentiable with respect to the target logits. */
   readonly logRhos: tf.Tensor;
@@ -62,6 +68,7 @@ function asHeads(x: tf.Tensor | readonly tf.Tensor[]): readonly tf.Tensor[] {
  * const r = vtrace.fromLogits({ behaviourPolicyLogits, targetPolicyLogits, actions, discounts, rewards, values, bootstrapValue });
  * const pgLoss = tf.neg(tf.sum(tf.mul(r.targetActionLogProbs, r.pgAdvantages)));
  * ```
+ * @category V-trace
  */
 export function fromLogits(args: FromLogitsArgs): VTraceFromLogitsReturns {
   const behaviour = asHeads(args.behaviourPolicyLogits);

@@ -2,10 +2,16 @@ import { formatIndex } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
 import type { ResolvedVTraceOptions } from './options.js';
 
-/** Any array-like of numbers the kernel reads from. */
+/**
+ * Any array-like of numbers the kernel reads from.
+ * @category V-trace
+ */
 export type ReadableNumbers = ArrayLike<number>;
 
-/** The V-trace inputs flattened to `[T, N]` row-major (N = B times the trailing dims), bootstrap `[N]`. */
+/**
+ * The V-trace inputs flattened to `[T, N]` row-major (N = B times the trailing dims), bootstrap `[N]`.
+ * @category V-trace
+ */
 export interface KernelInputs {
   readonly logRhos: ReadableNumbers;
   readonly discounts: ReadableNumbers;
@@ -14,7 +20,10 @@ export interface KernelInputs {
   readonly bootstrapValue: ReadableNumbers;
 }
 
-/** Where the kernel writes `vs` and `pgAdvantages` (`[T, N]`, row-major). */
+/**
+ * Where the kernel writes `vs` and `pgAdvantages` (`[T, N]`, row-major).
+ * @category V-trace
+ */
 export interface KernelOutputs {
   readonly vs: Float32Array | Float64Array;
   readonly pgAdvantages: Float32Array | Float64Array;
@@ -31,6 +40,7 @@ export interface KernelOutputs {
  * Throws {@link VTraceArgumentError} (naming the argument and the `[t, ...]` index) when an input is NaN,
  * or when a discount, reward, value or bootstrap value is ±Infinity; `logRhos` may be ±Infinity
  * (ρ = 0 or ρ = ∞, which the thresholds then clip).
+ * @category V-trace
  */
 export function vtraceKernel(
   fn: string,
@@ -91,6 +101,7 @@ const LN2_64_LO = 1.90821492927058770002e-10 / 64;
  * x = (64m + j) ln2/64 + y with |y| ≤ ln2/128, exp(x) = 2^m · 2^(j/64) · P(y), P the degree-6 Taylor
  * polynomial (remainder < 2e-17). Relative error within a few ulps of Math.exp for |x| ≤ 40 (tested);
  * Math.exp elsewhere. The two small tables are built per kernel call (about a microsecond).
+ * @category V-trace
  */
 export class ExpTables {
   readonly #frac = new Float64Array(64); // 2^(j/64)
@@ -113,7 +124,10 @@ export class ExpTables {
   }
 }
 
-/** Locates and reports the first invalid input; returns normally if there is none (e.g. d + r + v overflowed). */
+/**
+ * Locates and reports the first invalid input; returns normally if there is none (e.g. d + r + v overflowed).
+ * @category V-trace
+ */
 export function assertFiniteInputs(fn: string, shape: readonly number[], input: KernelInputs): void {
   const checks: [keyof KernelInputs, (x: number) => boolean, string][] = [
     ['logRhos', (x) => !Number.isNaN(x), 'NaN'],

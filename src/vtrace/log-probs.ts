@@ -5,6 +5,7 @@ import { VTraceArgumentError } from './errors.js';
  * log π(a | x) = log_softmax(logits)[a] over flat arrays, accumulated in float64 and added into `out`
  * (so several heads sum up). `logits` is `[M, A]` row-major, `actions` `[M]`.
  * `-Infinity` logits (masked actions) are allowed; NaN or `+Infinity` logits throw.
+ * @category V-trace
  */
 export function addActionLogProbs(
   fn: string,
@@ -36,7 +37,10 @@ export function addActionLogProbs(
   }
 }
 
-/** Checks that every action is an integer in `[0, numActions)`; names the first bad one. */
+/**
+ * Checks that every action is an integer in `[0, numActions)`; names the first bad one.
+ * @category V-trace
+ */
 export function assertActionsInRange(
   fn: string,
   name: string,

@@ -6,6 +6,7 @@ import { VTraceArgumentError } from './errors.js';
  * A threshold of `null` disables that clip; `0` is a real threshold that clips to 0 (it is *not*
  * "disabled", unlike the truthiness test in the upstream test helpers). `undefined` or an absent
  * field takes the default.
+ * @category V-trace
  */
 export interface VTraceOptions {
   /**
@@ -34,7 +35,10 @@ export interface VTraceOptions {
   readonly lambda?: number | undefined;
 }
 
-/** Options after defaults: `Infinity` stands for "no clipping". */
+/**
+ * Options after defaults: `Infinity` stands for "no clipping".
+ * @category V-trace
+ */
 export interface ResolvedVTraceOptions {
   readonly clipRho: number;
   readonly clipC: number;
@@ -51,7 +55,10 @@ function resolveThreshold(fn: string, name: string, value: number | null | undef
   return value;
 }
 
-/** Applies defaults and validates the options of `fn`. */
+/**
+ * Applies defaults and validates the options of `fn`.
+ * @category V-trace
+ */
 export function resolveVTraceOptions(fn: string, options: VTraceOptions): ResolvedVTraceOptions {
   const lambda = options.lambda ?? 1;
   if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) {

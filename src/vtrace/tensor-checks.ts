@@ -3,7 +3,10 @@ import { formatShape } from '../internal/format.js';
 import { findTensorProblem } from '../internal/tensor-checks.js';
 import { VTraceArgumentError } from './errors.js';
 
-/** Throws unless `x` is a tfjs tensor of one of `dtypes`; returns it typed. */
+/**
+ * Throws unless `x` is a tfjs tensor of one of `dtypes`; returns it typed.
+ * @category V-trace
+ */
 export function assertTensor(fn: string, name: string, x: unknown, dtypes: readonly tf.DataType[]): tf.Tensor {
   const problem = findTensorProblem(x, dtypes);
   if (problem === null) return x as tf.Tensor;
@@ -17,7 +20,10 @@ export function assertTensor(fn: string, name: string, x: unknown, dtypes: reado
   }
 }
 
-/** Throws unless `x.shape` equals `shape`, naming both arguments and shapes. */
+/**
+ * Throws unless `x.shape` equals `shape`, naming both arguments and shapes.
+ * @category V-trace
+ */
 export function assertSameShape(fn: string, name: string, x: tf.Tensor, refName: string, shape: readonly number[]): void {
   if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
     throw new VTraceArgumentError(
@@ -28,7 +34,10 @@ export function assertSameShape(fn: string, name: string, x: tf.Tensor, refName:
   }
 }
 
-/** Throws unless `x` is `[T, B, ...]` with T ≥ 1. */
+/**
+ * Throws unless `x` is `[T, B, ...]` with T ≥ 1.
+ * @category V-trace
+ */
 export function assertTimeMajor(fn: string, name: string, x: tf.Tensor): void {
   if (x.rank < 2) {
     throw new VTraceArgumentError(fn, name, `must have rank >= 2 ([T, B, ...], time-major), got shape ${formatShape(x.shape)}`);

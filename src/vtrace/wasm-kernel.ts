@@ -55,13 +55,19 @@ interface WasmApi {
   readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
 }
 
-/** A WebAssembly.Memory. */
+/**
+ * A WebAssembly.Memory.
+ * @category V-trace
+ */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 
-/** The exports of the kernel module. */
+/**
+ * The exports of the kernel module.
+ * @category V-trace
+ */
 export interface KernelExports {
   readonly memory: WasmMemory;
   readonly vtraceF32: KernelFn;
@@ -73,10 +79,16 @@ export interface KernelExports {
   readonly expF64: (ptr: number, count: number) => void;
 }
 
-/** Which kernel `vtrace.arrays` and the tensor path use. */
+/**
+ * Which kernel `vtrace.arrays` and the tensor path use.
+ * @category V-trace
+ */
 export type VTraceKernelName = 'wasm-simd' | 'javascript';
 
-/** Bytes before the carries: the exp table (512 bytes), rounded up. */
+/**
+ * Bytes before the carries: the exp table (512 bytes), rounded up.
+ * @category V-trace
+ */
 export const HEADER_BYTES = 1024;
 /** Elements per staging array: 8192 (32 KiB of float32) keeps the six staging arrays in L2. */
 const BLOCK_ELEMENTS = 8192;
@@ -110,7 +122,10 @@ function compileModule(): object | null {
   return compiled;
 }
 
-/** A new instance with its own memory, or null where the kernel is unavailable (or forced off for tests). */
+/**
+ * A new instance with its own memory, or null where the kernel is unavailable (or forced off for tests).
+ * @category V-trace
+ */
 export function instantiateVTraceKernel(): KernelExports | null {
   if (forced === 'javascript') return null;
   const module = compileModule();
@@ -133,6 +148,7 @@ function sharedKernel(): KernelExports | null {
 /**
  * The kernel `vtrace.arrays` and the tensor path run: `'wasm-simd'` where WebAssembly SIMD is available,
  * `'javascript'` otherwise. Compiles the kernel on first call.
+ * @category V-trace
  */
 export function vtraceKernelName(): VTraceKernelName {
   return sharedKernel() === null ? 'javascript' : 'wasm-simd';
@@ -141,17 +157,24 @@ export function vtraceKernelName(): VTraceKernelName {
 /**
  * Internal, for tests and benchmarks only (not exported from the package): forces one kernel (`'wasm-simd'`
  * throws when it is unavailable) or restores the automatic choice.
+ * @category V-trace
  */
 export function setVTraceKernelForTesting(kernel: 'auto' | VTraceKernelName): void {
   forced = kernel;
 }
 
-/** Internal, for tests only: how many calls each kernel has run in this process. */
+/**
+ * Internal, for tests only: how many calls each kernel has run in this process.
+ * @category V-trace
+ */
 export function vtraceKernelRunsForTesting(): Readonly<Record<VTraceKernelName, number>> {
   return { ...runs };
 }
 
-/** Grows `memory` to at least `bytes`; false when it cannot. */
+/**
+ * Grows `memory` to at least `bytes`; false when it cannot.
+ * @category V-trace
+ */
 export function ensureMemory(memory: WasmMemory, bytes: number): boolean {
   const have = memory.buffer.byteLength;
   if (bytes <= have) return true;
@@ -163,7 +186,10 @@ export function ensureMemory(memory: WasmMemory, bytes: number): boolean {
   }
 }
 
-/** `x` rounded up to a multiple of 16 (v128 alignment). */
+/**
+ * `x` rounded up to a multiple of 16 (v128 alignment).
+ * @category V-trace
+ */
 export const align16 = (x: number) => (x + 15) & ~15;
 
 type Typed = Float32Array | Float64Array;
@@ -172,7 +198,10 @@ function asTyped(x: ArrayLike<number>): Typed {
   return x instanceof Float32Array || x instanceof Float64Array ? x : Float64Array.from(x);
 }
 
-/** log of the largest threshold: at or above it every clip gives its threshold, so ρ = ∞ serves. */
+/**
+ * log of the largest threshold: at or above it every clip gives its threshold, so ρ = ∞ serves.
+ * @category V-trace
+ */
 export function logMaxThreshold(options: ResolvedVTraceOptions): number {
   return Math.log(Math.max(options.clipRho, options.clipC, options.clipPgRho));
 }
@@ -180,6 +209,7 @@ export function logMaxThreshold(options: ResolvedVTraceOptions): number {
 /**
  * Carries at `base`: V_{t+1} = vs_{t+1} = bootstrap, acc = 0, as float64 (or float32 for the float32-arithmetic
  * kernel), each in a slot of `align16(N · 8)` bytes. Returns their three byte offsets.
+ * @category V-trace
  */
 export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootstrap: ArrayLike<number>, f32 = false): [number, number, number] {
   const stride = align16(N * 8);
@@ -197,7 +227,10 @@ export function initCarries(buffer: ArrayBuffer, base: number, N: number, bootst
   return [base, base + stride, base + 2 * stride];
 }
 
-/** The smallest float32 ≥ x (x finite or ±Infinity). */
+/**
+ * The smallest float32 ≥ x (x finite or ±Infinity).
+ * @category V-trace
+ */
 export function roundUpToFloat32(x: number): number {
   const f = Math.fround(x);
   if (f >= x || !Number.isFinite(f)) return f;
@@ -219,6 +252,7 @@ type Mode = 'f32x4' | 'f32-exact' | 'f64';
  * kernel's bit for bit; float32 results from float32 inputs are computed in float32 arithmetic (f32x4), within
  * a few float32 roundings per step of the float64 results, and fall back to float64 arithmetic for the whole
  * call where some output is not finite (a NaN input, or a float32 overflow).
+ * @category V-trace
  */
 export function runVTraceKernel(
   fn: string,
@@ -329,7 +363,10 @@ function runBlocked(
   return mode === 'f32x4' ? 'redo' : 'non-finite';
 }
 
-/** exp over `xs` with the kernel's vector exp (for its accuracy test); null where the kernel is unavailable. */
+/**
+ * exp over `xs` with the kernel's vector exp (for its accuracy test); null where the kernel is unavailable.
+ * @category V-trace
+ */
 export function wasmExpForTesting(xs: Float64Array): Float64Array | null {
   const kernel = instantiateVTraceKernel();
   if (kernel === null) return null;
@@ -342,7 +379,10 @@ export function wasmExpForTesting(xs: Float64Array): Float64Array | null {
   return view.slice(0, xs.length);
 }
 
-/** exp over `xs` with the float32 kernel's vector exp (for its accuracy test); null where it is unavailable. */
+/**
+ * exp over `xs` with the float32 kernel's vector exp (for its accuracy test); null where it is unavailable.
+ * @category V-trace
+ */
 export function wasmExpF32ForTesting(xs: Float32Array): Float32Array | null {
   const kernel = instantiateVTraceKernel();
   if (kernel === null) return null;

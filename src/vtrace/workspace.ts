@@ -14,10 +14,16 @@ import {
   type VTraceKernelName,
 } from './wasm-kernel.js';
 
-/** Result precision of a {@link VTraceWorkspace}. */
+/**
+ * Result precision of a {@link VTraceWorkspace}.
+ * @category V-trace
+ */
 export type VTraceWorkspaceDType = 'float32' | 'float64';
 
-/** Shape and precision of a {@link VTraceWorkspace}. */
+/**
+ * Shape and precision of a {@link VTraceWorkspace}.
+ * @category V-trace
+ */
 export interface VTraceWorkspaceArgs {
   /** Unroll length T (≥ 1). */
   readonly T: number;
@@ -51,6 +57,7 @@ const FN = 'vtrace.arrays.VTraceWorkspace';
  * ws.logRhos.set(myLogRhos); // ... discounts, rewards, values, bootstrapValue likewise
  * const { vs, pgAdvantages } = ws.run({ clipRhoThreshold: 1 });
  * ```
+ * @category V-trace
  */
 export class VTraceWorkspace {
   /** Unroll length T. */

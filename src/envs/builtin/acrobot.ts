@@ -20,7 +20,10 @@ const MAX_VEL_2 = 9 * Math.PI;
 const AVAIL_TORQUE = [-1.0, 0.0, 1.0] as const;
 const G = 9.8;
 
-/** Options of {@link AcrobotEnv}. */
+/**
+ * Options of {@link AcrobotEnv}.
+ * @category Environments
+ */
 export interface AcrobotOptions extends ClassicControlOptions {
   /**
    * Which equations of motion: `'book'` (Sutton and Barto's book and the Java implementation; Gymnasium's
@@ -56,6 +59,7 @@ function bound(x: number, m: number, M: number): number {
  * State `[θ1, θ2, θ̇1, θ̇2]` (float64, settable through `state`); observation
  * `[cos θ1, sin θ1, cos θ2, sin θ2, θ̇1, θ̇2]` as float32. The initial state is uniform in `[-0.1, 0.1]^4`
  * (changeable with reset `options.low`/`options.high`), rounded to float32 as Gymnasium does.
+ * @category Environments
  */
 export class AcrobotEnv extends ClassicControlEnv {
   /** `Box(float32, [6])` with bounds ±[1, 1, 1, 1, 4π, 9π]. */

@@ -20,7 +20,10 @@ const TAU = 0.02; // seconds between state updates
 const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
 const X_THRESHOLD = 2.4;
 
-/** Options of {@link CartPoleEnv}. */
+/**
+ * Options of {@link CartPoleEnv}.
+ * @category Environments
+ */
 export interface CartPoleOptions extends ClassicControlOptions {
   /**
    * Observe only the cart position and pole angle (`[x, θ]`, shape `[2]`), hiding both velocities: a partially
@@ -59,6 +62,7 @@ export interface CartPoleOptions extends ClassicControlOptions {
  * const { observation } = env.reset({ seed: 0 });
  * const { reward, terminated, truncated } = env.step(1);
  * ```
+ * @category Environments
  */
 export class CartPoleEnv extends ClassicControlEnv {
   /** `Box(float32, [4])` with bounds ±[4.8, ∞, 0.419, ∞] (or `[2]`, ±[4.8, 0.419], with `maskVelocity`). */

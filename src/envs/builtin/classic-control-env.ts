@@ -7,7 +7,10 @@ import type { Box, Discrete } from '../contract/spaces.js';
 import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../contract/types.js';
 import { EnvError } from '../errors.js';
 
-/** Options shared by the classic-control envs. */
+/**
+ * Options shared by the classic-control envs.
+ * @category Environments
+ */
 export interface ClassicControlOptions {
   /**
    * The episode length after which `step` reports `truncated` (Gymnasium's `TimeLimit`, built in). Pass
@@ -26,6 +29,7 @@ export interface ClassicControlOptions {
  * @param low - the default lower bound.
  * @param high - the default upper bound.
  * @returns the bounds to draw the initial state from.
+ * @category Environments
  */
 export function resetBounds(
   where: string,
@@ -51,6 +55,7 @@ export function resetBounds(
  * The state (`state`, a live `Float64Array`) may be read and written at any time, like Gymnasium's
  * `env.unwrapped.state`; writing it also allows `step` without a prior `reset`, so a test can start the env from
  * a recorded state.
+ * @category Environments
  */
 export abstract class ClassicControlEnv implements Env<Float32Array, number> {
   /** The observation space (a float32 `Box`). */

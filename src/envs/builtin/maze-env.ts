@@ -10,7 +10,10 @@ import { generateMaze } from './maze-layout.js';
 import type { MazeLayout } from './maze-layout.js';
 import { EnvError } from '../errors.js';
 
-/** Options of {@link MazeEnv}. */
+/**
+ * Options of {@link MazeEnv}.
+ * @category Environments
+ */
 export interface MazeOptions {
   /**
    * Maze height in cells (the tile grid has `2 * rows + 1` rows).
@@ -91,7 +94,10 @@ export interface MazeOptions {
   id?: string;
 }
 
-/** The id of a registered maze variant. */
+/**
+ * The id of a registered maze variant.
+ * @category Environments
+ */
 export type MazeVariantId =
   | 'Maze-v0'
   | 'MazeNoCues-v0'
@@ -100,7 +106,10 @@ export type MazeVariantId =
   | 'MazeLocal-v0'
   | 'MazeLocalNoCues-v0';
 
-/** The options that define a registered maze variant. */
+/**
+ * The options that define a registered maze variant.
+ * @category Environments
+ */
 export interface MazeVariant {
   /** Maze height in cells. */
   readonly rows: number;
@@ -117,6 +126,7 @@ export interface MazeVariant {
 /**
  * The registered maze variants: small (4×5 cells) and large (8×11) mazes seen whole, a medium (6×8) maze seen
  * through an agent-centred window, each with and without visual cues.
+ * @category Environments
  */
 export const MAZE_VARIANTS: Readonly<Record<MazeVariantId, MazeVariant>> = Object.freeze({
   'Maze-v0': { rows: 4, cols: 5, view: 'global', cues: true, maxEpisodeSteps: 200 },
@@ -196,6 +206,7 @@ function positiveInt(value: number, name: string): number {
  * const env = new MazeEnv({ height: 84, width: 84 });
  * const { observation } = env.reset({ seed: 1 }); // Uint8Array of 84 * 84 * 3
  * ```
+ * @category Environments
  */
 export class MazeEnv implements Env<Uint8Array, number> {
   /** `Box(uint8, [height, width, 3])`, bounds 0..255. */

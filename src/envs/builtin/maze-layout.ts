@@ -4,7 +4,10 @@
  */
 import type { Rng } from '../contract/rng.js';
 
-/** A maze on a tile grid: cells sit at odd (row, col), walls and passages between them. */
+/**
+ * A maze on a tile grid: cells sit at odd (row, col), walls and passages between them.
+ * @category Environments
+ */
 export interface MazeLayout {
   /** Tile rows: `2 * rows + 1`. */
   readonly tileRows: number;
@@ -24,6 +27,7 @@ export interface MazeLayout {
  * @param loopFraction - the fraction of inner walls left by the depth-first search that are removed, in [0, 1].
  * @param rng - the generator to draw from.
  * @returns the layout.
+ * @category Environments
  */
 export function generateMaze(rows: number, cols: number, loopFraction: number, rng: Rng): MazeLayout {
   const tileRows = 2 * rows + 1;

@@ -14,7 +14,10 @@ const GOAL_POSITION = 0.5;
 const FORCE = 0.001;
 const GRAVITY = 0.0025;
 
-/** Options of {@link MountainCarEnv}. */
+/**
+ * Options of {@link MountainCarEnv}.
+ * @category Environments
+ */
 export interface MountainCarOptions extends ClassicControlOptions {
   /**
    * The velocity the car must have (at least) on reaching the goal position (Gymnasium's `goal_velocity`).
@@ -31,6 +34,7 @@ export interface MountainCarOptions extends ClassicControlOptions {
  *
  * State `[position, velocity]` (float64, settable through `state`); observation the same as float32. The initial
  * position is uniform in `[-0.6, -0.4]` (changeable with reset `options.low`/`options.high`), velocity 0.
+ * @category Environments
  */
 export class MountainCarEnv extends ClassicControlEnv {
   /** `Box(float32, [2])` with bounds `[-1.2, -0.07]`..`[0.6, 0.07]`. */

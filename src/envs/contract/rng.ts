@@ -28,6 +28,7 @@ function splitMix64(state: bigint): { state: bigint; output: bigint } {
  *
  * @param seed - the value to check.
  * @param where - the function name used in the error message.
+ * @category Environments
  */
 export function assertSeed(seed: unknown, where: string): asserts seed is number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
@@ -48,6 +49,7 @@ export function assertSeed(seed: unknown, where: string): asserts seed is number
  * rng.integer(6);    // an integer in [0, 6)
  * rng.uniform(-1, 1);
  * ```
+ * @category Environments
  */
 export class Rng {
   private s0 = 0;

@@ -9,13 +9,22 @@
 import type { Rng } from './rng.js';
 import { EnvError } from '../errors.js';
 
-/** The kinds of space. */
+/**
+ * The kinds of space.
+ * @category Environments
+ */
 export type SpaceKind = 'discrete' | 'multi-discrete' | 'box';
 
-/** Element types of a `Box`. */
+/**
+ * Element types of a `Box`.
+ * @category Environments
+ */
 export type BoxDtype = 'float32' | 'float64' | 'int32' | 'uint8';
 
-/** The typed array that holds the elements of a `Box` of the given dtype. */
+/**
+ * The typed array that holds the elements of a `Box` of the given dtype.
+ * @category Environments
+ */
 export interface BoxArrayTypes {
   /** 32-bit floats. */
   float32: Float32Array;
@@ -27,16 +36,23 @@ export interface BoxArrayTypes {
   uint8: Uint8Array;
 }
 
-/** The value type of a `Box<D>`: `Float32Array` for `'float32'`, and so on. */
+/**
+ * The value type of a `Box<D>`: `Float32Array` for `'float32'`, and so on.
+ * @category Environments
+ */
 export type BoxValue<D extends BoxDtype> = BoxArrayTypes[D];
 
-/** Any typed array a `Box` can hold. */
+/**
+ * Any typed array a `Box` can hold.
+ * @category Environments
+ */
 export type BoxArray = BoxArrayTypes[BoxDtype];
 
 /**
  * A set of values of type `T`.
  *
  * @typeParam T - the type of the elements.
+ * @category Environments
  */
 export interface Space<T> {
   /** Which kind of space this is; test it to narrow to {@link Discrete}, {@link MultiDiscrete} or {@link Box}. */
@@ -74,7 +90,10 @@ export interface Space<T> {
   toString(): string;
 }
 
-/** Any of the three built-in spaces. */
+/**
+ * Any of the three built-in spaces.
+ * @category Environments
+ */
 export type AnySpace = Discrete | MultiDiscrete | Box<BoxDtype>;
 
 const ARRAY_CLASSES = {
@@ -124,6 +143,7 @@ function formatList(values: ArrayLike<number>, max = 4): string {
  * actions.contains(2); // true
  * actions.contains(3); // false
  * ```
+ * @category Environments
  */
 export class Discrete implements Space<number> {
   /** Always `'discrete'`. */
@@ -178,6 +198,7 @@ export class Discrete implements Space<number> {
 /**
  * A vector of independent discrete choices: element `i` is an integer in `[0, nvec[i])` (Gymnasium's
  * `MultiDiscrete`). Elements are `Int32Array`s of length `nvec.length`.
+ * @category Environments
  */
 export class MultiDiscrete implements Space<Int32Array> {
   /** Always `'multi-discrete'`. */
@@ -235,7 +256,10 @@ export class MultiDiscrete implements Space<Int32Array> {
   }
 }
 
-/** Options of the {@link Box} constructor. */
+/**
+ * Options of the {@link Box} constructor.
+ * @category Environments
+ */
 export interface BoxOptions<D extends BoxDtype> {
   /** Lower bounds: one number for every element, or one per element (`-Infinity` for unbounded). */
   low: number | ArrayLike<number>;
@@ -261,6 +285,7 @@ export interface BoxOptions<D extends BoxDtype> {
  * const pixels = new Box({ low: 0, high: 255, shape: [72, 96, 3], dtype: 'uint8' });
  * pixels.contains(new Uint8Array(72 * 96 * 3)); // true
  * ```
+ * @category Environments
  */
 export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
   /** Always `'box'`. */
@@ -442,6 +467,7 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxValue<D>> {
  * @param dtype - the element type.
  * @param length - the number of elements.
  * @returns a zero-filled typed array of the class that matches `dtype`.
+ * @category Environments
  */
 export function makeBoxArray<D extends BoxDtype>(dtype: D, length: number): BoxValue<D> {
   return new ARRAY_CLASSES[dtype](length) as BoxValue<D>;
@@ -453,6 +479,7 @@ export function makeBoxArray<D extends BoxDtype>(dtype: D, length: number): BoxV
  * @param space - any space.
  * @param where - the calling function's name, for the error message.
  * @returns `space` typed as {@link AnySpace}.
+ * @category Environments
  */
 export function asBuiltinSpace(space: Space<unknown>, where: string): AnySpace {
   const kind = (space as { kind?: unknown }).kind;

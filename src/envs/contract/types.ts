@@ -10,10 +10,14 @@ export type { MaybePromise } from '../../internal/maybe.js';
 /**
  * Extra, env-specific information returned by `reset` and `step`. Always a plain object (never `undefined`),
  * so wrappers can add keys (for example `episode` from {@link RecordEpisodeStatistics}).
+ * @category Environments
  */
 export type Info = Record<string, unknown>;
 
-/** Arguments of {@link Env.reset}, named like Gymnasium's keyword-only `reset(*, seed, options)`. */
+/**
+ * Arguments of {@link Env.reset}, named like Gymnasium's keyword-only `reset(*, seed, options)`.
+ * @category Environments
+ */
 export interface ResetArgs {
   /**
    * Seeds the env's random generator before the reset: two resets with the same seed give the same observation
@@ -26,7 +30,10 @@ export interface ResetArgs {
   options?: Record<string, unknown>;
 }
 
-/** What {@link Env.reset} returns: the first observation of a new episode. */
+/**
+ * What {@link Env.reset} returns: the first observation of a new episode.
+ * @category Environments
+ */
 export interface ResetResult<Obs> {
   /** The first observation of the episode; an element of `observationSpace`. */
   readonly observation: Obs;
@@ -44,6 +51,7 @@ export interface ResetResult<Obs> {
  *
  * Both may be true at once (a terminal state reached on the last allowed step; then `terminated` wins). After
  * either is true, call {@link Env.reset} before stepping again.
+ * @category Environments
  */
 export interface StepResult<Obs> {
   /** The observation after the action; when the episode ended, its final observation. */
@@ -58,7 +66,10 @@ export interface StepResult<Obs> {
   readonly info: Info;
 }
 
-/** Static facts about a registered env id, attached by `makeEnv` as `env.spec`. */
+/**
+ * Static facts about a registered env id, attached by `makeEnv` as `env.spec`.
+ * @category Environments
+ */
 export interface EnvSpec {
   /** The registry id, e.g. `'CartPole-v1'`. */
   readonly id: string;
@@ -82,6 +93,7 @@ export interface EnvSpec {
  *
  * @typeParam Obs - the observation type (for a `Box` space a typed array, for `Discrete` a number).
  * @typeParam Act - the action type (for `Discrete` a number).
+ * @category Environments
  */
 export interface Env<Obs = unknown, Act = unknown> {
   /** The set of observations this env returns. */

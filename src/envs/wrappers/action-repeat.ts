@@ -12,6 +12,7 @@ import { EnvError } from '../errors.js';
  *
  * @typeParam Obs - observation type.
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class ActionRepeat<Obs, Act> extends Wrapper<Obs, Act> {
   /** How many inner steps each `step` takes at most. */

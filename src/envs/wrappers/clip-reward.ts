@@ -6,7 +6,10 @@ import type { Env, MaybePromise, StepResult } from '../contract/types.js';
 import { Wrapper } from './wrapper.js';
 import { EnvError } from '../errors.js';
 
-/** Options of {@link ClipReward}. */
+/**
+ * Options of {@link ClipReward}.
+ * @category Environments
+ */
 export interface ClipRewardOptions {
   /**
    * The smallest reward passed on.
@@ -28,6 +31,7 @@ export interface ClipRewardOptions {
  *
  * @typeParam Obs - observation type.
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class ClipReward<Obs, Act> extends Wrapper<Obs, Act> {
   /** The lower clip bound. */

@@ -8,7 +8,10 @@ import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../c
 import { Wrapper } from './wrapper.js';
 import { EnvError } from '../errors.js';
 
-/** Options of {@link FrameStack}. */
+/**
+ * Options of {@link FrameStack}.
+ * @category Environments
+ */
 export interface FrameStackOptions {
   /**
    * Where the stacked frames go, oldest first:
@@ -27,6 +30,7 @@ export interface FrameStackOptions {
  *
  * @typeParam D - the dtype of the observation box.
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class FrameStack<D extends BoxDtype, Act> extends Wrapper<BoxValue<D>, Act> {
   /** The number of frames stacked. */

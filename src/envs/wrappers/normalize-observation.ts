@@ -8,7 +8,10 @@ import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../c
 import { Wrapper } from './wrapper.js';
 import { EnvError } from '../errors.js';
 
-/** Running statistics of the observations, per element. */
+/**
+ * Running statistics of the observations, per element.
+ * @category Environments
+ */
 export interface RunningMeanStd {
   /** Per-element running mean (float64). */
   readonly mean: Float64Array;
@@ -18,7 +21,10 @@ export interface RunningMeanStd {
   readonly count: number;
 }
 
-/** Options of {@link NormalizeObservation}. */
+/**
+ * Options of {@link NormalizeObservation}.
+ * @category Environments
+ */
 export interface NormalizeObservationOptions {
   /**
    * Added to the variance before the square root.
@@ -47,6 +53,7 @@ export interface NormalizeObservationOptions {
  * The observation is folded into the statistics before it is normalised.
  *
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, BoxArray> {
   /** Whether observations update the statistics. */

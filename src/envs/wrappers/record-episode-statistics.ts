@@ -6,7 +6,10 @@ import type { Env, MaybePromise, ResetArgs, ResetResult, StepResult } from '../c
 import { Wrapper } from './wrapper.js';
 import { EnvError } from '../errors.js';
 
-/** The statistics of one finished episode, found in `info.episode` of its last step. */
+/**
+ * The statistics of one finished episode, found in `info.episode` of its last step.
+ * @category Environments
+ */
 export interface EpisodeStatistics {
   /** The undiscounted sum of the episode's rewards. */
   readonly return: number;
@@ -16,7 +19,10 @@ export interface EpisodeStatistics {
   readonly durationMs: number;
 }
 
-/** Options of {@link RecordEpisodeStatistics}. */
+/**
+ * Options of {@link RecordEpisodeStatistics}.
+ * @category Environments
+ */
 export interface RecordEpisodeStatisticsOptions {
   /**
    * How many recent episodes `recentReturns` and `recentLengths` keep.
@@ -32,6 +38,7 @@ export interface RecordEpisodeStatisticsOptions {
  *
  * @typeParam Obs - observation type.
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
   private episodeReturn = 0;

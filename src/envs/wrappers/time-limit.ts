@@ -12,6 +12,7 @@ import { EnvError } from '../errors.js';
  *
  * @typeParam Obs - observation type.
  * @typeParam Act - action type.
+ * @category Environments
  */
 export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   /** The episode length after which `truncated` is reported. */

@@ -15,6 +15,7 @@ import type { Space } from '../contract/spaces.js';
  * @typeParam Act - the action type this wrapper accepts.
  * @typeParam InnerObs - the observation type of the wrapped env.
  * @typeParam InnerAct - the action type of the wrapped env.
+ * @category Environments
  */
 export class Wrapper<Obs, Act, InnerObs = Obs, InnerAct = Act> implements Env<Obs, Act> {
   /** The wrapped env. */

@@ -5,7 +5,10 @@
  * ("Atari") lists each with its source.
  */
 
-/** Preprocessing of an ALE env; every field optional (the defaults are in {@link ATARI_DEFAULTS}). */
+/**
+ * Preprocessing of an ALE env; every field optional (the defaults are in {@link ATARI_DEFAULTS}).
+ * @category Environments
+ */
 export interface AtariOptions {
   /** Up to this many no-op actions (a uniform number from 1) after each reset; 0 for none. */
   readonly noopMax?: number;
@@ -29,7 +32,10 @@ export interface AtariOptions {
   readonly fullActionSpace?: boolean;
 }
 
-/** The defaults of every {@link AtariOptions} field (the paper's preprocessing; sticky actions as ALE v5). */
+/**
+ * The defaults of every {@link AtariOptions} field (the paper's preprocessing; sticky actions as ALE v5).
+ * @category Environments
+ */
 export const ATARI_DEFAULTS: Readonly<Required<AtariOptions>> = Object.freeze({
   noopMax: 30,
   frameSkip: 4,
@@ -43,5 +49,8 @@ export const ATARI_DEFAULTS: Readonly<Required<AtariOptions>> = Object.freeze({
   fullActionSpace: false,
 });
 
-/** The names of the {@link AtariOptions} fields. */
+/**
+ * The names of the {@link AtariOptions} fields.
+ * @category Environments
+ */
 export const ATARI_OPTION_NAMES = Object.freeze(Object.keys(ATARI_DEFAULTS)) as readonly (keyof AtariOptions)[];

@@ -25,7 +25,10 @@ import {
 } from './protocol.js';
 import { bridgeModulePath, defaultPython, pipInstallLine } from './python.js';
 
-/** Options of {@link GymnasiumBatch.make} and {@link GymnasiumEnv.make}. */
+/**
+ * Options of {@link GymnasiumBatch.make} and {@link GymnasiumEnv.make}.
+ * @category Environments
+ */
 export interface GymnasiumEnvOptions {
   /**
    * The Python executable (it must be able to `import gymnasium`, and `ale_py` for Atari).
@@ -62,7 +65,10 @@ export interface GymnasiumEnvOptions {
   startTimeoutMs?: number;
 }
 
-/** Options of {@link GymnasiumBatch.make}. */
+/**
+ * Options of {@link GymnasiumBatch.make}.
+ * @category Environments
+ */
 export interface GymnasiumBatchOptions extends GymnasiumEnvOptions {
   /**
    * Envs in the process.
@@ -106,6 +112,7 @@ interface Waiter {
  * const results = await Promise.all(batch.envs.map((env, i) => env.reset({ seed: i })));
  * await batch.close();
  * ```
+ * @category Environments
  */
 export class GymnasiumBatch {
   /** The envs, each an `Env` of its own. */
@@ -413,6 +420,7 @@ export class GymnasiumBatch {
  * const step = await env.step(1);
  * await env.close();
  * ```
+ * @category Environments
  */
 export class GymnasiumEnv implements Env {
   /** The batch this env belongs to. */

@@ -8,35 +8,68 @@
 import { Box, Discrete, MultiDiscrete } from '../../contract/spaces.js';
 import type { BoxArray, BoxDtype, Space } from '../../contract/spaces.js';
 
-/** Request commands (first payload byte). */
+/**
+ * Request commands (first payload byte).
+ * @category Environments
+ */
 export const CMD_STEP = 1;
-/** Resets some envs (JSON body). */
+/**
+ * Resets some envs (JSON body).
+ * @category Environments
+ */
 export const CMD_RESET = 2;
-/** Closes the envs and ends the process. */
+/**
+ * Closes the envs and ends the process.
+ * @category Environments
+ */
 export const CMD_CLOSE = 3;
-/** Reply kinds (first payload byte). */
+/**
+ * Reply kinds (first payload byte).
+ * @category Environments
+ */
 export const REPLY_HELLO = 1;
-/** Rewards, flags and observations of some envs. */
+/**
+ * Rewards, flags and observations of some envs.
+ * @category Environments
+ */
 export const REPLY_BATCH = 2;
-/** An error, as JSON. */
+/**
+ * An error, as JSON.
+ * @category Environments
+ */
 export const REPLY_ERROR = 3;
-/** The answer to {@link CMD_CLOSE}. */
+/**
+ * The answer to {@link CMD_CLOSE}.
+ * @category Environments
+ */
 export const REPLY_CLOSED = 4;
-/** The protocol version the Python side must report. */
+/**
+ * The protocol version the Python side must report.
+ * @category Environments
+ */
 export const PROTOCOL_VERSION = 1;
-/** Bytes of a message header: `u32` payload length, `u32` 0. */
+/**
+ * Bytes of a message header: `u32` payload length, `u32` 0.
+ * @category Environments
+ */
 export const HEADER_BYTES = 8;
 
 /** A bound as sent: a number, or `'Infinity'`/`'-Infinity'`. */
 type WireNumber = number | string;
 
-/** How the Python side describes a space. */
+/**
+ * How the Python side describes a space.
+ * @category Environments
+ */
 export type SpaceDescription =
   | { kind: 'discrete'; n: number; start: number }
   | { kind: 'multi-discrete'; nvec: number[] }
   | { kind: 'box'; shape: number[]; dtype: BoxDtype; low: WireNumber | WireNumber[]; high: WireNumber | WireNumber[] };
 
-/** The first message of the Python side. */
+/**
+ * The first message of the Python side.
+ * @category Environments
+ */
 export interface Hello {
   /** {@link PROTOCOL_VERSION}. */
   readonly protocol: number;
@@ -58,7 +91,10 @@ export interface Hello {
   readonly versions: Readonly<Record<string, string>>;
 }
 
-/** An error reply. */
+/**
+ * An error reply.
+ * @category Environments
+ */
 export interface ErrorReply {
   /** The message. */
   readonly error: string;
@@ -68,7 +104,10 @@ export interface ErrorReply {
   readonly pip: string;
 }
 
-/** A decoded batch reply. */
+/**
+ * A decoded batch reply.
+ * @category Environments
+ */
 export interface BatchReply {
   /** Env indices, in reply order. */
   readonly indices: Uint32Array;
@@ -93,6 +132,7 @@ function wireNumber(v: WireNumber): number {
  *
  * @param d - the description.
  * @returns the space.
+ * @category Environments
  */
 export function buildSpace(d: SpaceDescription): Space<unknown> {
   switch (d.kind) {
@@ -112,6 +152,7 @@ export function buildSpace(d: SpaceDescription): Space<unknown> {
  *
  * @param d - the observation space's description.
  * @returns a function from (buffer, byte offset) to the observation (a number for `Discrete`, a typed array otherwise).
+ * @category Environments
  */
 export function observationReader(d: SpaceDescription): (buf: Buffer, offset: number) => unknown {
   switch (d.kind) {
@@ -143,6 +184,7 @@ export function observationReader(d: SpaceDescription): (buf: Buffer, offset: nu
  * @param actionSize - float64 values per action.
  * @param wantInfo - whether the reply carries the infos.
  * @returns the framed message (length prefix included).
+ * @category Environments
  */
 export function encodeStep(indices: readonly number[], actions: readonly unknown[], actionSize: number, wantInfo: boolean): Buffer {
   const k = indices.length;
@@ -180,6 +222,7 @@ export function encodeStep(indices: readonly number[], actions: readonly unknown
  * @param seeds - one seed per index (null: no seed), or null for none at all.
  * @param options - reset options passed to every env.
  * @returns the framed message.
+ * @category Environments
  */
 export function encodeReset(indices: readonly number[], seeds: readonly (number | null)[] | null, options: Record<string, unknown> | null): Buffer {
   const body = Buffer.from(JSON.stringify({ indices, seeds, options }), 'utf8');
@@ -194,6 +237,7 @@ export function encodeReset(indices: readonly number[], seeds: readonly (number 
  * Encodes a CLOSE request.
  *
  * @returns the framed message.
+ * @category Environments
  */
 export function encodeClose(): Buffer {
   const msg = Buffer.alloc(HEADER_BYTES + 1);
@@ -209,6 +253,7 @@ export function encodeClose(): Buffer {
  * @param obsStride - bytes between observations.
  * @param read - reads one observation.
  * @returns the decoded reply; observations are views of `payload`'s memory.
+ * @category Environments
  */
 export function decodeBatch(payload: Buffer, obsStride: number, read: (buf: Buffer, offset: number) => unknown): BatchReply {
   const hasInfo = payload[1] === 1;
@@ -232,6 +277,7 @@ export function decodeBatch(payload: Buffer, obsStride: number, read: (buf: Buff
  * Cuts a byte stream into length-prefixed payloads. A payload that lies whole in one chunk at an 8-byte aligned
  * address is handed over in place (a stream never reuses a chunk's memory); any other is copied into memory of
  * its own. Either way its arrays can be viewed in place and outlive the stream's later chunks.
+ * @category Environments
  */
 export class FrameReader {
   #header = Buffer.alloc(HEADER_BYTES);

@@ -5,16 +5,23 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The file name of the shipped Python module (in the package's `python/` folder). */
+/**
+ * The file name of the shipped Python module (in the package's `python/` folder).
+ * @category Environments
+ */
 export const BRIDGE_MODULE = 'impala_rl_gym_bridge.py';
 
-/** The Python packages the bridge needs, as one `pip install` argument list. */
+/**
+ * The Python packages the bridge needs, as one `pip install` argument list.
+ * @category Environments
+ */
 export const BRIDGE_PACKAGES = 'gymnasium ale-py numpy';
 
 /**
  * The Python executable the bridge runs when none is given.
  *
  * @returns `process.env.IMPALA_RL_PYTHON`, else `'python3'`.
+ * @category Environments
  */
 export function defaultPython(): string {
   const fromEnv = process.env.IMPALA_RL_PYTHON;
@@ -26,6 +33,7 @@ export function defaultPython(): string {
  *
  * @param python - the Python executable.
  * @returns e.g. `python3 -m pip install gymnasium ale-py numpy`.
+ * @category Environments
  */
 export function pipInstallLine(python: string): string {
   return `${python} -m pip install ${BRIDGE_PACKAGES}`;
@@ -39,6 +47,7 @@ let located: string | undefined;
  *
  * @returns an absolute path.
  * @throws when the file cannot be found (a broken installation).
+ * @category Environments
  */
 export function bridgeModulePath(): string {
   if (located !== undefined) return located;
