@@ -226,8 +226,10 @@ function checkValueInputs(fn: string, args: ValueInputs, T: number, B: number, K
   checkLength(fn, 'rewards', args.rewards, T * B * K, shape);
   checkLength(fn, 'values', args.values, T * B * K, shape);
   checkLength(fn, 'bootstrapValue', args.bootstrapValue, B * K, shape.slice(1));
+  // Finite negative discounts only: −Infinity (like NaN) is reported by the kernel as a non-finite input.
   for (let i = 0; i < args.discounts.length; i++) {
-    if (args.discounts[i]! < 0) throw new VTraceArgumentError(fn, 'discounts', `holds ${args.discounts[i]} at [${i}]; discounts must be >= 0`);
+    const d = args.discounts[i]!;
+    if (d < 0 && d !== -Infinity) throw new VTraceArgumentError(fn, 'discounts', `holds ${d} at [${i}]; discounts must be >= 0`);
   }
 }
 
