@@ -12,6 +12,7 @@ export * from './losses/index.js';
 export * from './optim/index.js';
 // Environments: the Env contract, spaces, wrappers, the vectorised env, built-in envs and the registry.
 export * from './envs/index.js';
+export * from './envs/node.js';
 // Dynamic batching and the learner's batching queue (src/batching).
 export { DynamicBatcher, BatchingQueue, batchFn, BatcherClosedError, BatchShapeError, BatchingError } from './batching/index.js';
 export type {
@@ -29,6 +30,7 @@ export * from './backends/index.js';
 export * from './metrics/index.js';
 // The agent: Actor, Learner, checkpoints and the one-machine training loop.
 export * from './agent/index.js';
+export * from './agent/node.js';
 // Actors in worker threads (WorkerActorPool and VersionedWeights are the deprecated names).
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing users
 export { WorkerActorFleet, WorkerActorPool } from './agent/worker-actor-fleet.js';

@@ -48,8 +48,4 @@ export type {
   MakeEnvOptions,
   RegisterEnvOptions,
 } from './registry.js';
-export { isAsyncEnvId, isBuiltinAsyncEnvId, makeEnvAsync, makeEnvs, registerEnvNamespace } from './make-envs.js';
-export type { EnvNamespaceFactory } from './make-envs.js';
-export { ATARI_DEFAULTS, ATARI_OPTION_NAMES, GymnasiumBatch, GymnasiumEnv } from './builtin/gymnasium-env.js';
-export type { AtariOptions, GymnasiumBatchOptions, GymnasiumEnvOptions } from './builtin/gymnasium-env.js';
 export { EnvError } from './errors.js';
