@@ -6,13 +6,14 @@
  */
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, loadCheckpoint, NoCheckpointError } from '../../src/agent/checkpoint.js';
 import { train, type TrainConfig } from '../../src/agent/train.js';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 import { readEventFile } from '../helpers/tfevents-reader.js';
+import { snapshotFiles } from '../helpers/cli-process.js';
 import './fixtures/fault-envs.js';
 
 await setupTestBackend();
@@ -30,21 +31,7 @@ const base: TrainConfig = {
   logIntervalSeconds: 0,
 };
 
-/** Every file under `dir` with its size and modification time: what "nothing changed" compares. */
-function snapshot(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else out.push(`${p} ${s.size} ${s.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
+const snapshot = snapshotFiles;
 
 function csvColumn(path: string, column: string): number[] {
   const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');

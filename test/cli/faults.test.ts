@@ -7,66 +7,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../src/agent/checkpoint.js';
+import { cli, root, snapshotFiles, waitFor as waitForOutput, type Run } from '../helpers/cli-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const faultEnvs = join(root, 'test/agent/fixtures/fault-envs.ts');
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function cli(args: readonly string[], env: Record<string, string> = {}, imports: readonly string[] = []): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    done: new Promise((resolve) => child.on('exit', (code, signal) => { resolve({ code, signal }); })),
-  };
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { run.stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { run.stderr += s; });
-  return run;
-}
-
-async function waitFor(what: string, predicate: () => boolean, run: Run, timeoutMs = 90_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (run.child.exitCode !== null) throw new Error(`${what}: the process exited first (${run.child.exitCode}):\n${run.stderr}`);
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not seen within ${timeoutMs} ms:\n${run.stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (what: string, predicate: () => boolean, run: Run, timeoutMs = 90_000): Promise<void> => waitForOutput(what, predicate, run, timeoutMs, 20);
 
 const count = (text: string, pattern: RegExp): number => [...text.matchAll(pattern)].length;
 
-/** Every file under `dir` with its size and modification time. */
-function snapshot(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else out.push(`${p} ${s.size} ${s.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
+const snapshot = snapshotFiles;
 
 function metricFrames(runDir: string): number[] {
   const lines = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');

@@ -6,48 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../src/agent/checkpoint.js';
+import { cli, waitFor } from '../helpers/cli-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function cli(args: readonly string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    done: new Promise((resolve) => child.on('exit', (code, signal) => { resolve({ code, signal }); })),
-  };
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { run.stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { run.stderr += s; });
-  return run;
-}
-
-/** Resolves once `predicate` holds (polled every 50 ms); fails after `timeoutMs`. */
-async function waitFor(what: string, predicate: () => boolean, run: Run, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (run.child.exitCode !== null) throw new Error(`${what}: the process exited first (${run.child.exitCode}):\n${run.stderr}`);
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not seen within ${timeoutMs} ms:\n${run.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The `frames` column of metrics.csv. */
 function metricFrames(runDir: string): number[] {
