@@ -80,7 +80,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
   readonly #waiters: { resolve: (r: IteratorResult<Trajectory[], undefined>) => void; reject: (e: Error) => void }[] = [];
   #loops: Promise<void>[] | null = null;
   #latest: ParameterSnapshot | null = null;
-  #wakeForParameters: (() => void)[] = [];
+  #wakeForParameters: { resolve: (snapshot: ParameterSnapshot) => void; reject: (error: Error) => void }[] = [];
   #failure: Error | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -148,10 +148,8 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
    */
   latest(): ParameterSnapshot | Promise<ParameterSnapshot> {
     if (this.#latest) return this.#latest;
-    return new Promise((resolve) => {
-      this.#wakeForParameters.push(() => {
-        resolve(this.#latest!);
-      });
+    return new Promise((resolve, reject) => {
+      this.#wakeForParameters.push({ resolve, reject });
     });
   }
 
@@ -160,7 +158,7 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
     if (this.#closed) return;
     if (this.#latest && snapshot.version <= this.#latest.version) return;
     this.#latest = snapshot;
-    for (const wake of this.#wakeForParameters.splice(0)) wake();
+    for (const waiter of this.#wakeForParameters.splice(0)) waiter.resolve(snapshot);
   }
 
   /**
@@ -215,8 +213,8 @@ export class InlineActorFleet implements ActorFleet, ParameterSource {
       if (this.#watch !== null) clearInterval(this.#watch);
       for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
       for (const slot of this.#slots) slot.wake?.();
-      // Actors waiting for their first parameters are released with none: their loops see `closed` and end.
-      for (const wake of this.#wakeForParameters.splice(0)) wake();
+      // Actors waiting for their first parameters are released with an error: their loops see `closed` and end.
+      for (const waiter of this.#wakeForParameters.splice(0)) waiter.reject(new AgentError(`${FN}: closed before any parameters were published`));
       // A dropped (hung) actor's loop may never end: wait only for the others, and leave its network alone (a
       // pending call may still use it).
       // An actor still busy after a grace period (its env never answers) is left behind like a dropped one, so
