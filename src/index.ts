@@ -39,3 +39,5 @@ export type { WorkerActorFleetOptions, WorkerActorPoolOptions, ActorWorkerConfig
 // The error base class every module's errors extend.
 export { ImpalaRlError, ArgumentError } from './internal/errors.js';
 export type { ImpalaRlErrorOptions } from './internal/errors.js';
+// Actors on other processes and machines: the learner service over gRPC.
+export * from './grpc/index.js';

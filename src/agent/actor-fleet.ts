@@ -54,6 +54,33 @@ export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
   close(): Promise<void>;
   /** Actors restarted so far because they hung (a fleet that never restarts actors may leave it out). */
   readonly restarts?: number;
+  /**
+   * Statistics of a fleet whose actors come and go (remote actors), for the metrics and the progress line;
+   * called after every update. A fleet of fixed actors may leave it out.
+   */
+  stats?(): ActorFleetStats;
+}
+
+/**
+ * What {@link ActorFleet.stats} reports.
+ * @category Agent
+ */
+export interface ActorFleetStats {
+  /** Actors connected now. */
+  readonly connectedActors: number;
+  /** Messages refused so far (malformed, unauthenticated, from unknown sessions). */
+  readonly rejectedMessages: number;
+  /** One entry per connected actor. */
+  readonly actors: readonly {
+    /** The actor's id. */
+    readonly actorId: number;
+    /** Frames per second it delivered over the last 10 s. */
+    readonly framesPerSecond: number;
+    /** Unrolls the learner took from it. */
+    readonly unrolls: number;
+    /** Its host name as it reported it. */
+    readonly host: string;
+  }[];
 }
 
 /**

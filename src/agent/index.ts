@@ -16,7 +16,7 @@ export type { SpaceDescription } from './build-network.js';
 export type { TrainHooks, TrainProgress, TrainResult, TrainStartInfo } from './train.js';
 export { resolveActorConfig, resolveTrainConfig, TRAIN_DEFAULTS } from './train-config.js';
 export type { ActorConfig, ActorMode, DefaultedField, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
-export type { ActorFleet, ActorFleetContext, ActorFleetFactory } from './actor-fleet.js';
+export type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats } from './actor-fleet.js';
 export { InlineActorFleet } from './inline-actor-fleet.js';
 export type { InlineActorFleetOptions } from './inline-actor-fleet.js';
 export type { Channel } from './channel.js';
