@@ -41,8 +41,14 @@ export interface TrainProgress extends Omit<LearnerStepMetrics, 'episodes'> {
   readonly updatesPerSecond: number;
   /** Trajectories waiting in the learner queue. */
   readonly queueSize: number;
-  /** Actors the fleet restarted so far in this session because they hung. */
+  /** Actors the fleet restarted so far in this session (hung actors restarted; remote actors that joined again). */
   readonly actorRestarts: number;
+  /** Actors running now (remote actors connected now). */
+  readonly connectedActors: number;
+  /** Messages the fleet refused so far (malformed or unauthenticated remote calls; 0 for in-process fleets). */
+  readonly rejectedMessages: number;
+  /** Frames per second over the last 10 s of each connected actor, by actor id (empty for fleets without `stats`). */
+  readonly actorFramesPerSecond: Readonly<Record<string, number>>;
   /** Seconds since the start (including before a resume). */
   readonly elapsedSeconds: number;
 }
@@ -280,6 +286,7 @@ async function runWithFleet(resolved: ResolvedTrainConfig, config: TrainConfig, 
     if (recentReturns.length > 100) recentReturns = recentReturns.slice(-100);
     const seconds = (performance.now() - started) / 1000;
     const { episodes: newEpisodes, ...rest } = m;
+    const stats = fleet.stats?.();
     const progress: TrainProgress = {
       ...rest,
       newEpisodes,
@@ -289,6 +296,9 @@ async function runWithFleet(resolved: ResolvedTrainConfig, config: TrainConfig, 
       updatesPerSecond: (learner.updates - startUpdates) / seconds,
       queueSize,
       actorRestarts: fleet.restarts ?? 0,
+      connectedActors: stats?.connectedActors ?? fleet.size,
+      rejectedMessages: stats?.rejectedMessages ?? 0,
+      actorFramesPerSecond: Object.fromEntries((stats?.actors ?? []).map((a) => [String(a.actorId), a.framesPerSecond])),
       elapsedSeconds: priorSeconds + seconds,
     };
     await writer?.write(progress);

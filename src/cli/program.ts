@@ -5,7 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../index.js';
 import { CheckpointError } from '../agent/checkpoint.js';
 import { CliUsageError } from './cli-usage-error.js';
+import { actorCommand, healthCommand, learnerCommand } from './distributed-commands.js';
 import { addEvalOptions, resolveEvalOptions, runEvalCommand } from './eval-command.js';
+import { GrpcConfigError } from '../grpc/errors.js';
 import { PAPER_PRESET, TRAIN_PRESETS } from './presets.js';
 import { addTrainOptions, resolveTrainOptions } from './train-args.js';
 import { readSavedConfig, runTrainCommand, type CliIo, type RunTrainCommandOptions } from './train-command.js';
@@ -55,6 +57,14 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
       code = await runEvalCommand(resolveEvalOptions(command.opts()), io);
     }),
   );
+  const setCode = (c: number): void => {
+    code = c;
+  };
+  program.addCommand(learnerCommand(io, options, setCode, () => {
+    ran.train = true;
+  }));
+  program.addCommand(actorCommand(io, options, setCode));
+  program.addCommand(healthCommand(io, setCode));
   // Subcommands inherit the output and exit behaviour of the program only when set before they are added.
   for (const c of program.commands) {
     c.exitOverride().showHelpAfterError('(add --help for the list of flags)');
@@ -68,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunTra
       // Help and version output end with exitCode 0; everything else is a usage error already printed.
       return error.exitCode === 0 ? 0 : USAGE_ERROR_EXIT_CODE;
     }
-    if (error instanceof CliUsageError || (error instanceof CheckpointError && ran.train)) {
+    if (error instanceof CliUsageError || error instanceof GrpcConfigError || (error instanceof CheckpointError && ran.train)) {
       io.stderr.write(`impala-rl: ${error.message}\n`);
       return USAGE_ERROR_EXIT_CODE;
     }

@@ -64,6 +64,11 @@ export function formatReturn(value: number): string {
   return Number.isFinite(value) ? value.toFixed(1) : 'n/a';
 }
 
+/** Whether the run's actors are remote (the fleet reports per-actor statistics, or refused something). */
+function remoteActors(p: TrainProgress): boolean {
+  return Object.keys(p.actorFramesPerSecond).length > 0 || p.rejectedMessages > 0 || p.connectedActors === 0;
+}
+
 function etaSeconds(p: TrainProgress, totalFrames: number): number {
   return p.framesPerSecond > 0 ? (totalFrames - p.frames) / p.framesPerSecond : NaN;
 }
@@ -80,6 +85,7 @@ export function formatProgressLine(p: TrainProgress, totalFrames: number): strin
   return (
     `frames ${p.frames}/${totalFrames} (${pct}%) | return(100) ${formatReturn(p.meanReturn100)} | episodes ${p.episodes}` +
     ` | ${Math.round(p.framesPerSecond)} frames/s | loss ${p.totalLoss.toPrecision(4)} | lag ${p.policyLag}` +
+    (remoteActors(p) ? ` | actors ${p.connectedActors} (restarts ${p.actorRestarts}, queue ${p.queueSize}${p.rejectedMessages > 0 ? `, rejected ${p.rejectedMessages}` : ''})` : '') +
     ` | elapsed ${formatDuration(p.elapsedSeconds)} | ETA ${formatDuration(etaSeconds(p, totalFrames))}`
   );
 }

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActorFleetFactory } from '../agent/actor-fleet.js';
 import { train, type TrainConfig, type TrainResult, type TrainStartInfo } from '../agent/train.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { createProgressReporter, formatDuration, formatReturn, type ProgressStream } from './progress.js';
@@ -29,6 +30,15 @@ export interface RunTrainCommandOptions {
   readonly handleSignals?: boolean;
   /** An outside abort signal (in addition to the process signals). */
   readonly signal?: AbortSignal;
+  /**
+   * The command as it names itself in its lines (`'learner'` serves remote actors with the same training loop).
+   * @defaultValue `'train'`
+   */
+  readonly commandName?: 'train' | 'learner';
+  /** Where the actors run, when not in this process (`impala-rl learner`: a `GrpcActorFleet`). */
+  readonly fleet?: ActorFleetFactory;
+  /** The flags to repeat in the resume hint besides `--run-dir` and `--resume` (e.g. `--listen HOST:PORT`). */
+  readonly resumeFlags?: string;
 }
 
 /**
@@ -86,7 +96,7 @@ function envName(config: TrainConfig): string {
  * @param cwd - the directory the user runs from.
  * @returns the command prefix, e.g. `npx impala-rl eval`.
  */
-export function commandPrefix(command: 'train' | 'eval', cwd: string = process.cwd()): string {
+export function commandPrefix(command: 'train' | 'eval' | 'learner' | 'actor', cwd: string = process.cwd()): string {
   try {
     const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown; scripts?: Record<string, unknown> };
     if (pkg.name === 'impala-rl' && typeof pkg.scripts?.[command] === 'string') return `npm run ${command} --`;
@@ -97,19 +107,19 @@ export function commandPrefix(command: 'train' | 'eval', cwd: string = process.c
 }
 
 /** The command line that continues a run. */
-function resumeCommand(runDir: string): string {
-  return `${commandPrefix('train')} --run-dir ${JSON.stringify(runDir)} --resume`;
+function resumeCommand(runDir: string, command: 'train' | 'learner', extra: string): string {
+  return `${commandPrefix(command)} --run-dir ${JSON.stringify(runDir)}${extra ? ` ${extra}` : ''} --resume`;
 }
 
-function summary(config: TrainConfig & { runDir: string }, result: TrainResult): string {
+function summary(config: TrainConfig & { runDir: string }, result: TrainResult, command: 'train' | 'learner', resumeFlags: string): string {
   const fps = result.elapsedSeconds > 0 ? Math.round(result.frames / result.elapsedSeconds) : 0;
   const lines = [
-    `impala-rl train: ${result.stopped ? 'stopped' : 'finished'} ${envName(config)}: ${result.frames}/${config.totalFrames} frames, ${result.updates} updates, ` +
+    `impala-rl ${command}: ${result.stopped ? 'stopped' : 'finished'} ${envName(config)}: ${result.frames}/${config.totalFrames} frames, ${result.updates} updates, ` +
       `${result.episodes} episodes, mean return (last 100) ${formatReturn(result.meanReturn100)}, ${formatDuration(result.elapsedSeconds)} (${fps} frames/s)`,
     `run directory: ${config.runDir}`,
   ];
   if (result.checkpoint !== null) lines.push(`checkpoint: ${result.checkpoint}`);
-  if (result.stopped) lines.push(`resume with: ${resumeCommand(config.runDir)}`);
+  if (result.stopped) lines.push(`resume with: ${resumeCommand(config.runDir, command, resumeFlags)}`);
   lines.push(`evaluate with: ${commandPrefix('eval')} --checkpoint ${JSON.stringify(config.runDir)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -125,6 +135,7 @@ function summary(config: TrainConfig & { runDir: string }, result: TrainResult):
  */
 export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options: RunTrainCommandOptions = {}): Promise<number> {
   const { config } = args;
+  const command = options.commandName ?? 'train';
   const controller = new AbortController();
   const onOuterAbort = (): void => {
     controller.abort();
@@ -143,7 +154,7 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
     uninstallSignals = installStopSignals({
       onStop: (name) => {
         stop.signal = name;
-        progress.note(`impala-rl train: ${name}: stopping after this update and writing a resumable checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : name} again to exit at once, without it)`);
+        progress.note(`impala-rl ${command}: ${name}: stopping after this update and writing a resumable checkpoint (${name === 'SIGINT' ? 'Ctrl-C' : name} again to exit at once, without it)`);
         controller.abort();
       },
     });
@@ -162,8 +173,8 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
       mkdirSync(config.runDir, { recursive: true });
       writeFileSync(join(config.runDir, CONFIG_FILE), `${JSON.stringify(savedForm(config), null, 2)}\n`);
       log(
-        `impala-rl train: ${envName(config)}, ${config.totalFrames} frames (${source}), T=${config.unrollLength} B=${config.batchSize}, ` +
-          `${config.numActors} actor(s) x ${config.envsPerActor} envs, ${config.optimizer} lr ${config.learningRate}; run directory ${config.runDir}` +
+        `impala-rl ${command}: ${envName(config)}, ${config.totalFrames} frames (${source}), T=${config.unrollLength} B=${config.batchSize}, ` +
+          `${command === 'learner' ? 'remote actors' : `${config.numActors} actor(s)`} x ${config.envsPerActor} envs, ${config.optimizer} lr ${config.learningRate}; run directory ${config.runDir}` +
           (info.resumedFrom !== null ? ` (resuming from ${info.resumedFrom}, ${info.frames} frames)` : config.resume === 'if-present' ? ' (no checkpoint: starting afresh)' : ''),
       );
       installSignals();
@@ -186,10 +197,11 @@ export async function runTrainCommand(args: ParsedTrainArgs, io: CliIo, options:
       },
       onStart,
       ...testHooks,
+      ...(options.fleet ? { fleet: options.fleet } : {}),
     });
     progress.stop();
     result.network.dispose();
-    io.stdout.write(summary(config, result));
+    io.stdout.write(summary(config, result, command, options.resumeFlags ?? ''));
     return result.stopped ? 128 + (stop.signal === 'SIGTERM' ? 15 : 2) : 0;
   } finally {
     progress.stop();

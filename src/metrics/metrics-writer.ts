@@ -83,7 +83,7 @@ interface PendingEpisode {
  */
 export class MetricsWriter {
   /** The columns of `metrics.csv` (and the keys of `metrics.jsonl`), in order. */
-  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize', 'actorRestarts'] as const;
+  static readonly COLUMNS = ['frames', 'updates', 'elapsedSeconds', 'meanReturn100', 'episodes', 'totalLoss', 'policyLoss', 'baselineLoss', 'entropyLoss', 'entropy', 'gradNorm', 'learningRate', 'policyLag', 'framesPerSecond', 'updatesPerSecond', 'queueSize', 'actorRestarts', 'connectedActors', 'rejectedMessages'] as const;
 
   #csvHeaderWritten = false;
   #episodesHeaderWritten = false;
@@ -173,7 +173,8 @@ export class MetricsWriter {
     const episodes = this.#pendingEpisodes;
     this.#pendingEpisodes = [];
     const row = MetricsWriter.COLUMNS.map((c) => p[c]);
-    const jsonl = JSON.stringify(Object.fromEntries(MetricsWriter.COLUMNS.map((c) => [c, p[c]])));
+    const perActor = p.actorFramesPerSecond;
+    const jsonl = JSON.stringify({ ...Object.fromEntries(MetricsWriter.COLUMNS.map((c) => [c, p[c]])), ...(Object.keys(perActor).length > 0 ? { actorFramesPerSecond: perActor } : {}) });
     const csv = `${this.#csvHeaderWritten ? '' : `${MetricsWriter.COLUMNS.join(',')}\n`}${row.join(',')}\n`;
     this.#csvHeaderWritten = true;
     await appendFile(join(this.dir, 'metrics.jsonl'), `${jsonl}\n`);
@@ -191,7 +192,10 @@ export class MetricsWriter {
       'system/updates_per_second': p.updatesPerSecond,
       'system/queue_size': p.queueSize,
       'system/actor_restarts': p.actorRestarts,
+      'system/connected_actors': p.connectedActors,
+      'system/rejected_messages': p.rejectedMessages,
     };
+    for (const [id, fps] of Object.entries(perActor)) scalars[`actors/${id}/frames_per_second`] = fps;
     if (Number.isFinite(p.meanReturn100)) scalars['episode/mean_return_100'] = p.meanReturn100;
     this.tensorboard.addScalars(scalars, p.frames);
     if (episodes.length > 0) {

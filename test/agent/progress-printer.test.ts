@@ -7,7 +7,7 @@ import type { TrainProgress } from '../../src/agent/train.js';
 const progress = (frames: number, elapsedSeconds: number, meanReturn100: number): TrainProgress => ({
   frames, elapsedSeconds, meanReturn100, episodes: Number.isNaN(meanReturn100) ? 0 : 3, framesPerSecond: 100, updatesPerSecond: 1,
   queueSize: 0, newEpisodes: [], totalLoss: 0, policyLoss: 0, baselineLoss: 0, entropyLoss: 0, entropy: 0, gradNorm: 0, learningRate: 0,
-  policyLag: 0, updates: 1, actorRestarts: 0,
+  policyLag: 0, updates: 1, actorRestarts: 0, connectedActors: 1, rejectedMessages: 0, actorFramesPerSecond: {},
 });
 
 test('prints at most one line per interval, always the last update, and never NaN', () => {

@@ -8,7 +8,7 @@ function progress(frames: number, over: Partial<TrainProgress> = {}): TrainProgr
   return {
     totalLoss: 1.5, policyLoss: 0.5, baselineLoss: 1, entropyLoss: 0, entropy: 0.69, gradNorm: 2, learningRate: 0.001,
     policyLag: 1, frames, updates: frames / 40, meanReturn100: 22.25, episodes: 10, newEpisodes: [],
-    framesPerSecond: 1000, updatesPerSecond: 25, queueSize: 0, actorRestarts: 0, elapsedSeconds: 3, ...over,
+    framesPerSecond: 1000, updatesPerSecond: 25, queueSize: 0, actorRestarts: 0, connectedActors: 1, rejectedMessages: 0, actorFramesPerSecond: {}, elapsedSeconds: 3, ...over,
   };
 }
 

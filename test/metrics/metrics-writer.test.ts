@@ -11,7 +11,7 @@ import { MetricsWriter } from '../../src/metrics/metrics-writer.js';
 const record = (frames: number, episodes: number): MetricsRecord => ({
   frames, updates: frames / 10, elapsedSeconds: frames / 100, meanReturn100: 1, episodes: 0, totalLoss: 0, policyLoss: 0,
   baselineLoss: 0, entropyLoss: 0, entropy: 1, gradNorm: 1, learningRate: 0.1, policyLag: 0, framesPerSecond: 1,
-  updatesPerSecond: 1, queueSize: 0, actorRestarts: 0,
+  updatesPerSecond: 1, queueSize: 0, actorRestarts: 0, connectedActors: 1, rejectedMessages: 0, actorFramesPerSecond: {},
   newEpisodes: Array.from({ length: episodes }, (_, i) => ({ episodeReturn: frames + i, episodeLength: 5, truncated: false, actorId: 0, envIndex: i })),
 });
 
