@@ -42,8 +42,9 @@ export interface HealthCheckOptions {
  * Asks a server's health service (grpc.health.v1.Health/Check) for a service's status.
  *
  * @param options - see {@link HealthCheckOptions}.
- * @returns `'SERVING'`, `'NOT_SERVING'`, `'UNKNOWN'` or `'SERVICE_UNKNOWN'`, or `'UNREACHABLE: <why>'` when no
- *   answer came (no server, timeout, TLS failure, the call refused).
+ * @returns `'SERVING'`, `'NOT_SERVING'`, `'UNKNOWN'` or `'SERVICE_UNKNOWN'` (the server does not know `service`:
+ *   Check's NOT_FOUND), or `'UNREACHABLE: <why>'` when no answer came (no server, timeout, TLS failure, the call
+ *   refused).
  *
  * @example
  * ```ts
@@ -65,7 +66,9 @@ export async function checkLearnerHealth(options: HealthCheckOptions): Promise<s
         tokenMetadata(options.token),
         { deadline: Date.now() + (options.timeoutMs ?? 5000) },
         (error, value) => {
-          if (error) resolve(`UNREACHABLE: ${statusName(error.code)}: ${error.details || error.message}`);
+          // Check answers NOT_FOUND for a service the server does not know (grpc.health.v1): it was reached.
+          if (error?.code === grpc.status.NOT_FOUND) resolve('SERVICE_UNKNOWN');
+          else if (error) resolve(`UNREACHABLE: ${statusName(error.code)}: ${error.details || error.message}`);
           else resolve(STATUS_NAMES[value?.status ?? 0] ?? `status ${value?.status}`);
         },
       );

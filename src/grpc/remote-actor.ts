@@ -294,9 +294,19 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
     control.on('end', () => {
       if (!state.finished) state.lost ??= new SessionLost('the learner ended the session');
     });
+    // A call that fails after the learner sent Finish failed because the learner is shutting down (a call sent
+    // while it closes gets UNAVAILABLE): the run is over, not the learner lost.
+    const session = async <Res>(method: string, request: object, deadlineMs: number | null): Promise<Res> => {
+      try {
+        return await unary<Res>(method, request, deadlineMs);
+      } catch (error) {
+        if (state.finished) throw new RunFinished();
+        throw error;
+      }
+    };
     let latest: ParameterSnapshot | null = null;
     const fetchParameters = async (): Promise<void> => {
-      const p = await unary<WireParameters>('GetParameters', { session_id: welcome.session_id, have_version: latest?.version ?? -1 }, 60_000);
+      const p = await session<WireParameters>('GetParameters', { session_id: welcome.session_id, have_version: latest?.version ?? -1 }, 60_000);
       if (!p.changed) return;
       const { array } = fromWireTensor(p.weights, 'Parameters.weights', ['float32']);
       latest = { version: p.version, weights: array as Float32Array, fingerprint: p.fingerprint };
@@ -320,7 +330,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
       }
       const trajectories = await actor.unroll();
       steps += b.config.unrollLength * trajectories.length;
-      const reply = await unary<UnrollReply>('PutUnroll', { session_id: welcome.session_id, trajectories: trajectories.map(toWireTrajectory) }, null);
+      const reply = await session<UnrollReply>('PutUnroll', { session_id: welcome.session_id, trajectories: trajectories.map(toWireTrajectory) }, null);
       lastReached = Date.now();
       if (reply.finished) throw new RunFinished();
       unrolls++;

@@ -62,7 +62,8 @@ export interface ActorTlsOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
- * Splits `HOST:PORT` (IPv6 in brackets: `[::1]:50051`).
+ * Splits `HOST:PORT` (IPv6 in brackets: `[::1]:50051`). HOST is an IPv4 address or a host name (letters,
+ * digits, `.`, `-`, `_`).
  *
  * @param address - the address.
  * @param option - the option it came from, for errors.
@@ -70,7 +71,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * @throws {@link GrpcConfigError} naming the option.
  */
 export function parseAddress(address: string, option: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  const m = /^(?:\[([^\]]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(address);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new GrpcConfigError(`${option}: expected HOST:PORT (e.g. 127.0.0.1:50051 or [::1]:50051), got ${JSON.stringify(address)}`);
   const host = (m[1] ?? m[2])!;
