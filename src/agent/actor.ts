@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../envs/contract/rng.js';
 import { sampleActions } from '../networks/action-sampling.js';
 import type { Env } from '../envs/contract/types.js';
-import type { AgentModel, ModelState, ParameterSource } from './core.js';
+import type { AgentModel, ModelState, ModelStepInputs, ModelStepOutputs, ParameterSource } from './core.js';
 import { checkModelFingerprint } from './model-fingerprint.js';
 import type { ArrayCoreState, EpisodeStats, Trajectory } from './trajectory.js';
 import { AgentError } from './errors.js';
@@ -39,6 +39,28 @@ export interface ActorOptions {
   readonly parameterSource?: ParameterSource;
   /** The env ids of `envs` (entry i for env i), for error messages; by default each env's `spec.id`. */
   readonly envIds?: readonly string[];
+  /**
+   * Runs the policy instead of `model.step` (same inputs and outputs), e.g. `CentralInference.step`, which batches
+   * the steps of many actors into one call of a shared network. The actor disposes the inputs and the outputs'
+   * logits and baseline as it does `model.step`'s, and keeps the returned state until the next step.
+   * @defaultValue `model.step`
+   */
+  readonly inference?: (inputs: Required<ModelStepInputs>, state: ModelState) => ModelStepOutputs | Promise<ModelStepOutputs>;
+}
+
+/**
+ * The seed of the first reset of environment `envIndex` of actor `actorId` whose seed is `seed`: what
+ * {@link Actor} passes to `env.reset({ seed })`, so that a process stepping the same environments elsewhere (a
+ * thin actor of central inference) reproduces them.
+ *
+ * @param seed - the actor's seed.
+ * @param actorId - the actor's id.
+ * @param envIndex - the environment's index in the actor.
+ * @returns `seed·1000 + envIndex + actorId·100003`.
+ * @category Agent
+ */
+export function envResetSeed(seed: number, actorId: number, envIndex: number): number {
+  return seed * 1000 + envIndex + actorId * 100003;
 }
 
 /**
@@ -107,6 +129,7 @@ export class Actor {
   readonly #headCount: number;
   readonly #logitsWidth: number;
   readonly #obsSize: number;
+  readonly #inference: (inputs: Required<ModelStepInputs>, state: ModelState) => ModelStepOutputs | Promise<ModelStepOutputs>;
   #rng: Rng;
   #state: ModelState = null;
   #started = false;
@@ -134,6 +157,8 @@ export class Actor {
     this.#headCount = options.model.actionSizes.length;
     this.#logitsWidth = options.model.actionSizes.reduce((a, b) => a + b, 0);
     this.#obsSize = options.model.observationShape.reduce((a, b) => a * b, 1);
+    const model = options.model;
+    this.#inference = options.inference ?? ((inputs, state) => model.step(inputs, state));
     this.#slots = options.envs.map((env) => ({
       env,
       observation: new Float32Array(0),
@@ -199,7 +224,7 @@ export class Actor {
       await this.#stepEnvs(actions, episodes);
       // Only the last entry's state is kept (it starts the next unroll): read the state back once per unroll.
       const stateBefore = t === T ? this.#stateToArrays() : null;
-      const acted = this.#act();
+      const acted = await this.#act();
       actions = acted.actions;
       this.#record(out, t, acted.actions, acted.logits);
       if (t === T) {
@@ -245,13 +270,13 @@ export class Actor {
   async #start(): Promise<void> {
     await Promise.all(
       this.#slots.map(async (slot, i) => {
-        const r = await slot.env.reset({ seed: this.#seed * 1000 + i + this.actorId * 100003 });
+        const r = await slot.env.reset({ seed: envResetSeed(this.#seed, this.actorId, i) });
         this.#setObservation(slot, r.observation, i, 'reset');
       }),
     );
     this.#state = this.#model.initialState(this.#slots.length);
     this.#carriedStateBefore = this.#stateToArrays();
-    const acted = this.#act();
+    const acted = await this.#act();
     this.#carriedActions = acted.actions;
     this.#carriedLogits = acted.logits;
     this.#started = true;
@@ -324,9 +349,15 @@ export class Actor {
   }
 
   /** One batched inference step on the current entries: samples actions, advances the state. */
-  #act(): { actions: Int32Array; logits: Float32Array } {
+  async #act(): Promise<{ actions: Int32Array; logits: Float32Array }> {
     const inputs = this.#inputs(this.#slots.map((_, i) => i));
-    const out = this.#model.step(inputs, this.#state);
+    let out: ModelStepOutputs;
+    try {
+      out = await this.#inference(inputs, this.#state);
+    } catch (error) {
+      tf.dispose(Object.values(inputs));
+      throw error;
+    }
     const actions = sampleActions(out.policyLogits, () => this.#rng.random(), this.#model.actionSizes);
     const logits = Float32Array.from(out.policyLogits.dataSync());
     tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
@@ -336,7 +367,7 @@ export class Actor {
   }
 
   /** Value estimates of final observations of truncated episodes, with the current (pre-reset) state. */
-  #truncationValues(rows: readonly number[], finals: readonly ArrayLike<number>[]): Float32Array {
+  async #truncationValues(rows: readonly number[], finals: readonly ArrayLike<number>[]): Promise<Float32Array> {
     const saved = rows.map((r) => this.#slots[r]!.observation);
     rows.forEach((r, i) => {
       this.#slots[r]!.observation = finals[i]!;
@@ -353,7 +384,13 @@ export class Actor {
         return { c: tf.gather<tf.Tensor2D>(current.c, index), h: tf.gather<tf.Tensor2D>(current.h, index) };
       });
     const notDone = tf.zeros([rows.length], 'bool');
-    const out = this.#model.step({ ...inputs, done: notDone }, state);
+    let out: ModelStepOutputs;
+    try {
+      out = await this.#inference({ ...inputs, done: notDone }, state);
+    } catch (error) {
+      tf.dispose([...Object.values(inputs), notDone, ...(state ? [state.c, state.h] : [])]);
+      throw error;
+    }
     const values = Float32Array.from(out.baseline.dataSync());
     tf.dispose([...Object.values(inputs), notDone, out.policyLogits, out.baseline, ...(state ? [state.c, state.h] : []), ...(out.state ? [out.state.c, out.state.h] : [])]);
     return values;
@@ -395,7 +432,7 @@ export class Actor {
     });
     if (truncatedRows.length > 0) {
       // Set observation/lastAction/reward first: the value is of the final observation, reached with them.
-      const values = this.#truncationValues(truncatedRows, finals);
+      const values = await this.#truncationValues(truncatedRows, finals);
       truncatedRows.forEach((row, k) => {
         this.#slots[row]!.truncationValue = values[k]!;
       });

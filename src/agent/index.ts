@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { Actor } from './actor.js';
+export { Actor, envResetSeed } from './actor.js';
 export type { ActorEnv, ActorOptions, ActorState } from './actor.js';
 export { Learner } from './learner.js';
 export type { LearnerOptions, LearnerState, LearnerStepMetrics } from './learner.js';
