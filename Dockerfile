@@ -67,8 +67,8 @@ RUN npm pkg delete devDependencies \
 # Stage 3, "runtime": what the final image holds. No compiler, no dev dependencies, no sources.
 # ---------------------------------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# TF_CPP_MIN_LOG_LEVEL=2: libtensorflow's informational log lines off (warnings and errors stay).
 ENV NODE_ENV=production \
-    # libtensorflow's informational log lines off (warnings and errors stay).
     TF_CPP_MIN_LOG_LEVEL=2
 WORKDIR /app
 # package.json: its "type": "module" makes Node load dist/*.js as ES modules.
