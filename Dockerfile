@@ -16,9 +16,10 @@
 #                   23: @tensorflow/tfjs-node 4.22 calls util.isNullOrUndefined, which Node 23 removed.
 #   TFJS_VERSION    version of the TensorFlow.js packages (the package's peer dependencies: ^4.22.0).
 #   WITH_TFJS_NODE  "true" (default) installs @tensorflow/tfjs-node, the libtensorflow backend (`--backend
-#                   tensorflow`, which `--backend auto` picks first). Its install downloads libtensorflow and a
-#                   prebuilt addon, which exist for linux/amd64 only; build with WITH_TFJS_NODE=false elsewhere
-#                   (e.g. arm64), and the image trains with the wasm backend instead.
+#                   tensorflow`, which `--backend auto` picks first). Its install script downloads libtensorflow
+#                   and a prebuilt addon from storage.googleapis.com; that addon is an x86-64 build, so for other
+#                   platforms (e.g. linux/arm64) build with WITH_TFJS_NODE=false, and the image trains with the
+#                   wasm backend instead.
 
 ARG NODE_VERSION=20
 
