@@ -195,6 +195,8 @@ export function healthCommand(io: CliIo, setCode: (code: number) => void): Comma
     .requiredOption('--connect <host:port>', "the learner's address")
     .option('--service <name>', "the service to ask about ('' for the server, or impala_rl.v1.Learner)", '')
     .option('--tls-ca <file>', "CA of the learner's certificate (PEM); enables TLS")
+    .option('--tls-cert <file>', 'client certificate (PEM), when the learner requires one (--tls-client-ca)')
+    .option('--tls-key <file>', 'client private key (PEM)')
     .option('--tls-server-name <name>', "name to check the learner's certificate against")
     .option('--timeout <seconds>', 'longest wait for the answer (default: 5)', numberIn({ above: 0 }))
     .action(async (_opts: unknown, cmd: Command) => {
