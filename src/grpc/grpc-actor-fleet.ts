@@ -114,6 +114,16 @@ interface PendingUnroll {
 const RATE_WINDOW_MS = 10_000;
 const LOG_INTERVAL_MS = 1_000;
 
+/** The `pixels` flag of a `spacesKey` string, or null when it has none. */
+function spacesPixels(spaces: string): boolean | null {
+  try {
+    const pixels = (JSON.parse(spaces) as { pixels?: unknown } | null)?.pixels;
+    return typeof pixels === 'boolean' ? pixels : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Status error as grpc-js handlers pass it. */
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
   return { code, details, metadata: new grpc.Metadata() };
@@ -160,6 +170,8 @@ export class GrpcActorFleet implements ActorFleet {
   readonly #pending: PendingUnroll[] = [];
   readonly #log: (line: string) => void;
   readonly #framesPerUnroll: number;
+  /** Whether observations are uint8 pixels (from `spaces`; null when `spaces` does not say). */
+  readonly #pixels: boolean | null;
   #waiter: (() => void) | null = null;
   #latest: ParameterSnapshot;
   #parametersMessage: WireParameters | null = null;
@@ -184,6 +196,7 @@ export class GrpcActorFleet implements ActorFleet {
     this.#log = options.onLog ?? (() => undefined);
     const config = options.config;
     this.#framesPerUnroll = config.unrollLength * config.actionRepeats;
+    this.#pixels = spacesPixels(options.spaces);
     this.#runInfo = {
       protocol_version: PROTOCOL_VERSION,
       run_id: randomUUID(),
@@ -542,6 +555,10 @@ export class GrpcActorFleet implements ActorFleet {
     const model = this.#options.model;
     return list.map((m, i) => {
       const t = fromWireTrajectory(m, session.actorId, `trajectories[${i}]`);
+      // validateTrajectory takes either dtype; a batch must not mix them (the learner's step would throw).
+      if (this.#pixels !== null && t.observations instanceof Uint8Array !== this.#pixels) {
+        throw new GrpcProtocolError(`trajectories[${i}].observations has dtype ${this.#pixels ? 'float32' : 'uint8'}, the environment's observations are ${this.#pixels ? 'uint8' : 'float32'}`);
+      }
       for (const e of t.episodes) {
         if (!Number.isInteger(e.envIndex) || e.envIndex >= session.numEnvs) throw new GrpcProtocolError(`trajectories[${i}].episodes: env_index ${e.envIndex} is not one of the actor's ${session.numEnvs} envs`);
       }
