@@ -525,6 +525,8 @@ export class GrpcActorFleet implements ActorFleet {
         this.#wake();
       },
       Infer: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const denied = this.#authorized(call, 'Infer');
+        if (denied) { call.emit('error', denied); return; }
         call.emit('error', this.#refuse(call.getPeer(), 'Infer', grpc.status.UNIMPLEMENTED, 'central inference is not served by this learner'));
       },
     };
