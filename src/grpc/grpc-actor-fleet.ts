@@ -124,6 +124,34 @@ function spacesPixels(spaces: string): boolean | null {
   }
 }
 
+/**
+ * A server interceptor that reports the refusals grpc-js answers by itself before a request reaches a handler
+ * (a message over `maxMessageBytes`: RESOURCE_EXHAUSTED; one that does not decompress: INTERNAL), so that they
+ * are counted and logged like the handlers' own. It wraps the call's `sendStatus`, which grpc-js also uses for
+ * those answers; only a call's first status, sent before any request message was delivered, is reported.
+ */
+function countTransportRefusals(report: (peer: string, method: string, code: grpc.status, details: string) => void): grpc.ServerInterceptor {
+  return (descriptor, call) => {
+    let delivered = false;
+    let ended = false;
+    const sendStatus = call.sendStatus.bind(call);
+    call.sendStatus = (s) => {
+      if (!ended && !delivered && (s.code === grpc.status.RESOURCE_EXHAUSTED || s.code === grpc.status.INTERNAL)) {
+        report(call.getPeer(), descriptor.path.slice(descriptor.path.lastIndexOf('/') + 1), s.code, s.details);
+      }
+      ended = true;
+      sendStatus(s);
+    };
+    const listener = new grpc.ServerListenerBuilder()
+      .withOnReceiveMessage((message, next) => {
+        delivered = true;
+        next(message);
+      })
+      .build();
+    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => { next(listener); }).build());
+  };
+}
+
 /** Status error as grpc-js handlers pass it. */
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
   return { code, details, metadata: new grpc.Metadata() };
@@ -229,7 +257,11 @@ export class GrpcActorFleet implements ActorFleet {
       );
     }
     if (options.token?.length === 0) throw new GrpcConfigError('GrpcActorFleet: token is empty');
-    const server = new grpc.Server(grpcChannelOptions(options, 'server'));
+    let transportRefusal: (peer: string, method: string, code: grpc.status, details: string) => void = () => undefined;
+    const server = new grpc.Server({
+      ...grpcChannelOptions(options, 'server'),
+      interceptors: [countTransportRefusals((peer, method, code, details) => { transportRefusal(peer, method, code, details); })],
+    });
     const health = new HealthImplementation({ '': 'NOT_SERVING', [LEARNER_SERVICE]: 'NOT_SERVING' });
     health.addToServer(server);
     let bound: number;
@@ -245,6 +277,9 @@ export class GrpcActorFleet implements ActorFleet {
       throw new GrpcConfigError(`GrpcActorFleet: cannot listen on ${options.listen}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const fleet = new GrpcActorFleet(options, server, health, bound, host);
+    transportRefusal = (peer, method, code, details) => {
+      fleet.#refuse(peer, method, code, details);
+    };
     server.addService(learnerServerDefinition(), fleet.#handlers());
     health.setStatus('', 'SERVING');
     health.setStatus(LEARNER_SERVICE, 'SERVING');
