@@ -285,6 +285,8 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
     control: grpc.ClientReadableStream<Control>,
   ): Promise<'finished' | 'stopped'> {
     const state: { finished: boolean; lost: Error | null } = { finished: false, lost: null };
+    // (Read through a function: the control stream's listeners change it while the loop below awaits.)
+    const finished = (): boolean => state.finished;
     control.on('data', (m: Control) => {
       if (m.finish) state.finished = true;
     });
@@ -320,11 +322,18 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
       }
       const trajectories = await actor.unroll();
       steps += b.config.unrollLength * trajectories.length;
-      const reply = await unary<UnrollReply>('PutUnroll', { session_id: welcome.session_id, trajectories: trajectories.map(toWireTrajectory) }, null);
-      lastReached = Date.now();
-      if (reply.finished) throw new RunFinished();
-      unrolls++;
-      if (reply.newest_version > latest!.version) await fetchParameters();
+      if (finished()) return 'finished';
+      try {
+        const reply = await unary<UnrollReply>('PutUnroll', { session_id: welcome.session_id, trajectories: trajectories.map(toWireTrajectory) }, null);
+        lastReached = Date.now();
+        if (reply.finished) throw new RunFinished();
+        unrolls++;
+        if (reply.newest_version > latest!.version) await fetchParameters();
+      } catch (error) {
+        // The learner said the run is over, then shut down before answering this call: not a lost learner.
+        if (finished() && isServiceError(error)) return 'finished';
+        throw error;
+      }
     }
   }
 }
