@@ -114,6 +114,44 @@ interface PendingUnroll {
 const RATE_WINDOW_MS = 10_000;
 const LOG_INTERVAL_MS = 1_000;
 
+/** The `pixels` flag of a `spacesKey` string, or null when it has none. */
+function spacesPixels(spaces: string): boolean | null {
+  try {
+    const pixels = (JSON.parse(spaces) as { pixels?: unknown } | null)?.pixels;
+    return typeof pixels === 'boolean' ? pixels : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A server interceptor that reports the refusals grpc-js answers by itself before a request reaches a handler
+ * (a message over `maxMessageBytes`: RESOURCE_EXHAUSTED; one that does not decompress: INTERNAL), so that they
+ * are counted and logged like the handlers' own. It wraps the call's `sendStatus`, which grpc-js also uses for
+ * those answers; only a call's first status, sent before any request message was delivered, is reported.
+ */
+function countTransportRefusals(report: (peer: string, method: string, code: grpc.status, details: string) => void): grpc.ServerInterceptor {
+  return (descriptor, call) => {
+    let delivered = false;
+    let ended = false;
+    const sendStatus = call.sendStatus.bind(call);
+    call.sendStatus = (s) => {
+      if (!ended && !delivered && (s.code === grpc.status.RESOURCE_EXHAUSTED || s.code === grpc.status.INTERNAL)) {
+        report(call.getPeer(), descriptor.path.slice(descriptor.path.lastIndexOf('/') + 1), s.code, s.details);
+      }
+      ended = true;
+      sendStatus(s);
+    };
+    const listener = new grpc.ServerListenerBuilder()
+      .withOnReceiveMessage((message, next) => {
+        delivered = true;
+        next(message);
+      })
+      .build();
+    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => { next(listener); }).build());
+  };
+}
+
 /** Status error as grpc-js handlers pass it. */
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
   return { code, details, metadata: new grpc.Metadata() };
@@ -160,6 +198,8 @@ export class GrpcActorFleet implements ActorFleet {
   readonly #pending: PendingUnroll[] = [];
   readonly #log: (line: string) => void;
   readonly #framesPerUnroll: number;
+  /** Whether observations are uint8 pixels (from `spaces`; null when `spaces` does not say). */
+  readonly #pixels: boolean | null;
   #waiter: (() => void) | null = null;
   #latest: ParameterSnapshot;
   #parametersMessage: WireParameters | null = null;
@@ -184,6 +224,7 @@ export class GrpcActorFleet implements ActorFleet {
     this.#log = options.onLog ?? (() => undefined);
     const config = options.config;
     this.#framesPerUnroll = config.unrollLength * config.actionRepeats;
+    this.#pixels = spacesPixels(options.spaces);
     this.#runInfo = {
       protocol_version: PROTOCOL_VERSION,
       run_id: randomUUID(),
@@ -216,7 +257,11 @@ export class GrpcActorFleet implements ActorFleet {
       );
     }
     if (options.token?.length === 0) throw new GrpcConfigError('GrpcActorFleet: token is empty');
-    const server = new grpc.Server(grpcChannelOptions(options, 'server'));
+    let transportRefusal: (peer: string, method: string, code: grpc.status, details: string) => void = () => undefined;
+    const server = new grpc.Server({
+      ...grpcChannelOptions(options, 'server'),
+      interceptors: [countTransportRefusals((peer, method, code, details) => { transportRefusal(peer, method, code, details); })],
+    });
     const health = new HealthImplementation({ '': 'NOT_SERVING', [LEARNER_SERVICE]: 'NOT_SERVING' });
     health.addToServer(server);
     let bound: number;
@@ -232,6 +277,9 @@ export class GrpcActorFleet implements ActorFleet {
       throw new GrpcConfigError(`GrpcActorFleet: cannot listen on ${options.listen}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const fleet = new GrpcActorFleet(options, server, health, bound, host);
+    transportRefusal = (peer, method, code, details) => {
+      fleet.#refuse(peer, method, code, details);
+    };
     server.addService(learnerServerDefinition(), fleet.#handlers());
     health.setStatus('', 'SERVING');
     health.setStatus(LEARNER_SERVICE, 'SERVING');
@@ -512,6 +560,8 @@ export class GrpcActorFleet implements ActorFleet {
         this.#wake();
       },
       Infer: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const denied = this.#authorized(call, 'Infer');
+        if (denied) { call.emit('error', denied); return; }
         call.emit('error', this.#refuse(call.getPeer(), 'Infer', grpc.status.UNIMPLEMENTED, 'central inference is not served by this learner'));
       },
     };
@@ -542,6 +592,10 @@ export class GrpcActorFleet implements ActorFleet {
     const model = this.#options.model;
     return list.map((m, i) => {
       const t = fromWireTrajectory(m, session.actorId, `trajectories[${i}]`);
+      // validateTrajectory takes either dtype; a batch must not mix them (the learner's step would throw).
+      if (this.#pixels !== null && t.observations instanceof Uint8Array !== this.#pixels) {
+        throw new GrpcProtocolError(`trajectories[${i}].observations has dtype ${this.#pixels ? 'float32' : 'uint8'}, the environment's observations are ${this.#pixels ? 'uint8' : 'float32'}`);
+      }
       for (const e of t.episodes) {
         if (!Number.isInteger(e.envIndex) || e.envIndex >= session.numEnvs) throw new GrpcProtocolError(`trajectories[${i}].episodes: env_index ${e.envIndex} is not one of the actor's ${session.numEnvs} envs`);
       }
