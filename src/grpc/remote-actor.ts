@@ -267,7 +267,8 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
           throw new LearnerUnreachableError(`runRemoteActor: gave up on the learner at ${options.connect} after ${Math.round(away / 1000)} s without an answer (last error: ${describe(error)})`);
         }
         const base = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** attempt);
-        const delay = Math.round(base * (0.8 + 0.4 * Math.random()));
+        // The last wait ends at the deadline (one more try then), not past it.
+        const delay = Math.min(Math.round(base * (0.8 + 0.4 * Math.random())), retry.giveUpAfterMs - away);
         attempt++;
         log(`actor${actorId >= 0 ? ` ${actorId}` : ''}: learner at ${options.connect} unavailable (${describe(error)}); retry ${attempt} in ${(delay / 1000).toFixed(1)} s (giving up ${Math.round((retry.giveUpAfterMs - away) / 1000)} s from now)`);
         await sleep(delay, signal);
