@@ -8,13 +8,18 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats } from '../agent/actor-fleet.js';
+import { Actor, type ActorEnv } from '../agent/actor.js';
 import { actorSeed } from '../agent/actor-seed.js';
+import { buildNetwork } from '../agent/build-network.js';
+import { CentralInference, type CentralInferenceStats } from '../agent/central-inference.js';
+import { EnvProxyGroup, type EnvProxyReport } from '../agent/env-proxy-group.js';
+import { makeEnvs } from '../envs/make-envs.js';
 import type { AgentModel, ParameterSnapshot } from '../agent/core.js';
 import { modelFingerprint } from '../agent/model-fingerprint.js';
 import { resolveActorConfig, type ResolvedTrainConfig } from '../agent/train-config.js';
 import { validateTrajectory, type Trajectory } from '../agent/trajectory.js';
 import { GrpcConfigError, GrpcProtocolError } from './errors.js';
-import { probeSpaces } from './spaces.js';
+import { spacesKey } from './spaces.js';
 import {
   formatAddress,
   grpcChannelOptions,
@@ -26,6 +31,7 @@ import {
   type LearnerTlsOptions,
 } from './transport-options.js';
 import {
+  fromWireTensor,
   fromWireTrajectory,
   learnerServerDefinition,
   LEARNER_SERVICE,
@@ -34,6 +40,8 @@ import {
   type Control,
   type Decoded,
   type GetRunRequest,
+  type InferenceReply,
+  type InferenceRequest,
   type JoinRequest,
   type ParametersRequest,
   type RunInfo,
@@ -71,6 +79,19 @@ export interface GrpcActorFleetListenOptions extends GrpcTransportOptions {
    * @defaultValue 256
    */
   readonly maxEnvsPerActor?: number;
+  /**
+   * Batching of central inference (actors that join with `inference: 'remote'`): the steps of all such actors go
+   * through one `DynamicBatcher` into one network (see `CentralInference`).
+   * @defaultValue `{ minimumBatchSize: 1, maximumBatchSize: 1024, timeoutMs: 5 }`
+   */
+  readonly inferenceBatching?: {
+    /** Actor steps a batch waits for (up to `timeoutMs`). */
+    readonly minimumBatchSize?: number;
+    /** Most actor steps in one batch. */
+    readonly maximumBatchSize?: number;
+    /** Longest wait for `minimumBatchSize` steps, in ms. */
+    readonly timeoutMs?: number;
+  };
 }
 
 /**
@@ -84,8 +105,14 @@ export interface GrpcActorFleetOptions extends GrpcActorFleetListenOptions {
   readonly parameters: ParameterSnapshot;
   /** The learner's model: trajectories are validated against its shapes; actors must match its fingerprint. */
   readonly model: AgentModel;
-  /** The environment's spaces (see `probeSpaces`); an actor whose environment differs is refused. */
+  /** The environment's spaces (see `spacesKey`); an actor whose environment differs is refused. */
   readonly spaces: string;
+  /**
+   * The network that runs the policy for actors of central inference (`inference: 'remote'`): a copy of the
+   * learner's, loaded with each published version before the next inference batch. Absent: such actors are
+   * refused. It belongs to the caller (the factory's copy is disposed on close).
+   */
+  readonly inferenceModel?: AgentModel;
 }
 
 interface Session {
@@ -103,6 +130,12 @@ interface Session {
   samples: [number, number][];
   putPending: boolean;
   ended: boolean;
+  /** 'local': the actor sends unrolls; 'remote': it streams observations to Infer. */
+  readonly inference: 'local' | 'remote';
+  readonly envId: string;
+  readonly seed: number;
+  /** The central-inference side of a 'remote' session, once its Infer stream opened. */
+  infer: { readonly group: EnvProxyGroup; readonly call: grpc.ServerDuplexStream<Decoded<InferenceRequest>, InferenceReply> } | null;
 }
 
 interface PendingUnroll {
@@ -151,6 +184,9 @@ function countTransportRefusals(report: (peer: string, method: string, code: grp
     return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => { next(listener); }).build());
   };
 }
+
+/** A central-inference session ended (the actor left, the run is over). */
+class SessionEnded extends Error {}
 
 /** Status error as grpc-js handlers pass it. */
 function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
@@ -208,6 +244,9 @@ export class GrpcActorFleet implements ActorFleet {
   #restarts = 0;
   #rejected = 0;
   #lastLog = new Map<string, { at: number; suppressed: number }>();
+  readonly #central: CentralInference | null;
+  readonly #centralLoops = new Set<Promise<void>>();
+  #onClose: (() => void) | null = null;
   /** The port the fleet listens on (the one chosen when `listen` asked for port 0). */
   readonly port: number;
   /** The address actors connect to (`HOST:PORT`, with the bound port). */
@@ -222,6 +261,8 @@ export class GrpcActorFleet implements ActorFleet {
     this.#latest = options.parameters;
     this.#fingerprint = modelFingerprint(options.model);
     this.#log = options.onLog ?? (() => undefined);
+    this.#central = options.inferenceModel ? new CentralInference({ model: options.inferenceModel, ...options.inferenceBatching }) : null;
+    this.#central?.setParameters(options.parameters);
     const config = options.config;
     this.#framesPerUnroll = config.unrollLength * config.actionRepeats;
     this.#pixels = spacesPixels(options.spaces);
@@ -300,8 +341,26 @@ export class GrpcActorFleet implements ActorFleet {
   static factory(options: GrpcActorFleetListenOptions, onStarted?: (fleet: GrpcActorFleet) => void): ActorFleetFactory {
     return async (context: ActorFleetContext) => {
       const ids = typeof context.config.env === 'string' ? [context.config.env] : context.config.env;
-      const spaces = await probeSpaces(ids[0]!, context.config.envOptions);
-      const fleet = await GrpcActorFleet.start({ ...options, config: context.config, parameters: context.parameters, model: context.model, spaces });
+      const env = (await makeEnvs(ids[0]!, 1, { ...context.config.envOptions }))[0] as unknown as ActorEnv;
+      let spaces: string;
+      let inferenceModel: ReturnType<typeof buildNetwork>;
+      try {
+        spaces = spacesKey(env);
+        inferenceModel = buildNetwork(context.config, env, context.config.seed);
+      } finally {
+        await env.close?.();
+      }
+      let fleet: GrpcActorFleet;
+      try {
+        inferenceModel.setWeights(context.parameters.weights);
+        fleet = await GrpcActorFleet.start({ ...options, config: context.config, parameters: context.parameters, model: context.model, spaces, inferenceModel });
+      } catch (error) {
+        inferenceModel.dispose();
+        throw error;
+      }
+      fleet.#onClose = () => {
+        inferenceModel.dispose();
+      };
       onStarted?.(fleet);
       return fleet;
     };
@@ -341,10 +400,16 @@ export class GrpcActorFleet implements ActorFleet {
     return { connectedActors: this.#sessions.size, rejectedMessages: this.#rejected, actors };
   }
 
+  /** Batches of central inference so far (null when the fleet serves no central inference). */
+  inferenceStats(): CentralInferenceStats | null {
+    return this.#central?.stats() ?? null;
+  }
+
   publish(snapshot: ParameterSnapshot): void {
     if (snapshot.version <= this.#latest.version) return;
     this.#latest = snapshot;
     this.#parametersMessage = null;
+    this.#central?.setParameters(snapshot);
   }
 
   actorStates(): Promise<null> {
@@ -394,6 +459,10 @@ export class GrpcActorFleet implements ActorFleet {
         resolve();
       });
     });
+    // The learner-side actors of central inference have been failed by #endSession: let them dispose their state.
+    await Promise.all([...this.#centralLoops]);
+    this.#central?.close();
+    this.#onClose?.();
   }
 
   #wake(): void {
@@ -438,6 +507,14 @@ export class GrpcActorFleet implements ActorFleet {
     if (s.ended) return;
     s.ended = true;
     this.#sessions.delete(s.id);
+    if (s.infer) {
+      s.infer.group.fail(new SessionEnded(reason ?? 'connection lost'));
+      try {
+        s.infer.call.end();
+      } catch {
+        // already gone
+      }
+    }
     if (reason !== null) {
       try {
         s.control.write({ finish: { reason } });
@@ -497,6 +574,10 @@ export class GrpcActorFleet implements ActorFleet {
           samples: [],
           putPending: false,
           ended: false,
+          inference: r.inference === 'remote' ? 'remote' : 'local',
+          envId: r.env_id,
+          seed: actorSeed(this.#options.config.seed, actorId + 1000 * uses),
+          infer: null,
         };
         this.#sessions.set(session.id, session);
         call.on('cancelled', () => {
@@ -505,9 +586,9 @@ export class GrpcActorFleet implements ActorFleet {
         call.on('error', () => {
           this.#endSession(session, null);
         });
-        call.write({ welcome: { actor_id: actorId, session_id: session.id, seed: actorSeed(this.#options.config.seed, actorId + 1000 * uses) } });
+        call.write({ welcome: { actor_id: actorId, session_id: session.id, seed: session.seed } });
         this.#log(
-          `learner: actor ${actorId} joined from ${session.peer} (${session.host}, pid ${session.pid}, ${session.numEnvs} env${session.numEnvs === 1 ? '' : 's'}, backend ${r.backend.slice(0, 40) || '?'})` +
+          `learner: actor ${actorId} joined from ${session.peer} (${session.host}, pid ${session.pid}, ${session.numEnvs} env${session.numEnvs === 1 ? '' : 's'}, ${session.inference === 'remote' ? 'central inference' : `backend ${r.backend.slice(0, 40) || '?'}`})` +
             `${uses > 0 ? ' (restart)' : ''}; ${this.#sessions.size} connected`,
         );
       },
@@ -535,6 +616,10 @@ export class GrpcActorFleet implements ActorFleet {
         const session = this.#session(r.session_id, call.getPeer(), 'PutUnroll');
         if (!('actorId' in session)) { callback(session); return; }
         if (this.#closed) { callback(null, { newest_version: this.#latest.version, finished: true }); return; }
+        if (session.inference === 'remote') {
+          callback(this.#refuse(call.getPeer(), 'PutUnroll', grpc.status.FAILED_PRECONDITION, `actor ${session.actorId} joined for central inference: it streams observations to Infer, not unrolls`));
+          return;
+        }
         if (session.putPending) {
           callback(this.#refuse(call.getPeer(), 'PutUnroll', grpc.status.FAILED_PRECONDITION, `actor ${session.actorId} sent an unroll before the learner took its previous one: one at a time`)); return;
         }
@@ -559,12 +644,162 @@ export class GrpcActorFleet implements ActorFleet {
         });
         this.#wake();
       },
-      Infer: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        const denied = this.#authorized(call, 'Infer');
-        if (denied) { call.emit('error', denied); return; }
-        call.emit('error', this.#refuse(call.getPeer(), 'Infer', grpc.status.UNIMPLEMENTED, 'central inference is not served by this learner'));
+      Infer: (call: grpc.ServerDuplexStream<Decoded<InferenceRequest>, InferenceReply>) => {
+        this.#serveInference(call);
       },
     };
+  }
+
+  /**
+   * Central inference for one actor: its Infer stream feeds an `EnvProxyGroup`, and an ordinary `Actor` on this
+   * side (policy through the shared `CentralInference`) assembles its trajectories, which join the unrolls of the
+   * other actors. The actor's recurrent state lives in that `Actor` and is freed when the session ends.
+   */
+  #serveInference(call: grpc.ServerDuplexStream<Decoded<InferenceRequest>, InferenceReply>): void {
+    const peer = call.getPeer();
+    const stop = (s: Partial<grpc.StatusObject>): void => {
+      call.emit('error', s);
+    };
+    const denied = this.#authorized(call, 'Infer');
+    if (denied) {
+      stop(denied);
+      return;
+    }
+    const central = this.#central;
+    let session: Session | null = null;
+    let expectedStep = 0;
+    call.on('data', (request: Decoded<InferenceRequest>) => {
+      if (session?.ended === true) return;
+      if (!request.ok) {
+        stop(this.#refuse(peer, 'Infer', grpc.status.INVALID_ARGUMENT, request.error));
+        if (session) this.#endSession(session, null);
+        return;
+      }
+      const m = request.message;
+      if (session === null) {
+        const found = this.#session(m.session_id, peer, 'Infer');
+        if (!('actorId' in found)) {
+          stop(found);
+          return;
+        }
+        if (found.inference !== 'remote' || found.infer !== null || central === null) {
+          stop(this.#refuse(peer, 'Infer', grpc.status.FAILED_PRECONDITION, `actor ${found.actorId} ${found.inference !== 'remote' ? 'joined with local inference' : 'already has an Infer stream'}`));
+          return;
+        }
+        const s = found;
+        session = s;
+        const heads = this.#options.model.actionSizes.length;
+        const group = new EnvProxyGroup(s.numEnvs, heads, s.envId, (actions) => {
+          call.write({ step: expectedStep - 1, actions: toWireTensor(actions, [s.numEnvs, heads]) });
+        });
+        s.infer = { group, call };
+        this.#startCentralActor(s, group, central);
+      }
+      const s = session;
+      try {
+        if (m.step !== expectedStep) throw new GrpcProtocolError(`step is ${m.step}, expected ${expectedStep} (one request per reply, in order)`);
+        const report = this.#readReport(m, s, expectedStep === 0);
+        expectedStep++;
+        s.infer!.group.deliver(report);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        stop(this.#refuse(`actor ${s.actorId} (${peer})`, 'Infer', grpc.status.INVALID_ARGUMENT, message));
+        this.#endSession(s, null);
+      }
+    });
+    const gone = (): void => {
+      if (session) this.#endSession(session, null);
+    };
+    call.on('cancelled', gone);
+    call.on('error', gone);
+    call.on('end', gone);
+  }
+
+  /** Runs the learner-side `Actor` of a central-inference session until the session ends. */
+  #startCentralActor(s: Session, group: EnvProxyGroup, central: CentralInference): void {
+    const config = this.#options.config;
+    const loop = (async () => {
+      const actor = new Actor({
+        envs: group.envs,
+        model: central.actorModel,
+        unrollLength: config.unrollLength,
+        seed: s.seed,
+        actorId: s.actorId,
+        parameterSource: { latest: () => this.#latest },
+        envIds: group.envs.map(() => s.envId),
+        inference: central.step,
+      });
+      try {
+        // (A function: the session ends and the fleet closes while this loop awaits.)
+        const over = (): boolean => s.ended || this.#closed;
+        while (!over()) {
+          const trajectories = await actor.unroll();
+          if (over()) break;
+          s.samples.push([performance.now(), s.frames]);
+          const cutoff = performance.now() - RATE_WINDOW_MS;
+          while (s.samples.length > 2 && s.samples[1]![0] < cutoff) s.samples.shift();
+          await new Promise<void>((resolve) => {
+            this.#pending.push({ trajectories, session: s, respond: () => { resolve(); } });
+            this.#wake();
+          });
+        }
+      } catch (error) {
+        if (!(error instanceof SessionEnded) && !s.ended) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.#limitedLog('central', `learner: central inference for actor ${s.actorId} failed: ${message}`);
+          try {
+            s.infer?.call.emit('error', status(grpc.status.INVALID_ARGUMENT, message));
+          } catch {
+            // the stream is gone
+          }
+          this.#endSession(s, null);
+        }
+      } finally {
+        actor.dispose();
+      }
+    })();
+    this.#centralLoops.add(loop);
+    void loop.finally(() => this.#centralLoops.delete(loop));
+  }
+
+  /** Decodes and checks one Infer request into a report for the env proxies; errors name the field. */
+  #readReport(m: InferenceRequest, s: Session, first: boolean): EnvProxyReport {
+    const obsShape = this.#options.model.observationShape;
+    const obsSize = obsShape.reduce((a, b) => a * b, 1);
+    const n = s.numEnvs;
+    const pixels = this.#pixels;
+    const rows = (t: InferenceRequest['observations'], field: string, count: number): ArrayLike<number>[] => {
+      const { array, shape } = fromWireTensor(t, field, pixels === null ? ['float32', 'uint8'] : pixels ? ['uint8'] : ['float32']);
+      if (shape.length !== obsShape.length + 1 || shape[0] !== count || shape.slice(1).some((d, i) => d !== obsShape[i])) {
+        throw new GrpcProtocolError(`${field} has shape [${shape.join(', ')}], expected [${count}, ${obsShape.join(', ')}]`);
+      }
+      if (array instanceof Float32Array) {
+        for (let i = 0; i < array.length; i++) {
+          if (!Number.isFinite(array[i]!)) throw new GrpcProtocolError(`${field}[${Math.floor(i / obsSize)}][${i % obsSize}] = ${array[i]} is not finite`);
+        }
+      }
+      return Array.from({ length: count }, (_, i) => array.subarray(i * obsSize, (i + 1) * obsSize));
+    };
+    const flags = (t: InferenceRequest['terminated'], field: string): Uint8Array => {
+      const { array, shape } = fromWireTensor(t, field, ['uint8']);
+      if (shape.length !== 1 || shape[0] !== n) throw new GrpcProtocolError(`${field} has shape [${shape.join(', ')}], expected [${n}]`);
+      const bad = array.findIndex((v) => v !== 0 && v !== 1);
+      if (bad >= 0) throw new GrpcProtocolError(`${field}[${bad}] = ${array[bad]} is not 0 or 1`);
+      return array as Uint8Array;
+    };
+    const observations = rows(m.observations, 'observations', n);
+    if (first) return { observations, rewards: new Float64Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n), resetObservations: [] };
+    const { array: rewards, shape } = fromWireTensor(m.rewards, 'rewards', ['float64', 'float32']);
+    if (shape.length !== 1 || shape[0] !== n) throw new GrpcProtocolError(`rewards has shape [${shape.join(', ')}], expected [${n}]`);
+    const badReward = rewards.findIndex((v) => !Number.isFinite(v));
+    if (badReward >= 0) throw new GrpcProtocolError(`rewards[${badReward}] = ${rewards[badReward]} is not finite`);
+    const terminated = flags(m.terminated, 'terminated');
+    const truncated = flags(m.truncated, 'truncated');
+    let ended = 0;
+    for (let i = 0; i < n; i++) if (terminated[i] || truncated[i]) ended++;
+    if (ended === 0 && m.reset_observations && m.reset_observations.shape[0] !== 0) throw new GrpcProtocolError('reset_observations given, but no env terminated or truncated');
+    const resetObservations = ended > 0 ? rows(m.reset_observations, 'reset_observations', ended) : [];
+    return { observations, rewards, terminated, truncated, resetObservations };
   }
 
   /** Why a join must be refused (status and message), or null. */
@@ -576,12 +811,14 @@ export class GrpcActorFleet implements ActorFleet {
       return [grpc.status.FAILED_PRECONDITION, `env mismatch: this learner trains ${info.env_ids.map((e) => `'${e}'`).join(', ')}, the actor steps ${JSON.stringify(r.env_id.slice(0, 200))}`];
     }
     if (r.spaces !== info.spaces) return [grpc.status.FAILED_PRECONDITION, `env mismatch: the actor's environment has spaces ${r.spaces.slice(0, 300)}, the learner's ${info.spaces} (same id, other options?)`];
-    if (r.fingerprint !== info.fingerprint) {
+    if (r.inference === 'remote') {
+      if (!this.#central) return [grpc.status.FAILED_PRECONDITION, 'this learner serves no central inference (inference "remote"); run the actor with local inference'];
+    } else if (r.fingerprint !== info.fingerprint) {
       return [grpc.status.FAILED_PRECONDITION, `model mismatch: the actor built a network with fingerprint ${JSON.stringify(r.fingerprint.slice(0, 100))}, the learner's is ${info.fingerprint} (weights x values:hash); use the same impala-rl version and configuration`];
     }
     const max = this.#options.maxEnvsPerActor ?? 256;
     if (!Number.isInteger(r.num_envs) || r.num_envs < 1 || r.num_envs > max) return [grpc.status.INVALID_ARGUMENT, `num_envs must be 1 to ${max}, got ${r.num_envs}`];
-    if (r.inference !== 'local' && r.inference !== '') return [grpc.status.FAILED_PRECONDITION, `inference ${JSON.stringify(r.inference.slice(0, 40))} is not served by this learner (it serves 'local')`];
+    if (r.inference !== 'local' && r.inference !== 'remote' && r.inference !== '') return [grpc.status.INVALID_ARGUMENT, `inference must be 'local' or 'remote', got ${JSON.stringify(r.inference.slice(0, 40))}`];
     return null;
   }
 

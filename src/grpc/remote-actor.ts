@@ -8,22 +8,25 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import * as tf from '@tensorflow/tfjs-core';
-import { Actor, type ActorEnv } from '../agent/actor.js';
+import { Actor, envResetSeed, type ActorEnv } from '../agent/actor.js';
+import type { Env } from '../envs/contract/types.js';
 import { buildNetwork } from '../agent/build-network.js';
 import type { ParameterSnapshot } from '../agent/core.js';
 import { makeActorEnvs } from '../agent/make-actor-envs.js';
 import { modelFingerprint } from '../agent/model-fingerprint.js';
 import type { ResolvedActorConfig } from '../agent/train-config.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
-import { GrpcConfigError, LearnerUnreachableError, RemoteActorRefusedError } from './errors.js';
+import { GrpcConfigError, GrpcProtocolError, LearnerUnreachableError, RemoteActorRefusedError } from './errors.js';
 import { spacesKey } from './spaces.js';
 import { channelCredentials, grpcChannelOptions, parseAddress, tokenMetadata, type ActorTlsOptions, type GrpcTransportOptions } from './transport-options.js';
 import {
   fromWireTensor,
   learnerClientDefinition,
   PROTOCOL_VERSION,
+  toWireTensor,
   toWireTrajectory,
   type Control,
+  type InferenceReply,
   type RunInfo,
   type UnrollReply,
   type WireParameters,
@@ -65,11 +68,13 @@ export interface RemoteActorOptions extends GrpcTransportOptions {
   /** When to retry and when to give up (see {@link RemoteActorRetry}). */
   readonly retry?: RemoteActorRetry;
   /**
-   * `'local'`: this actor runs the policy on its own network copy. (`'remote'`, central inference on the learner,
-   * is not served yet.)
+   * `'local'`: this actor runs the policy on its own network copy and sends unrolls. `'remote'`: central
+   * inference (SEED RL): the actor only steps its environments; it streams observations, rewards and end flags
+   * to the learner and receives actions, on one bidirectional stream (`Infer`); it builds no network and needs no
+   * tfjs backend, and the learner assembles the trajectories.
    * @defaultValue `'local'`
    */
-  readonly inference?: 'local';
+  readonly inference?: 'local' | 'remote';
   /** Stops the actor after its current unroll (the result says `stopped`). */
   readonly signal?: AbortSignal;
   /** Receives one line per event (connected, disconnected and retrying, finished). */
@@ -158,7 +163,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  */
 export async function runRemoteActor(options: RemoteActorOptions): Promise<RemoteActorResult> {
   const { host, port } = parseAddress(options.connect, 'connect');
-  if (((options.inference as string | undefined) ?? 'local') !== 'local') throw new GrpcConfigError(`runRemoteActor: inference must be 'local', got ${JSON.stringify(options.inference)}`);
+  const inference = options.inference ?? 'local';
+  if ((inference as string) !== 'local' && (inference as string) !== 'remote') throw new GrpcConfigError(`runRemoteActor: inference must be 'local' or 'remote', got ${JSON.stringify(options.inference)}`);
   if (options.envsPerActor !== undefined && (!Number.isInteger(options.envsPerActor) || options.envsPerActor < 1)) {
     throw new GrpcConfigError(`runRemoteActor: envsPerActor must be an integer >= 1, got ${String(options.envsPerActor)}`);
   }
@@ -179,7 +185,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
       });
     });
 
-  let built: { configJson: string; envs: ActorEnv[]; network: ImpalaNetwork; config: ResolvedActorConfig; envId: string } | null = null;
+  let built: Built | null = null;
   let unrolls = 0;
   let steps = 0;
   let sessions = 0;
@@ -188,7 +194,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
   let attempt = 0;
   const disposeBuilt = async (): Promise<void> => {
     if (!built) return;
-    built.network.dispose();
+    built.network?.dispose();
     await Promise.all(built.envs.map(async (e) => e.close?.()));
     built = null;
   };
@@ -213,12 +219,12 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
               run_id: run.run_id,
               env_id: b.envId,
               spaces: spacesKey(b.envs[0]!),
-              fingerprint: modelFingerprint(b.network),
+              fingerprint: b.network ? modelFingerprint(b.network) : '',
               num_envs: b.envs.length,
-              inference: 'local',
+              inference,
               host: hostname(),
               pid: process.pid,
-              backend: tf.getBackend(),
+              backend: b.network ? tf.getBackend() : '',
             },
             metadata(),
           );
@@ -295,6 +301,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
     control.on('end', () => {
       if (!state.finished) state.lost ??= new SessionLost('the learner ended the session');
     });
+    if (inference === 'remote') return runThinSession(welcome, b, control, state);
     // A call that fails after the learner sent Finish failed because the learner is shutting down (a call sent
     // while it closes gets UNAVAILABLE): the run is over, not the learner lost.
     const session = async <Res>(method: string, request: object, deadlineMs: number | null): Promise<Res> => {
@@ -314,7 +321,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
     };
     const actor = new Actor({
       envs: b.envs,
-      model: b.network,
+      model: b.network!,
       unrollLength: b.config.unrollLength,
       seed: welcome.seed,
       actorId: welcome.actor_id,
@@ -338,10 +345,134 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
       if (reply.newest_version > latest!.version) await fetchParameters();
     }
   }
+
+  /**
+   * One session of central inference: reset the envs as the learner's `Actor` seeds them, send their first
+   * observations, then answer each reply's actions with what the envs did, until the run ends, the signal stops
+   * it, or the session is lost.
+   */
+  async function runThinSession(
+    welcome: { actor_id: number; session_id: string; seed: number },
+    b: Built,
+    control: grpc.ClientReadableStream<Control>,
+    state: { finished: boolean; lost: Error | null },
+  ): Promise<'finished' | 'stopped'> {
+    const stream = (client.Infer as (m: grpc.Metadata) => grpc.ClientDuplexStream<object, InferenceReply>)(metadata());
+    const replies: InferenceReply[] = [];
+    const events: { error: Error | null; ended: boolean; wake: (() => void) | null } = { error: null, ended: false, wake: null };
+    const wake = (): void => {
+      const w = events.wake;
+      events.wake = null;
+      w?.();
+    };
+    stream.on('data', (r: InferenceReply) => {
+      replies.push(r);
+      wake();
+    });
+    stream.on('error', (e: Error) => {
+      events.error ??= e;
+      wake();
+    });
+    stream.on('end', () => {
+      events.ended = true;
+      wake();
+    });
+    control.on('data', wake);
+    control.on('error', wake);
+    control.on('end', wake);
+    signal?.addEventListener('abort', wake, { once: true });
+    const until = (ms: number): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        events.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    // (A function: the session stream's listeners set it while `next` awaits.)
+    const finished = (): boolean => state.finished;
+    /** The next reply, or null when the signal stopped the actor. */
+    const next = async (): Promise<InferenceReply | null> => {
+      for (;;) {
+        const r = replies.shift();
+        if (r) return r;
+        if (state.finished) throw new RunFinished();
+        if (signal?.aborted) return null;
+        if (events.error || events.ended || state.lost) {
+          // The stream may end just before the Finish on the session stream arrives: give it a moment.
+          await until(2_000);
+          if (finished()) throw new RunFinished();
+          throw state.lost ?? events.error ?? new SessionLost('the learner ended the Infer stream');
+        }
+        await until(60_000);
+      }
+    };
+    const obsShape = (b.envs[0]!.observationSpace as unknown as { shape: readonly number[] }).shape;
+    const obsSize = obsShape.reduce((x, y) => x * y, 1);
+    const pack = (list: readonly ArrayLike<number>[]): Float32Array | Uint8Array => {
+      const out = list[0] instanceof Uint8Array ? new Uint8Array(list.length * obsSize) : new Float32Array(list.length * obsSize);
+      list.forEach((o, i) => {
+        out.set(o, i * obsSize);
+      });
+      return out;
+    };
+    const n = b.envs.length;
+    try {
+      const first = await Promise.all(b.envs.map(async (env, i) => env.reset({ seed: envResetSeed(welcome.seed, welcome.actor_id, i) })));
+      stream.write({ session_id: welcome.session_id, step: 0, observations: toWireTensor(pack(first.map((r) => r.observation)), [n, ...obsShape]) });
+      for (let step = 0; ; step++) {
+        const reply = await next();
+        if (reply === null) return 'stopped';
+        if (reply.step !== step) throw new GrpcProtocolError(`runRemoteActor: the learner answered step ${reply.step}, expected ${step}`);
+        const { array, shape } = fromWireTensor(reply.actions, 'InferenceReply.actions', ['int32']);
+        const H = shape[1] ?? 1;
+        if (shape[0] !== n) throw new GrpcProtocolError(`runRemoteActor: the learner sent ${shape[0]} actions for ${n} envs`);
+        const results = await Promise.all(
+          b.envs.map(async (env, i) => (H === 1 ? (env as Env<ArrayLike<number>, number>).step(array[i]!) : (env as Env<ArrayLike<number>, Int32Array>).step(Int32Array.from(array.subarray(i * H, (i + 1) * H))))),
+        );
+        steps += n;
+        if ((step + 1) % b.config.unrollLength === 0) unrolls++;
+        const rewards = new Float64Array(n);
+        const terminated = new Uint8Array(n);
+        const truncated = new Uint8Array(n);
+        const resets: ArrayLike<number>[] = [];
+        for (let i = 0; i < n; i++) {
+          const r = results[i]!;
+          rewards[i] = r.reward;
+          terminated[i] = r.terminated ? 1 : 0;
+          truncated[i] = r.truncated ? 1 : 0;
+        }
+        for (let i = 0; i < n; i++) {
+          if (terminated[i] || truncated[i]) resets.push((await b.envs[i]!.reset()).observation);
+        }
+        stream.write({
+          step: step + 1,
+          observations: toWireTensor(pack(results.map((r) => r.observation)), [n, ...obsShape]),
+          rewards: toWireTensor(rewards, [n]),
+          terminated: toWireTensor(terminated, [n]),
+          truncated: toWireTensor(truncated, [n]),
+          reset_observations: resets.length > 0 ? toWireTensor(pack(resets), [resets.length, ...obsShape]) : null,
+        });
+      }
+    } finally {
+      stream.cancel();
+      signal?.removeEventListener('abort', wake);
+      if (signal?.aborted) control.cancel();
+    }
+  }
+}
+
+/** What a remote actor builds from the run's configuration: its envs and (for local inference) its network. */
+interface Built {
+  readonly configJson: string;
+  readonly envs: ActorEnv[];
+  readonly network: ImpalaNetwork | null;
+  readonly config: ResolvedActorConfig;
+  readonly envId: string;
 }
 
 /** Builds the actor's environments and network from the run's configuration. */
-async function buildFromRun(run: RunInfo, options: RemoteActorOptions): Promise<{ configJson: string; envs: ActorEnv[]; network: ImpalaNetwork; config: ResolvedActorConfig; envId: string }> {
+async function buildFromRun(run: RunInfo, options: RemoteActorOptions): Promise<Built> {
   let config: ResolvedActorConfig;
   try {
     config = JSON.parse(run.config_json) as ResolvedActorConfig;
@@ -355,7 +486,7 @@ async function buildFromRun(run: RunInfo, options: RemoteActorOptions): Promise<
   const envsPerActor = options.envsPerActor ?? config.envsPerActor;
   const envs = await makeActorEnvs([envId], envsPerActor, 0, config.envOptions);
   try {
-    const network = buildNetwork(config, envs[0]!, config.seed);
+    const network = options.inference === 'remote' ? null : buildNetwork(config, envs[0]!, config.seed);
     return { configJson: run.config_json, envs, network, config, envId };
   } catch (error) {
     await Promise.all(envs.map(async (e) => e.close?.()));

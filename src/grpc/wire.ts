@@ -17,10 +17,10 @@ export const PROTOCOL_VERSION = 1;
 export const LEARNER_SERVICE = 'impala_rl.v1.Learner';
 
 /** `DType` of the proto. */
-export const DType = { FLOAT32: 1, UINT8: 2, INT32: 3 } as const;
+export const DType = { FLOAT32: 1, UINT8: 2, INT32: 3, FLOAT64: 4 } as const;
 
 /** A typed array that a {@link WireTensor} can carry. */
-export type WireArray = Float32Array | Uint8Array | Int32Array;
+export type WireArray = Float32Array | Uint8Array | Int32Array | Float64Array;
 
 /** `Tensor`: a dense array as raw little-endian bytes. */
 export interface WireTensor {
@@ -120,20 +120,18 @@ export interface UnrollReply {
 /** `InferenceRequest`. */
 export interface InferenceRequest {
   session_id: string;
+  step: number;
   observations: WireTensor | null;
   rewards: WireTensor | null;
-  dones: WireTensor | null;
   terminated: WireTensor | null;
   truncated: WireTensor | null;
-  episodes: WireEpisode[];
-  final_observations: WireTensor | null;
-  step: number;
+  reset_observations: WireTensor | null;
 }
 
 /** `InferenceReply`. */
 export interface InferenceReply {
-  actions: WireTensor | null;
   step: number;
+  actions: WireTensor | null;
 }
 
 /**
@@ -181,7 +179,7 @@ function lenient<T>(name: TypeName): (bytes: Buffer) => Decoded<T> {
   };
 }
 
-const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int32' };
+const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int32', 4: 'float64' };
 
 /**
  * A typed array as a {@link WireTensor}: its bytes as they are in memory (little-endian on every platform this
@@ -189,11 +187,11 @@ const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int3
  */
 export function toWireTensor(a: WireArray, shape: readonly number[]): WireTensor {
   if (!little) throw new GrpcProtocolError('impala-rl gRPC: big-endian hosts are not supported (tensors travel as little-endian bytes)');
-  const dtype = a instanceof Float32Array ? DType.FLOAT32 : a instanceof Int32Array ? DType.INT32 : DType.UINT8;
+  const dtype = a instanceof Float32Array ? DType.FLOAT32 : a instanceof Int32Array ? DType.INT32 : a instanceof Float64Array ? DType.FLOAT64 : DType.UINT8;
   return { dtype, shape: [...shape], data: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };
 }
 
-type ArrayKind = 'float32' | 'uint8' | 'int32';
+type ArrayKind = 'float32' | 'uint8' | 'int32' | 'float64';
 
 /**
  * Reads a {@link WireTensor} into a fresh, aligned typed array, checking presence, dtype and that the bytes hold
@@ -215,12 +213,12 @@ export function fromWireTensor(t: WireTensor | null | undefined, field: string, 
   const shape = Array.from(t.shape);
   let count = 1;
   for (const d of shape) count *= d;
-  const width = kind === 'uint8' ? 1 : 4;
+  const width = kind === 'uint8' ? 1 : kind === 'float64' ? 8 : 4;
   const data = t.data;
   if (count * width !== data.byteLength) {
     throw new GrpcProtocolError(`${field} has ${data.byteLength} bytes, but shape [${shape.join(', ')}] of ${kind} needs ${count * width}`);
   }
-  const array = kind === 'float32' ? new Float32Array(count) : kind === 'int32' ? new Int32Array(count) : new Uint8Array(count);
+  const array = kind === 'float32' ? new Float32Array(count) : kind === 'int32' ? new Int32Array(count) : kind === 'float64' ? new Float64Array(count) : new Uint8Array(count);
   new Uint8Array(array.buffer).set(data);
   return { array, shape };
 }

@@ -331,7 +331,7 @@ test('a live learner answers thousands of malformed requests with error statuses
     add('Join another env', 'Join', encodeMessage('JoinRequest', { ...join, env_id: 'Acrobot-v1' }), [S.FAILED_PRECONDITION]);
     add('Join other spaces', 'Join', encodeMessage('JoinRequest', { ...join, spaces: runInfo.spaces.replace('[4]', '[5]') }), [S.FAILED_PRECONDITION]);
     add('Join another fingerprint', 'Join', encodeMessage('JoinRequest', { ...join, fingerprint: `${runInfo.fingerprint}0` }), [S.FAILED_PRECONDITION]);
-    add('Join inference remote', 'Join', encodeMessage('JoinRequest', { ...join, inference: 'remote' }), [S.FAILED_PRECONDITION]);
+    add('Join inference "central"', 'Join', encodeMessage('JoinRequest', { ...join, inference: 'central' }), [S.INVALID_ARGUMENT]);
     for (const numEnvs of [0, 257, 0xffffffff]) add(`Join num_envs ${numEnvs}`, 'Join', encodeMessage('JoinRequest', { ...join, num_envs: numEnvs }), [S.INVALID_ARGUMENT]);
     // Unknown sessions.
     for (let i = 0; i < 10; i++) {
@@ -340,8 +340,9 @@ test('a live learner answers thousands of malformed requests with error statuses
       add(`PutUnroll unknown session #${i} (a valid unroll)`, 'PutUnroll', unroll(sid, pair()), [S.ABORTED]);
     }
     add('PutUnroll a very long unknown session id', 'PutUnroll', unroll('x'.repeat(100_000), pair()), [S.ABORTED]);
-    // Central inference is not served.
-    add('Infer a valid-looking first message', 'Infer', encodeMessage('InferenceRequest', { session_id: sessionId }), [S.UNIMPLEMENTED]);
+    // Central inference: a session that joined with local inference, unknown sessions.
+    add('Infer on a session of local inference', 'Infer', encodeMessage('InferenceRequest', { session_id: sessionId }), [S.FAILED_PRECONDITION]);
+    for (let i = 0; i < 5; i++) add(`Infer unknown session #${i}`, 'Infer', encodeMessage('InferenceRequest', { session_id: unknownSession() }), [S.ABORTED]);
     // Oversized messages.
     // (Not Infer: its handler refuses the call as it starts, before any message is read.)
     for (const method of METHODS.filter((m) => m !== 'Infer')) {
@@ -352,7 +353,7 @@ test('a live learner answers thousands of malformed requests with error statuses
     big.observations = { dtype: DType.FLOAT32, shape: [T + 1, 4 * 13_000], data: new Uint8Array((T + 1) * 4 * 13_000 * 4) };
     add('PutUnroll a well-formed unroll over the limit', 'PutUnroll', unroll(sessionId, [big, validTrajectory(rng, 0)]), [S.RESOURCE_EXHAUSTED]);
     // Deeply nested unknown groups (a recursion bomb for the decoder).
-    for (const method of METHODS) add(`${method} nested groups`, method, Buffer.alloc(200_000, 0x7b), method === 'Infer' ? [S.UNIMPLEMENTED] : [S.INVALID_ARGUMENT]);
+    for (const method of METHODS) add(`${method} nested groups`, method, Buffer.alloc(200_000, 0x7b), [S.INVALID_ARGUMENT]);
     // The wrong number of trajectories on a real session.
     for (const count of [0, 1, 3, 20]) {
       add(`PutUnroll ${count} trajectories for ${ENVS} envs`, 'PutUnroll', unroll(sessionId, Array.from({ length: count }, () => validTrajectory(rng, 0))), [S.INVALID_ARGUMENT]);
@@ -377,7 +378,7 @@ test('a live learner answers thousands of malformed requests with error statuses
         const method = METHODS[rng.integer(METHODS.length)]!;
         let body = randomBytes(rng, 600);
         while (method === 'GetRun' && validGetRun(body)) body = randomBytes(rng, 600);
-        const expect = { GetRun: [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION], Join: [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION, S.ABORTED], GetParameters: [S.INVALID_ARGUMENT, S.ABORTED], PutUnroll: [S.INVALID_ARGUMENT, S.ABORTED], Infer: [S.UNIMPLEMENTED] }[method];
+        const expect = { GetRun: [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION], Join: [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION, S.ABORTED], GetParameters: [S.INVALID_ARGUMENT, S.ABORTED], PutUnroll: [S.INVALID_ARGUMENT, S.ABORTED], Infer: [S.INVALID_ARGUMENT, S.ABORTED] }[method];
         add(`random bytes #${k} at ${method}`, method, body, expect);
       } else if (kind === 1) {
         // A valid unroll of an unknown session, with bytes flipped, cut or spliced.
