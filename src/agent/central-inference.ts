@@ -190,7 +190,7 @@ export class CentralInference {
     this.#batches++;
     this.#steps += requests.length;
     this.#histogram[requests.length] = (this.#histogram[requests.length] ?? 0) + 1;
-    const sizes = requests.map((r) => r.inputs.observation.shape[0] as number);
+    const sizes = requests.map((r) => r.inputs.observation.shape[0]);
     this.#rows += sizes.reduce((a, b) => a + b, 0);
     if (requests.length === 1) {
       const r = requests[0]!;
