@@ -12,6 +12,7 @@ import { Actor, type ActorEnv } from './actor.js';
 import type { ActorFleet, ActorFleetContext } from './actor-fleet.js';
 import { actorEnvId, actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
+import { CentralInference } from './central-inference.js';
 import { AgentError } from './errors.js';
 import { InlineActorFleet } from './inline-actor-fleet.js';
 import type { TrainConfig } from './train-config.js';
@@ -33,12 +34,13 @@ import { WorkerActorFleet } from './worker-actor-fleet.js';
  * ```
  * @category Agent
  */
-export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
+export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numActors' | 'env' | 'workerSetupModule' | 'inference'>, cpus: number = availableParallelism()): 'inline' | 'workers' {
   const mode = config.actorMode ?? 'auto';
   if (!['auto', 'inline', 'workers'].includes(mode)) {
     throw new AgentError(`train: 'actorMode' must be 'auto', 'inline' or 'workers', got ${JSON.stringify(mode)}`);
   }
   if (mode !== 'auto') return mode;
+  if ((config as Pick<TrainConfig, 'inference'>).inference === 'central') return 'inline';
   const builtins = createEnvRegistry();
   const portable = config.workerSetupModule !== undefined || (typeof config.env === 'string' ? [config.env] : config.env).every((id) => builtins.get(id)?.builtin === true || isBuiltinAsyncEnvId(id));
   return (config.numActors ?? 1) > 1 && cpus > 2 && portable ? 'workers' : 'inline';
@@ -78,17 +80,28 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   const envs: ActorEnv[][] = [];
   const networks: ReturnType<typeof buildNetwork>[] = [];
   let dropped: readonly number[] = [];
+  const central = config.inference === 'central';
+  let shared: { network: ReturnType<typeof buildNetwork>; inference: CentralInference } | null = null;
   const cleanUp = async (): Promise<void> => {
     // A dropped (hung) actor's network and envs may still be in use by the call that hangs: leave them.
     networks.forEach((n, i) => {
       if (!dropped.includes(i)) n.dispose();
     });
+    if (shared) {
+      shared.inference.close();
+      shared.network.dispose();
+    }
     await Promise.all(envs.filter((_, i) => !dropped.includes(i)).flat().map(async (e) => e.close?.()));
   };
   try {
     for (let i = 0; i < config.numActors; i++) {
       envs.push(await makeActorEnvs(ids, config.envsPerActor, i, config.envOptions));
-      networks.push(buildNetwork(config, envs[i]![0]!, config.seed));
+      // Central inference: one network for all actors (below), none of their own.
+      if (!central) networks.push(buildNetwork(config, envs[i]![0]!, config.seed));
+    }
+    if (central) {
+      const network = buildNetwork(config, envs[0]![0]!, config.seed);
+      shared = { network, inference: new CentralInference({ model: network, ...config.inferenceBatching }) };
     }
   } catch (error) {
     await cleanUp();
@@ -96,7 +109,12 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
   }
   const fleet = new InlineActorFleet({
     actors: (source) =>
-      networks.map((model, i) => new Actor({ envs: envs[i]!, model, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, parameterSource: source, envIds: envs[i]!.map((_, j) => actorEnvId(ids, config.envsPerActor, i, j)) })),
+      envs.map((actorEnvs, i) => {
+        const options = { envs: actorEnvs, unrollLength: config.unrollLength, seed: actorSeed(config.seed, i), actorId: i, envIds: actorEnvs.map((_, j) => actorEnvId(ids, config.envsPerActor, i, j)) };
+        return shared
+          ? new Actor({ ...options, model: shared.inference.actorModel, inference: shared.inference.step, parameterSource: shared.inference.parameterSource(source) })
+          : new Actor({ ...options, model: networks[i]!, parameterSource: source });
+      }),
     onClose: async () => {
       dropped = fleet.droppedActors;
       await cleanUp();

@@ -124,6 +124,19 @@ export interface TrainConfig
    * `'auto'` keeps actors inline when an env id is not built in.
    */
   readonly workerSetupModule?: string;
+  /**
+   * Where the built-in actors' policy runs: `'local'`, each actor on its own network copy (IMPALA);
+   * `'central'`, one shared network for all actors, their steps batched into one call (SEED RL; a
+   * `CentralInference` in this thread, so the actors run inline).
+   * @defaultValue 'local'
+   */
+  readonly inference?: 'local' | 'central';
+  /**
+   * Batching of `inference: 'central'` (see `CentralInferenceOptions`): actor steps a batch waits for, most steps
+   * in one batch, longest wait in ms.
+   * @defaultValue `{ minimumBatchSize: 1, maximumBatchSize: 1024, timeoutMs: 5 }`
+   */
+  readonly inferenceBatching?: { readonly minimumBatchSize?: number; readonly maximumBatchSize?: number; readonly timeoutMs?: number };
 }
 
 /**
@@ -258,6 +271,8 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(typeof r.actorTimeoutSeconds === 'number' && r.actorTimeoutSeconds > 0, 'actorTimeoutSeconds', '> 0', r.actorTimeoutSeconds);
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
   check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
+  check(r.inference === undefined || ['local', 'central'].includes(r.inference), 'inference', "'local' or 'central'", r.inference);
+  if (r.inference === 'central') check(r.actorMode !== 'workers', 'actorMode', "'auto' or 'inline' with inference 'central' (the shared network lives in this thread)", r.actorMode);
   return r;
 }
 

@@ -53,6 +53,7 @@ Examples:
       };
       const transport = readTransportOptions(raw, process.env, note);
       const tls = learnerTls(raw);
+      if (raw.inference !== undefined) throw new CliUsageError("--inference: each actor chooses (impala-rl actor --inference local|remote); the learner serves both. Its batching: --minimum-batch-size, --maximum-batch-size, --timeout-ms");
       const parsed = resolveTrainOptions(raw, { readSavedConfig });
       const listen = raw.listen as string;
       const log = (line: string): void => {
@@ -66,6 +67,7 @@ Examples:
         ...(tls ? { tls } : {}),
         insecureListen: raw.insecureListen === true,
         onLog: log,
+        ...(parsed.config.inferenceBatching ? { inferenceBatching: parsed.config.inferenceBatching } : {}),
       });
       setCode(await runTrainCommand(parsed, io, { ...options, commandName: 'learner', fleet, resumeFlags: `--listen ${listen}` }));
     });
@@ -114,6 +116,7 @@ export function actorCommand(io: CliIo, options: RunTrainCommandOptions, setCode
     .option('--env <id>', "the environment to step; one the learner trains (default: the learner's first)")
     .option('--envs-per-actor <n>', "environments stepped with one batched inference (default: the learner's --envs-per-actor)", integerAtLeast(1))
     .option('--actor-backend <name>', `tfjs backend for inference: ${BACKENDS.join(', ')} (default: auto)`)
+    .option('--inference <where>', 'local: run the policy here and send unrolls; remote: the learner runs it (central inference), this process only steps envs (default: local)')
     .option('--tls-ca <file>', "CA of the learner's certificate (PEM); enables TLS")
     .option('--tls-cert <file>', 'client certificate (PEM), when the learner requires one')
     .option('--tls-key <file>', 'client private key (PEM)')
@@ -137,7 +140,11 @@ cannot help); 4 gave up after --retry-for seconds without the learner; 130/143 s
       const tls = actorTls(raw);
       const backend = (raw.actorBackend as string | undefined) ?? 'auto';
       if (!BACKENDS.includes(backend)) throw new CliUsageError(`--actor-backend: expected one of ${BACKENDS.join(', ')}, got '${backend}'`);
-      await setupTfjs(backend as BackendRequest, log, raw.verbose === true);
+      const inference = (raw.inference as string | undefined) ?? 'local';
+      if (inference !== 'local' && inference !== 'remote') throw new CliUsageError(`--inference: expected local or remote, got '${inference}'`);
+      if (inference === 'remote' && raw.actorBackend !== undefined) throw new CliUsageError('--actor-backend: not used with --inference remote (the learner runs the policy)');
+      // A thin actor of central inference runs no network: no tfjs backend to set up.
+      if (inference === 'local') await setupTfjs(backend as BackendRequest, log, raw.verbose === true);
       const controller = new AbortController();
       const stop: { signal: NodeJS.Signals | null } = { signal: null };
       const uninstall = (options.handleSignals ?? true)
@@ -159,6 +166,7 @@ cannot help); 4 gave up after --retry-for seconds without the learner; 130/143 s
           ...(raw.env !== undefined ? { env: raw.env as string } : {}),
           ...(raw.envsPerActor !== undefined ? { envsPerActor: raw.envsPerActor as number } : {}),
           token: transport.token,
+          inference,
           ...(transport.maxMessageBytes !== undefined ? { maxMessageBytes: transport.maxMessageBytes } : {}),
           ...(transport.compression !== undefined ? { compression: transport.compression } : {}),
           ...(tls ? { tls } : {}),

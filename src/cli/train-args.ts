@@ -82,6 +82,10 @@ interface RawTrainOptions {
   checkpointInterval?: number;
   keepCheckpoints?: number;
   actorTimeout?: number;
+  inference?: 'local' | 'central';
+  minimumBatchSize?: number;
+  maximumBatchSize?: number;
+  timeoutMs?: number;
   resume?: boolean;
   actorMode?: NonNullable<TrainConfig['actorMode']>;
   actorBackend?: NonNullable<TrainConfig['actorBackend']>;
@@ -133,6 +137,10 @@ export function addTrainOptions(command: Command): Command {
     .addOption(new Option('--actor-backend <name>', "tfjs backend of the actor workers (default: the learner's)").choices(BACKEND_REQUESTS))
     .option('--worker-setup-module <path>', 'module each actor worker imports first (register custom envs there)')
     .option('--keep-checkpoints <n>', 'checkpoint folders kept in <run-dir>/checkpoints (the newest)', positive)
+    .addOption(new Option('--inference <where>', "where the actors' policy runs: local (a network copy per actor) or central (one shared network, steps batched; actors inline)").choices(['local', 'central']))
+    .option('--minimum-batch-size <n>', 'central inference: actor steps an inference batch waits for (default: 1)', integerAtLeast(1))
+    .option('--maximum-batch-size <n>', 'central inference: most actor steps in one inference batch (default: 1024)', integerAtLeast(1))
+    .option('--timeout-ms <ms>', 'central inference: longest wait in ms for --minimum-batch-size steps before a smaller batch runs (default: 5)', numberIn({ min: 0 }))
     .option('--actor-timeout <seconds>', 'an actor silent this long is reported as hung (a worker is restarted, an inline actor dropped)', numberIn({ above: 0 }))
     .option('--resume', 'continue the run in --run-dir from its newest complete checkpoint (with its config.json unless flags override it); refuses (exit 2) when there is none or it cannot be loaded')
     .option('--resume-or-start', 'like --resume, but start a new run when --run-dir holds no checkpoint at all (never when one is damaged)')
@@ -192,6 +200,11 @@ function flagsOf(raw: RawTrainOptions): Partial<TrainConfig> {
     workerSetupModule: raw.workerSetupModule,
     checkpointsKept: raw.keepCheckpoints,
     actorTimeoutSeconds: raw.actorTimeout,
+    inference: raw.inference,
+    inferenceBatching:
+      raw.minimumBatchSize === undefined && raw.maximumBatchSize === undefined && raw.timeoutMs === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries({ minimumBatchSize: raw.minimumBatchSize, maximumBatchSize: raw.maximumBatchSize, timeoutMs: raw.timeoutMs }).filter(([, v]) => v !== undefined)),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
@@ -244,6 +257,10 @@ export function resolveTrainOptions(raw: Readonly<Record<string, unknown>>, opti
   const known = envIds();
   for (const id of typeof merged.env === 'string' ? [merged.env] : merged.env) {
     if (!known.includes(id) && !isAsyncEnvId(id)) throw new CliUsageError(`--env: unknown env id '${id}'${didYouMean(id, known)}; known ids: ${known.join(', ')} (and ALE/<game>-v5, gym:<Gymnasium id>)`);
+  }
+  const batching = merged.inferenceBatching;
+  if (batching?.minimumBatchSize !== undefined && batching.maximumBatchSize !== undefined && batching.maximumBatchSize < batching.minimumBatchSize) {
+    throw new CliUsageError(`--maximum-batch-size: ${batching.maximumBatchSize} is below --minimum-batch-size ${batching.minimumBatchSize}`);
   }
   const config: CliTrainConfig = {
     ...merged,
