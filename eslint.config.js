@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/api/**', '**/node_modules/**', 'coverage/**', '**/.venv/**', '.tmp/**', '*.config.ts', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'docs/api/**', '**/node_modules/**', 'coverage/**', '**/.venv/**', '.tmp/**', 'scratch/**', '*.config.ts', 'eslint.config.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

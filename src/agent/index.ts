@@ -18,6 +18,8 @@ export { resolveActorConfig, resolveTrainConfig, TRAIN_DEFAULTS } from './train-
 export type { ActorConfig, ActorMode, DefaultedField, ResolvedActorConfig, ResolvedTrainConfig, TrainConfig } from './train-config.js';
 export type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats } from './actor-fleet.js';
 export { InlineActorFleet } from './inline-actor-fleet.js';
+export { CentralInference } from './central-inference.js';
+export type { CentralInferenceOptions, CentralInferenceStats } from './central-inference.js';
 export type { InlineActorFleetOptions } from './inline-actor-fleet.js';
 export type { Channel } from './channel.js';
 export type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';

@@ -136,7 +136,14 @@ export interface TrainConfig
    * in one batch, longest wait in ms.
    * @defaultValue `{ minimumBatchSize: 1, maximumBatchSize: 1024, timeoutMs: 5 }`
    */
-  readonly inferenceBatching?: { readonly minimumBatchSize?: number; readonly maximumBatchSize?: number; readonly timeoutMs?: number };
+  readonly inferenceBatching?: {
+    /** Actor steps a batch waits for (up to `timeoutMs`). */
+    readonly minimumBatchSize?: number;
+    /** Most actor steps in one batch. */
+    readonly maximumBatchSize?: number;
+    /** Longest wait for `minimumBatchSize` steps, in ms. */
+    readonly timeoutMs?: number;
+  };
 }
 
 /**

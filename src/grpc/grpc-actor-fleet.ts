@@ -416,6 +416,7 @@ export class GrpcActorFleet implements ActorFleet {
     return Promise.resolve(null);
   }
 
+  /** The actors' unrolls in arrival order (local-inference unrolls, and those assembled for central inference). */
   async *[Symbol.asyncIterator](): AsyncIterator<readonly Trajectory[]> {
     while (!this.#closed) {
       const item = this.#pending.shift();
