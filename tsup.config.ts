@@ -8,7 +8,7 @@ export default defineConfig([
   {
     // `actor-worker` is the entry of WorkerActorFleet's worker threads; it lands next to the chunks, where the pool
     // looks for it (`new URL('./actor-worker.js' | './actor-worker.cjs', import.meta.url)`).
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', cli: 'src/cli/main.ts', 'actor-worker': 'src/agent/actor-worker.ts' },
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', cli: 'src/cli/main.ts', 'actor-worker': 'src/agent/actor-worker.ts', 'inference-worker': 'src/agent/inference-worker.ts' },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { composite: false } },
     tsconfig: 'tsconfig.build.json',

@@ -13,6 +13,8 @@ import type { ActorFleet, ActorFleetContext } from './actor-fleet.js';
 import { actorEnvId, actorSeed } from './actor-seed.js';
 import { buildNetwork } from './build-network.js';
 import { CentralInference } from './central-inference.js';
+import { resolveActorConfig } from './train-config.js';
+import { startInferenceWorker } from './worker-inference.js';
 import { AgentError } from './errors.js';
 import { InlineActorFleet } from './inline-actor-fleet.js';
 import type { TrainConfig } from './train-config.js';
@@ -88,7 +90,7 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
       if (!dropped.includes(i)) n.dispose();
     });
     if (shared) {
-      shared.inference.close();
+      await shared.inference.close();
       shared.network.dispose();
     }
     await Promise.all(envs.filter((_, i) => !dropped.includes(i)).flat().map(async (e) => e.close?.()));
@@ -101,7 +103,9 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
     }
     if (central) {
       const network = buildNetwork(config, envs[0]![0]!, config.seed);
-      shared = { network, inference: new CentralInference({ model: network, ...config.inferenceBatching }) };
+      // In a worker, the network here only describes the shapes; the worker computes with its own copy.
+      const runner = config.inferenceThread === 'worker' ? await startInferenceWorker({ config: resolveActorConfig(config), envId: ids[0]!, backend: config.actorBackend ?? currentBackend(), parameters }) : undefined;
+      shared = { network, inference: new CentralInference({ model: network, ...config.inferenceBatching, ...(runner ? { runner } : {}) }) };
     }
   } catch (error) {
     await cleanUp();

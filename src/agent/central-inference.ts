@@ -13,8 +13,16 @@ import { checkModelFingerprint } from './model-fingerprint.js';
  * @category Agent
  */
 export interface CentralInferenceOptions {
-  /** The network that runs the policy (its own copy: {@link CentralInference.setParameters} loads weights into it). */
+  /**
+   * The network that runs the policy (its own copy: {@link CentralInference.setParameters} loads weights into it).
+   * With a `runner`, it only describes the network (shapes, initial state, weight specs).
+   */
   readonly model: AgentModel;
+  /**
+   * Runs the batches somewhere else (e.g. `startInferenceWorker`: a worker thread, so that inference and the
+   * learner's updates overlap); absent: `model.step` in this thread.
+   */
+  readonly runner?: InferenceRunner;
   /**
    * A batch is run as soon as this many actor steps are waiting (each step holds all the envs of one actor).
    * @defaultValue 1
@@ -48,10 +56,34 @@ export interface CentralInferenceStats {
   readonly histogram: Readonly<Record<number, number>>;
 }
 
-interface Request {
+/**
+ * One actor step waiting for a batch: its inputs and recurrent state (`[N, ...]`).
+ * @category Agent
+ */
+export interface InferenceRequest {
+  /** Observations, last actions, last rewards and dones of the actor's N envs. */
   readonly inputs: Required<ModelStepInputs>;
+  /** The actor's recurrent state, or null for a feed-forward network. */
   readonly state: ModelState;
 }
+
+/**
+ * Where {@link CentralInference} runs its batches when not in this thread.
+ * @category Agent
+ */
+export interface InferenceRunner {
+  /**
+   * Runs one batch: one output per request, in new tensors of this thread (the caller owns them).
+   *
+   * @param requests - the batch's actor steps.
+   * @param parameters - newer parameters to load before computing, or null.
+   */
+  run(requests: readonly InferenceRequest[], parameters: ParameterSnapshot | null): Promise<ModelStepOutputs[]>;
+  /** Stops the runner. */
+  close(): void | Promise<void>;
+}
+
+type Request = InferenceRequest;
 
 /**
  * Runs the policy of many actors on one network: {@link CentralInference.step} has `model.step`'s signature, so an
@@ -73,6 +105,7 @@ interface Request {
  */
 export class CentralInference {
   readonly #model: AgentModel;
+  readonly #runner: InferenceRunner | null;
   readonly #batcher: DynamicBatcher<Request, ModelStepOutputs>;
   readonly #histogram: Record<number, number> = {};
   #pending: ParameterSnapshot | null = null;
@@ -84,6 +117,7 @@ export class CentralInference {
   /** @param options - see {@link CentralInferenceOptions}. */
   constructor(options: CentralInferenceOptions) {
     this.#model = options.model;
+    this.#runner = options.runner ?? null;
     const min = options.minimumBatchSize ?? 1;
     const max = options.maximumBatchSize ?? 1024;
     const timeoutMs = options.timeoutMs ?? 5;
@@ -176,26 +210,41 @@ export class CentralInference {
     return { batches: this.#batches, steps: this.#steps, rows: this.#rows, histogram: { ...this.#histogram } };
   }
 
-  /** Rejects every waiting step and stops; safe to call more than once. The model belongs to the caller. */
-  close(): void {
+  /** Rejects every waiting step and stops (and the runner); safe to call more than once. The model belongs to the caller. */
+  async close(): Promise<void> {
     this.#batcher.close();
+    await this.#runner?.close();
   }
 
-  #run(requests: Request[]): ModelStepOutputs[] {
-    if (this.#pending) {
-      this.#model.setWeights(this.#pending.weights);
-      this.#version = this.#pending.version;
+  #run(requests: Request[]): ModelStepOutputs[] | Promise<ModelStepOutputs[]> {
+    const pending = this.#pending;
+    if (pending) {
+      if (!this.#runner) this.#model.setWeights(pending.weights);
+      this.#version = pending.version;
       this.#pending = null;
     }
+    if (this.#runner) {
+      this.#count(requests);
+      return this.#runner.run(requests, pending);
+    }
+    this.#count(requests);
+    if (requests.length === 1) {
+      const r = requests[0]!;
+      return [this.#model.step(r.inputs, r.state)];
+    }
+    return this.#runHere(requests);
+  }
+
+  #count(requests: readonly Request[]): void {
     this.#batches++;
     this.#steps += requests.length;
     this.#histogram[requests.length] = (this.#histogram[requests.length] ?? 0) + 1;
     const sizes = requests.map((r) => r.inputs.observation.shape[0]);
     this.#rows += sizes.reduce((a, b) => a + b, 0);
-    if (requests.length === 1) {
-      const r = requests[0]!;
-      return [this.#model.step(r.inputs, r.state)];
-    }
+  }
+
+  #runHere(requests: readonly Request[]): ModelStepOutputs[] {
+    const sizes = requests.map((r) => r.inputs.observation.shape[0]);
     const n = requests.length;
     let hasState = false;
     // tidy keeps only the returned tensors: the per-request outputs, flat (logits, baselines, then c and h).

@@ -19,7 +19,7 @@ export type { ActorConfig, ActorMode, DefaultedField, ResolvedActorConfig, Resol
 export type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats } from './actor-fleet.js';
 export { InlineActorFleet } from './inline-actor-fleet.js';
 export { CentralInference } from './central-inference.js';
-export type { CentralInferenceOptions, CentralInferenceStats } from './central-inference.js';
+export type { CentralInferenceOptions, CentralInferenceStats, InferenceRequest, InferenceRunner } from './central-inference.js';
 export type { InlineActorFleetOptions } from './inline-actor-fleet.js';
 export type { Channel } from './channel.js';
 export type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';

@@ -8,4 +8,6 @@ export { checkCheckpointFits, CheckpointError, cleanCheckpointLeftovers, findChe
 export { train } from './train.js';
 export { createBuiltInFleet, resolveActorMode } from './built-in-fleets.js';
 export { runActorEndpoint } from './actor-endpoint.js';
+export { startInferenceWorker } from './worker-inference.js';
+export type { InferenceWorkerOptions } from './worker-inference.js';
 export { ATARI_PRESET } from './presets.js';

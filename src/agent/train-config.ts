@@ -132,6 +132,13 @@ export interface TrainConfig
    */
   readonly inference?: 'local' | 'central';
   /**
+   * Where central inference runs its batches: `'learner'`, in this thread between learner updates; `'worker'`, in a
+   * worker thread with its own network copy and tfjs backend (`startInferenceWorker`), concurrently with the
+   * updates. Applies to `inference: 'central'` and to `impala-rl learner`'s thin actors.
+   * @defaultValue 'learner'
+   */
+  readonly inferenceThread?: 'learner' | 'worker';
+  /**
    * Batching of `inference: 'central'` (see `CentralInferenceOptions`): actor steps a batch waits for, most steps
    * in one batch, longest wait in ms.
    * @defaultValue `{ minimumBatchSize: 1, maximumBatchSize: 1024, timeoutMs: 5 }`
@@ -279,6 +286,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   check(r.checkpointIntervalSeconds > 0, 'checkpointIntervalSeconds', '> 0', r.checkpointIntervalSeconds);
   check(r.lstmSize === undefined || (Number.isInteger(r.lstmSize) && r.lstmSize >= 0), 'lstmSize', 'an integer >= 0', r.lstmSize);
   check(r.inference === undefined || ['local', 'central'].includes(r.inference), 'inference', "'local' or 'central'", r.inference);
+  check(r.inferenceThread === undefined || ['learner', 'worker'].includes(r.inferenceThread), 'inferenceThread', "'learner' or 'worker'", r.inferenceThread);
   if (r.inference === 'central') check(r.actorMode !== 'workers', 'actorMode', "'auto' or 'inline' with inference 'central' (the shared network lives in this thread)", r.actorMode);
   return r;
 }

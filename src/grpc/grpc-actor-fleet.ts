@@ -11,7 +11,9 @@ import type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats 
 import { Actor, type ActorEnv } from '../agent/actor.js';
 import { actorSeed } from '../agent/actor-seed.js';
 import { buildNetwork } from '../agent/build-network.js';
-import { CentralInference, type CentralInferenceStats } from '../agent/central-inference.js';
+import { CentralInference, type CentralInferenceStats, type InferenceRunner } from '../agent/central-inference.js';
+import { startInferenceWorker } from '../agent/worker-inference.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { EnvProxyGroup, type EnvProxyReport } from '../agent/env-proxy-group.js';
 import { makeEnvs } from '../envs/make-envs.js';
 import type { AgentModel, ParameterSnapshot } from '../agent/core.js';
@@ -80,6 +82,12 @@ export interface GrpcActorFleetListenOptions extends GrpcTransportOptions {
    */
   readonly maxEnvsPerActor?: number;
   /**
+   * Where central inference runs its batches: `'learner'`, this thread, between learner updates; `'worker'`, a worker
+   * thread with its own network copy and tfjs backend, alongside the updates.
+   * @defaultValue the run's `inferenceThread`, else `'learner'`
+   */
+  readonly inferenceThread?: 'learner' | 'worker';
+  /**
    * Batching of central inference (actors that join with `inference: 'remote'`): the steps of all such actors go
    * through one `DynamicBatcher` into one network (see `CentralInference`).
    * @defaultValue `{ minimumBatchSize: 1, maximumBatchSize: 1024, timeoutMs: 5 }`
@@ -113,6 +121,8 @@ export interface GrpcActorFleetOptions extends GrpcActorFleetListenOptions {
    * refused. It belongs to the caller (the factory's copy is disposed on close).
    */
   readonly inferenceModel?: AgentModel;
+  /** Where `inferenceModel`'s batches run instead of this thread (see `startInferenceWorker`). */
+  readonly inferenceRunner?: InferenceRunner;
 }
 
 interface Session {
@@ -261,7 +271,7 @@ export class GrpcActorFleet implements ActorFleet {
     this.#latest = options.parameters;
     this.#fingerprint = modelFingerprint(options.model);
     this.#log = options.onLog ?? (() => undefined);
-    this.#central = options.inferenceModel ? new CentralInference({ model: options.inferenceModel, ...options.inferenceBatching }) : null;
+    this.#central = options.inferenceModel ? new CentralInference({ model: options.inferenceModel, ...options.inferenceBatching, ...(options.inferenceRunner ? { runner: options.inferenceRunner } : {}) }) : null;
     this.#central?.setParameters(options.parameters);
     const config = options.config;
     this.#framesPerUnroll = config.unrollLength * config.actionRepeats;
@@ -351,10 +361,17 @@ export class GrpcActorFleet implements ActorFleet {
         await env.close?.();
       }
       let fleet: GrpcActorFleet;
+      let inferenceRunner: InferenceRunner | undefined;
       try {
         inferenceModel.setWeights(context.parameters.weights);
-        fleet = await GrpcActorFleet.start({ ...options, config: context.config, parameters: context.parameters, model: context.model, spaces, inferenceModel });
+        const thread = options.inferenceThread ?? context.config.inferenceThread ?? 'learner';
+        if (thread === 'worker') {
+          const name = tf.getBackend();
+          inferenceRunner = await startInferenceWorker({ config: resolveActorConfig(context.config), envId: ids[0]!, backend: name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto', parameters: context.parameters });
+        }
+        fleet = await GrpcActorFleet.start({ ...options, config: context.config, parameters: context.parameters, model: context.model, spaces, inferenceModel, ...(inferenceRunner ? { inferenceRunner } : {}) });
       } catch (error) {
+        await inferenceRunner?.close();
         inferenceModel.dispose();
         throw error;
       }
@@ -462,7 +479,7 @@ export class GrpcActorFleet implements ActorFleet {
     });
     // The learner-side actors of central inference have been failed by #endSession: let them dispose their state.
     await Promise.all([...this.#centralLoops]);
-    this.#central?.close();
+    await this.#central?.close();
     this.#onClose?.();
   }
 

@@ -73,6 +73,9 @@ describe('browser entry exports', () => {
     'CHECKPOINTS_DIR', 'DEFAULT_CHECKPOINTS_KEPT', 'LATEST_POINTER',
     'GymnasiumBatch', 'makeEnvs', 'makeEnvAsync', 'registerEnvNamespace', 'isAsyncEnvId', 'isBuiltinAsyncEnvId',
     'ATARI_DEFAULTS', 'ATARI_OPTION_NAMES', 'ATARI_PRESET',
+    // The gRPC learner service (@grpc/grpc-js speaks HTTP/2 through Node's net and tls).
+    'GrpcActorFleet', 'runRemoteActor', 'checkLearnerHealth', 'DEFAULT_MAX_MESSAGE_BYTES', 'GrpcTransportError',
+    'GrpcProtocolError', 'GrpcConfigError', 'RemoteActorRefusedError', 'LearnerUnreachableError', 'startInferenceWorker',
   ]);
 
   test('every Node export is in the browser entry or on the Node-only list', async () => {

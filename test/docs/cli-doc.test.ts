@@ -40,7 +40,7 @@ const TRAIN_CONFIG_FIELDS = {
   rewardClipping: true, rewardScale: true, learningRate: true, optimizer: true, rmspropEpsilon: true, rmspropDecay: true,
   maxGradNorm: true, actionRepeats: true, runDir: true, logIntervalSeconds: true, checkpointIntervalSeconds: true,
   resume: true, actorMode: true, actorBackend: true, workerSetupModule: true, compile: true,
-  checkpointsKept: true, actorTimeoutSeconds: true, inference: true, inferenceBatching: true,
+  checkpointsKept: true, actorTimeoutSeconds: true, inference: true, inferenceBatching: true, inferenceThread: true,
 } as const satisfies Record<keyof TrainConfig, true>;
 
 test('every TrainConfig field has a row (and a flag) in the train flag table', () => {

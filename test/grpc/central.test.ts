@@ -15,7 +15,8 @@ import { Actor, type ActorEnv } from '../../src/agent/actor.js';
 import { actorSeed } from '../../src/agent/actor-seed.js';
 import { buildNetwork } from '../../src/agent/build-network.js';
 import { CentralInference } from '../../src/agent/central-inference.js';
-import { resolveTrainConfig, type TrainConfig } from '../../src/agent/train-config.js';
+import { resolveActorConfig, resolveTrainConfig, type TrainConfig } from '../../src/agent/train-config.js';
+import { startInferenceWorker } from '../../src/agent/worker-inference.js';
 import { train } from '../../src/agent/train.js';
 import type { Trajectory } from '../../src/agent/trajectory.js';
 import { makeEnvs } from '../../src/envs/make-envs.js';
@@ -93,7 +94,7 @@ for (const [name, config, unrolls] of [['CartPole-v1 (MLP)', CARTPOLE, 12], ['Ma
       actors.forEach((a) => {
         a.dispose();
       });
-      central.close();
+      await central.close();
       shared.dispose();
       for (const id of [0, 1]) {
         const expected = await localUnrolls(config, weights, id, actorSeed(r.seed, id), unrolls);
@@ -132,6 +133,48 @@ for (const [name, config, unrolls] of [['CartPole-v1 (MLP)', CARTPOLE, 12], ['Ma
     });
   });
 }
+
+describe('central inference in a worker thread (startInferenceWorker)', () => {
+  test('gives the same trajectories as local inference (CartPole-v1, two actors batched together)', async () => {
+    const config = CARTPOLE;
+    const r = resolveTrainConfig(config);
+    const probe = await envsOf(config, 1);
+    const shape = buildNetwork(r, probe[0]!, r.seed);
+    const weights = perturbedWeights(shape);
+    const runner = await startInferenceWorker({ config: resolveActorConfig(r), envId: 'CartPole-v1', backend: 'cpu', parameters: { version: 0, weights } });
+    const central = new CentralInference({ model: shape, runner, minimumBatchSize: 2, timeoutMs: 1000 });
+    const actors = await Promise.all(
+      [0, 1].map(async (id) =>
+        new Actor({ envs: await envsOf(config, r.envsPerActor), model: central.actorModel, inference: central.step, unrollLength: r.unrollLength, seed: actorSeed(r.seed, id), actorId: id, parameterSource: { latest: () => ({ version: 0, weights }) } }),
+      ),
+    );
+    const got: Trajectory[][][] = [[], []];
+    for (let k = 0; k < 6; k++) {
+      const both = await Promise.all(actors.map((a) => a.unroll()));
+      both.forEach((u, id) => got[id]!.push(u));
+    }
+    assert.ok(central.stats().histogram[2]! > 0);
+    actors.forEach((a) => {
+      a.dispose();
+    });
+    await central.close();
+    shape.dispose();
+    for (const id of [0, 1]) {
+      const expected = await localUnrolls(config, weights, id, actorSeed(r.seed, id), 6);
+      expected.forEach((u, k) => {
+        assertSameTrajectories(got[id]![k]!, u, `actor ${id}, unroll ${k}`);
+      });
+    }
+  });
+
+  test("train({ inference: 'central', inferenceThread: 'worker' }) reaches totalFrames; the worker is stopped", async () => {
+    const before = tf.memory().numTensors;
+    const result = await train({ ...CARTPOLE, totalFrames: 20 * 4 * 7, batchSize: 4, numActors: 2, inference: 'central', inferenceThread: 'worker', actorBackend: 'cpu' });
+    result.network.dispose();
+    assert.equal(result.frames, 20 * 4 * 7);
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
 
 describe('train with inference central (in process)', () => {
   test('reaches totalFrames with actors inline on one shared network; no tensor leaks', async () => {
