@@ -119,7 +119,7 @@ export async function startInferenceWorker(options: InferenceWorkerOptions): Pro
       });
       const weights = parameters ? parameters.weights.slice() : null;
       const message: InferenceWorkerStep = { type: 'step', id, rows, observation, lastAction, lastActionShape: [rows, ...first.lastAction.shape.slice(1)], lastReward, done, c, h, weights };
-      channel.send(message, [observation, lastAction, lastReward, done, ...(c ? [c] : []), ...(h ? [h] : []), ...(weights ? [weights] : [])].map((a) => a.buffer as ArrayBuffer));
+      channel.send(message, [observation, lastAction, lastReward, done, ...(c ? [c] : []), ...(h ? [h] : []), ...(weights ? [weights] : [])].map((a) => a.buffer));
       const r = await result;
       const width = r.logits.length / rows;
       const units = r.c ? r.c.length / rows : 0;
