@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks that WorkerActorPool finds and starts its worker entry from the built package, in both module
+// Checks that WorkerActorPool (and startInferenceWorker) find and start their worker entries from the built package, in both module
 // systems: `import('dist/index.js')` (ESM, worker dist/actor-worker.js) and `require('dist/index.cjs')`
 // (CommonJS, worker dist/actor-worker.cjs, located through tsup's import.meta.url shim). Each runs a
 // 2-worker pool on CartPole-v1 for a few unrolls, publishes new parameters, and closes the pool; the child
@@ -11,14 +11,14 @@ import { join, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
-for (const f of ['index.js', 'index.cjs', 'actor-worker.js', 'actor-worker.cjs']) {
+for (const f of ['index.js', 'index.cjs', 'actor-worker.js', 'actor-worker.cjs', 'inference-worker.js', 'inference-worker.cjs']) {
   if (!existsSync(join(dist, f))) throw new Error(`check-worker-build: ${join(dist, f)} is missing (run npm run build)`);
 }
 
 const body = (load) => `
 const tf = ${load('@tensorflow/tfjs-core')};
 ${load('@tensorflow/tfjs-backend-cpu')};
-const { WorkerActorPool, ImpalaNetwork } = ${load(join(dist, 'index'))};
+const { WorkerActorPool, ImpalaNetwork, startInferenceWorker, CentralInference, resolveActorConfig } = ${load(join(dist, 'index'))};
 async function main() {
   tf.env().set('IS_TEST', true);
   await tf.setBackend('cpu');
@@ -39,9 +39,15 @@ async function main() {
   if (seen < 2) throw new Error('the workers did not pick up version 1');
   const states = await pool.getActorStates();
   await pool.close();
+  // Central inference in a worker thread (dist/inference-worker.*): one batched step of 2 rows.
+  const runner = await startInferenceWorker({ config: resolveActorConfig({ env: 'CartPole-v1', lstmSize: 0 }), envId: 'CartPole-v1', backend: 'cpu', parameters: { version: 0, weights: n0.getFlatWeights() } });
+  const central = new CentralInference({ model: n0, runner });
+  const out = await central.step({ observation: tf.zeros([2, 4]), lastAction: tf.zeros([2], 'int32'), lastReward: tf.zeros([2]), done: tf.ones([2], 'bool') }, null);
+  if (out.policyLogits.shape.join('x') !== '2x2') throw new Error('bad inference-worker output shape ' + out.policyLogits.shape);
+  await central.close();
   n0.dispose();
   n1.dispose();
-  console.log('ok', pool.backend, versions.join(','), states.map((s) => s.unrolls).join(','));
+  console.log('ok', pool.backend, versions.join(','), states.map((s) => s.unrolls).join(','), 'inference-worker ok');
 }
 main().catch((e) => { console.error(e); process.exitCode = 1; });
 `;

@@ -52,6 +52,11 @@ export interface ActorFleet extends AsyncIterable<readonly Trajectory[]> {
   actorStates(timeoutMs: number): Promise<readonly ActorState[] | null>;
   /** Stops the actors and ends iteration; safe to call more than once. Must not wait on a hung actor. */
   close(): Promise<void>;
+  /**
+   * The run needs no more experience: tell the actors now (remote actors get the time of the final checkpoint to
+   * hear it before `close`). Called by `train` as soon as its loop ends; `close` follows. Optional.
+   */
+  finish?(): void;
   /** Actors restarted so far because they hung (a fleet that never restarts actors may leave it out). */
   readonly restarts?: number;
   /**

@@ -325,6 +325,7 @@ async function runWithFleet(resolved: ResolvedTrainConfig, config: TrainConfig, 
     throw error;
   } finally {
     // The final checkpoint asks the fleet for its actors' states: write it before closing the fleet.
+    fleet.finish?.();
     try {
       if (failed) {
         // Keep the run's error: a final checkpoint that cannot be written is only reported.

@@ -256,6 +256,8 @@ export class GrpcActorFleet implements ActorFleet {
   #lastLog = new Map<string, { at: number; suppressed: number }>();
   readonly #central: CentralInference | null;
   readonly #centralLoops = new Set<Promise<void>>();
+  /** Sessions the end of the run closed (their late calls are answered "finished"). */
+  readonly #finishedSessions = new Set<string>();
   #onClose: (() => void) | null = null;
   /** The port the fleet listens on (the one chosen when `listen` asked for port 0). */
   readonly port: number;
@@ -451,27 +453,40 @@ export class GrpcActorFleet implements ActorFleet {
   }
 
   /**
-   * Tells every actor the run is over (a `Finish` on its session stream; unrolls waiting are answered with
-   * `finished`), marks the health service NOT_SERVING, and shuts the server down (calls still open after 2 s are
-   * cut). Safe to call more than once.
+   * Tells every actor the run is over ({@link GrpcActorFleet.finish}, if not done yet), marks the health service
+   * NOT_SERVING, and shuts the server down (connections still open after 5 s are cut). Safe to call more than once.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
-  async #close(): Promise<void> {
+  /**
+   * Tells every actor the run is over, at once: a `Finish` on its session stream (unrolls waiting are answered with
+   * `finished`, later joins get a `Finish` too). The port stays open until {@link GrpcActorFleet.close}, so that
+   * actors busy with an unroll still hear it.
+   */
+  finish(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    this.#health.setStatus('', 'NOT_SERVING');
     this.#health.setStatus(LEARNER_SERVICE, 'NOT_SERVING');
     for (const p of this.#pending.splice(0)) p.respond({ newest_version: this.#latest.version, finished: true });
-    for (const s of this.#sessions.values()) this.#endSession(s, 'the run is over');
+    for (const s of this.#sessions.values()) {
+      this.#finishedSessions.add(s.id);
+      this.#endSession(s, 'the run is over');
+    }
     this.#wake();
+  }
+
+  async #close(): Promise<void> {
+    this.finish();
+    this.#health.setStatus('', 'NOT_SERVING');
+    // Actors that heard the Finish disconnect by themselves; one that does not (hung, stopped) is cut after 5 s.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#server.forceShutdown();
         resolve();
-      }, 2_000);
+      }, 5_000);
       this.#server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();
@@ -554,7 +569,6 @@ export class GrpcActorFleet implements ActorFleet {
         if (call.request.message.protocol_version !== PROTOCOL_VERSION) {
           callback(this.#refuse(call.getPeer(), 'GetRun', grpc.status.FAILED_PRECONDITION, `protocol version ${call.request.message.protocol_version}, this learner speaks ${PROTOCOL_VERSION}: use the same impala-rl version on both sides`)); return;
         }
-        if (this.#closed) { callback(status(grpc.status.UNAVAILABLE, 'the learner is stopping')); return; }
         callback(null, this.#runInfo);
       },
       Join: (call: grpc.ServerWritableStream<Decoded<JoinRequest>, Control>) => {
@@ -615,6 +629,7 @@ export class GrpcActorFleet implements ActorFleet {
         if (denied) { callback(denied); return; }
         if (!call.request.ok) { callback(this.#refuse(call.getPeer(), 'GetParameters', grpc.status.INVALID_ARGUMENT, call.request.error)); return; }
         const r = call.request.message;
+        if (this.#finishedSessions.has(r.session_id)) { callback(null, { changed: false, version: this.#latest.version, fingerprint: this.#fingerprint, weights: null }); return; }
         const session = this.#session(r.session_id, call.getPeer(), 'GetParameters');
         if (!('actorId' in session)) { callback(session); return; }
         if (r.have_version >= this.#latest.version) { callback(null, { changed: false, version: this.#latest.version, fingerprint: this.#fingerprint, weights: null }); return; }
@@ -631,6 +646,8 @@ export class GrpcActorFleet implements ActorFleet {
         if (denied) { callback(denied); return; }
         if (!call.request.ok) { callback(this.#refuse(call.getPeer(), 'PutUnroll', grpc.status.INVALID_ARGUMENT, call.request.error)); return; }
         const r = call.request.message;
+        // An actor whose session the end of the run closed, still busy when it ended: tell it, not "unknown session".
+        if (this.#finishedSessions.has(r.session_id)) { callback(null, { newest_version: this.#latest.version, finished: true }); return; }
         const session = this.#session(r.session_id, call.getPeer(), 'PutUnroll');
         if (!('actorId' in session)) { callback(session); return; }
         if (this.#closed) { callback(null, { newest_version: this.#latest.version, finished: true }); return; }

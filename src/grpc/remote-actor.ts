@@ -292,22 +292,35 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
     control: grpc.ClientReadableStream<Control>,
   ): Promise<'finished' | 'stopped'> {
     const state: { finished: boolean; lost: Error | null } = { finished: false, lost: null };
+    let settle: () => void = () => undefined;
+    // Settles when the session stream says something final (a Finish, its end, an error).
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
     control.on('data', (m: Control) => {
-      if (m.finish) state.finished = true;
+      if (m.finish) {
+        state.finished = true;
+        settle();
+      }
     });
     control.on('error', (e: Error) => {
       state.lost ??= e;
+      settle();
     });
     control.on('end', () => {
       if (!state.finished) state.lost ??= new SessionLost('the learner ended the session');
+      settle();
     });
     if (inference === 'remote') return runThinSession(welcome, b, control, state);
     // A call that fails after the learner sent Finish failed because the learner is shutting down (a call sent
     // while it closes gets UNAVAILABLE): the run is over, not the learner lost.
+    // The Finish travels on the session stream and may arrive just after a call on another stream failed: wait up
+    // to a second for the session stream to say so before treating the failure as a lost learner.
     const session = async <Res>(method: string, request: object, deadlineMs: number | null): Promise<Res> => {
       try {
         return await unary<Res>(method, request, deadlineMs);
       } catch (error) {
+        await Promise.race([settled, sleep(1_000, undefined)]);
         if (state.finished) throw new RunFinished();
         throw error;
       }
