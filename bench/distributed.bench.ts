@@ -30,7 +30,15 @@
  *   --recovery-reps 3        kills of each kind
  *   --learn-frames 300000    frames of the learning run
  *   --no-throughput, --no-transport, --no-recovery, --no-learn   skip a part
- *   --inference local        'remote' (central inference on the learner) is not served yet: exits 1
+ *   --inference local        local: actor processes run the policy (mode grpc); remote: thin actor processes, the
+ *                            learner runs the policy in batches (modes grpc-remote: in the learner's thread,
+ *                            grpc-remote-worker: in a worker thread); both: all three; the batch sizes formed are
+ *                            reported for the remote modes
+ *   --min-batch actors       central inference: the learner's --minimum-batch-size: a number, or 'actors' (the
+ *                            number of actor processes of the run; with --timeout-ms 5, a batch waits up to 5 ms
+ *                            for every actor's step)
+ *   --actor-envs N           envs per actor process in the learning run (default 2: 4 x 2 = the 8 envs of the
+ *                            preset's single actor)
  *   --out FILE               JSON output (default: bench/results/distributed-<date>.json)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -59,14 +67,18 @@ const quick = flag('quick');
 const inference = option('inference', 'local');
 const tasks = option('tasks', 'cartpole,maze').split(',');
 const actorCounts = option('actors', quick ? '1,2' : '1,2,4,8').split(',').map(Number);
-const modes = option('modes', 'grpc,inline,workers').split(',') as Mode[];
+const defaultModes = inference === 'remote' ? 'grpc-remote,grpc-remote-worker,grpc' : inference === 'both' ? 'grpc,grpc-remote,grpc-remote-worker,inline,workers' : 'grpc,inline,workers';
+const modes = option('modes', defaultModes).split(',') as Mode[];
+const learnActorEnvs = Number(option('actor-envs', '2'));
+const minBatch = option('min-batch', 'actors');
 const cartpoleFrames = Number(option('cartpole-frames', quick ? '16000' : '60000'));
 const mazeFrames = Number(option('maze-frames', quick ? '3200' : '9600'));
 const learnerBackend = option('backend', 'tensorflow');
 const recoveryReps = Number(option('recovery-reps', quick ? '1' : '3'));
 const learnFrames = Number(option('learn-frames', '300000'));
 
-type Mode = 'grpc' | 'inline' | 'workers';
+type Mode = 'grpc' | 'grpc-remote' | 'grpc-remote-worker' | 'inline' | 'workers';
+const isGrpc = (m: Mode): boolean => m.startsWith('grpc');
 
 interface Task {
   readonly key: string;
@@ -237,6 +249,7 @@ interface ThroughputResult {
   readonly load1AtStart: number;
   readonly load1AtEnd: number;
   /** Actor processes still running 20 s after the learner exited (their last lines); none expected. */
+  readonly inferenceBatches: { readonly batches: number; readonly meanActorSteps: number; readonly meanRows: number; readonly histogram: string } | null;
   readonly lingering: readonly string[];
 }
 
@@ -248,12 +261,15 @@ async function throughputRun(task: Task, mode: Mode, actors: number): Promise<Th
   const procs: Proc[] = [];
   try {
     let learner: Proc;
-    if (mode === 'grpc') {
+    if (isGrpc(mode)) {
       const address = `127.0.0.1:${await freePort()}`;
-      learner = new Proc('learner', ['learner', ...common, '--listen', address]);
+      const thread = mode === 'grpc-remote-worker' ? ['--inference-thread', 'worker'] : [];
+      if (mode !== 'grpc') thread.push('--minimum-batch-size', minBatch === 'actors' ? String(actors) : minBatch, '--timeout-ms', '5');
+      learner = new Proc('learner', ['learner', ...common, '--listen', address, ...thread]);
       procs.push(learner);
       await learner.waitFor(LISTENING, 0, 120_000);
-      for (let i = 0; i < actors; i++) procs.push(new Proc(`actor${i}`, ['actor', '--connect', address, '--env', task.env, '--actor-backend', task.actorBackend]));
+      const actorArgs = mode === 'grpc' ? ['--actor-backend', task.actorBackend] : ['--inference', 'remote'];
+      for (let i = 0; i < actors; i++) procs.push(new Proc(`actor${i}`, ['actor', '--connect', address, '--env', task.env, ...actorArgs]));
     } else {
       const extra = mode === 'workers' ? ['--actor-backend', task.actorBackend] : [];
       learner = new Proc('train', ['train', ...common, '--num-actors', String(actors), '--actor-mode', mode, ...extra]);
@@ -267,13 +283,16 @@ async function throughputRun(task: Task, mode: Mode, actors: number): Promise<Th
     const rows = readMetrics(runDir);
     const s = steadyState(rows);
     const frames = rows.at(-1)!.frames;
+    const batchLine = learner.lines.find((l) => /central inference: \d+ batches/.test(l.text))?.text;
+    const batching = batchLine ? /central inference: (\d+) batches, ([\d.]+) actor steps \(([\d.]+) env rows\) per batch; batches by actor steps (.*)$/.exec(batchLine) : null;
     return {
       task: task.key,
       env: task.env,
       mode,
       actors,
       learnerBackend,
-      actorBackend: mode === 'inline' ? learnerBackend : task.actorBackend,
+      actorBackend: mode === 'inline' || mode.startsWith('grpc-remote') ? learnerBackend : task.actorBackend,
+      inferenceBatches: batching ? { batches: Number(batching[1]), meanActorSteps: Number(batching[2]), meanRows: Number(batching[3]), histogram: batching[4]! } : null,
       frames,
       steadyFps: s.fps,
       steadyWindow: [s.fromFrames, s.toFrames],
@@ -538,6 +557,7 @@ async function recovery(): Promise<{ actorKills: ActorKill[]; learnerKills: Lear
 interface LearnResult {
   readonly env: string;
   readonly actors: number;
+  readonly envsPerActor: number;
   readonly totalFrames: number;
   readonly target: number;
   readonly reachedAtFrames: number | null;
@@ -564,7 +584,7 @@ async function learn(): Promise<LearnResult> {
     const learner = new Proc('learner', ['learner', '--listen', address, '--env', env, '--total-frames', String(learnFrames), '--backend', learnerBackend, '--log-interval', '0', '--seed', '1', '--run-dir', runDir]);
     procs.push(learner);
     await learner.waitFor(LISTENING, 0, 120_000);
-    for (let i = 0; i < actors; i++) procs.push(new Proc(`actor${i}`, ['actor', '--connect', address, '--env', env, '--actor-backend', TASKS.cartpole!.actorBackend]));
+    for (let i = 0; i < actors; i++) procs.push(new Proc(`actor${i}`, ['actor', '--connect', address, '--env', env, '--actor-backend', TASKS.cartpole!.actorBackend, '--envs-per-actor', String(learnActorEnvs)]));
     const code = await withTimeout(learner.exited, 1_800_000, 'learning run');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`learner exited ${code}:\n${learner.tail()}`);
@@ -576,6 +596,7 @@ async function learn(): Promise<LearnResult> {
     return {
       env,
       actors,
+      envsPerActor: learnActorEnvs,
       totalFrames: last.frames,
       target,
       reachedAtFrames: reached?.frames ?? null,
@@ -600,8 +621,8 @@ const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x: number | null): string => (x !== null && Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
 async function main(): Promise<void> {
-  if (inference !== 'local') {
-    console.error(`bench:distributed: --inference ${inference} is not available yet (only 'local': each actor runs the policy on its own copy of the network)`);
+  if (!['local', 'remote', 'both'].includes(inference)) {
+    console.error(`bench:distributed: --inference must be local, remote or both, got '${inference}'`);
     process.exitCode = 1;
     return;
   }
@@ -618,7 +639,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? '?', node: process.version, platform: process.platform },
-    options: { quick, inference, tasks, actorCounts, modes, cartpoleFrames, mazeFrames, learnerBackend, actorBackends: Object.fromEntries(Object.values(TASKS).map((t) => [t.key, t.actorBackend])), recoveryReps, learnFrames },
+    options: { quick, inference, minBatch, learnActorEnvs, tasks, actorCounts, modes, cartpoleFrames, mazeFrames, learnerBackend, actorBackends: Object.fromEntries(Object.values(TASKS).map((t) => [t.key, t.actorBackend])), recoveryReps, learnFrames },
     loadavgStart,
   };
   const save = (): void => {
@@ -654,7 +675,7 @@ async function main(): Promise<void> {
           const r = await throughputRun(task, mode, n);
           runs.push(r);
           save();
-          console.log(`${task.env} ${mode.padEnd(7)} x${n}: ${f0(r.steadyFps)} frames/s steady, ${f0(r.wallFps)} wall (${r.wallSeconds.toFixed(1)} s), lag ${r.meanPolicyLag.toFixed(2)}, load ${r.load1AtStart.toFixed(2)}→${r.load1AtEnd.toFixed(2)}`);
+          console.log(`${task.env} ${mode.padEnd(18)} x${n}: ${f0(r.steadyFps)} frames/s steady, ${f0(r.wallFps)} wall (${r.wallSeconds.toFixed(1)} s), lag ${r.meanPolicyLag.toFixed(2)}, load ${r.load1AtStart.toFixed(2)}→${r.load1AtEnd.toFixed(2)}${r.inferenceBatches ? `, ${r.inferenceBatches.meanActorSteps.toFixed(2)} actor steps (${r.inferenceBatches.meanRows.toFixed(1)} rows) per inference batch` : ''}`);
         }
       }
     }
@@ -662,12 +683,18 @@ async function main(): Promise<void> {
       const task = TASKS[key]!;
       console.log(`\n### ${task.env}: steady-state frames/s consumed by the learner (wall-clock frames/s in parentheses)\n`);
       printTable(
-        ['actors', ...modes.map((m) => (m === 'grpc' ? `gRPC processes (${task.actorBackend})` : m === 'workers' ? `workers (${task.actorBackend})` : `inline (${learnerBackend})`)), 'gRPC / best in-process'],
+        ['actors', ...modes.map((m) => ({ grpc: `gRPC, local inference (${task.actorBackend})`, 'grpc-remote': 'gRPC, central inference (learner thread)', 'grpc-remote-worker': 'gRPC, central inference (worker thread)', workers: `workers (${task.actorBackend})`, inline: `inline (${learnerBackend})` })[m]), 'gRPC local / best in-process', 'central / local inference'],
         actorCounts.map((n) => {
           const cell = (m: Mode): ThroughputResult | undefined => runs.find((r) => r.task === key && r.mode === m && r.actors === n);
           const g = cell('grpc');
           const inproc = Math.max(...(['inline', 'workers'] as const).map((m) => cell(m)?.steadyFps ?? 0));
-          return [String(n), ...modes.map((m) => { const r = cell(m); return r ? `${f0(r.steadyFps)} (${f0(r.wallFps)})` : '-'; }), g && inproc > 0 ? (g.steadyFps / inproc).toFixed(2) : '-'];
+          const central = Math.max(...(['grpc-remote', 'grpc-remote-worker'] as const).map((m) => cell(m)?.steadyFps ?? 0));
+          return [
+            String(n),
+            ...modes.map((m) => { const r = cell(m); return r ? `${f0(r.steadyFps)} (${f0(r.wallFps)})${r.inferenceBatches ? ` [${r.inferenceBatches.meanActorSteps.toFixed(1)}/batch]` : ''}` : '-'; }),
+            g && inproc > 0 ? (g.steadyFps / inproc).toFixed(2) : '-',
+            g && central > 0 ? (central / g.steadyFps).toFixed(2) : '-',
+          ];
         }),
       );
     }
@@ -690,7 +717,7 @@ async function main(): Promise<void> {
   }
 
   if (!flag('no-learn')) {
-    console.log(`\n## Learning: CartPole-v1 preset, learner + 4 actor processes, ${learnFrames} frames, target mean return (last 100) ≥ 475\n`);
+    console.log(`\n## Learning: CartPole-v1 preset, learner + 4 actor processes x ${learnActorEnvs} envs, ${learnFrames} frames, target mean return (last 100) ≥ 475\n`);
     const r = await learn();
     result.learn = r;
     save();

@@ -494,6 +494,11 @@ export class GrpcActorFleet implements ActorFleet {
     });
     // The learner-side actors of central inference have been failed by #endSession: let them dispose their state.
     await Promise.all([...this.#centralLoops]);
+    const stats = this.#central?.stats();
+    if (stats && stats.batches > 0) {
+      const sizes = Object.entries(stats.histogram).sort(([a], [b]) => Number(a) - Number(b)).map(([k, v]) => `${k}:${v}`).join(' ');
+      this.#log(`learner: central inference: ${stats.batches} batches, ${(stats.steps / stats.batches).toFixed(2)} actor steps (${(stats.rows / stats.batches).toFixed(1)} env rows) per batch; batches by actor steps ${sizes}`);
+    }
     await this.#central?.close();
     this.#onClose?.();
   }
