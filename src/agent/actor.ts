@@ -213,9 +213,10 @@ export class Actor {
   async unroll(): Promise<Trajectory[]> {
     await this.refreshParameters();
     const T = this.#unrollLength;
+    // Start first: the arrays take the observations' type (uint8 pixels or float32), known after the first reset.
+    if (!this.#started) await this.#start();
     const out = this.#slots.map(() => this.#allocate());
     const episodes: EpisodeStats[][] = this.#slots.map(() => []);
-    if (!this.#started) await this.#start();
     const initialState = this.#carriedStateBefore;
     // Entry 0: the carried last entry of the previous unroll (or the first observation).
     this.#record(out, 0, this.#carriedActions, this.#carriedLogits);

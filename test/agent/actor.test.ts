@@ -82,3 +82,18 @@ describe('Actor', () => {
     model.dispose();
   });
 });
+
+describe('Actor with pixel observations', () => {
+  test('every unroll, the first included, keeps uint8 observations as Uint8Array (the env\'s dtype)', async () => {
+    const { makeEnv } = await import('../../src/envs/registry.js');
+    const { buildNetwork } = await import('../../src/agent/build-network.js');
+    const envs = [0, 1].map(() => makeEnv('Maze-v0', { height: 36, width: 48 }) as unknown as import('../../src/agent/actor.js').ActorEnv);
+    const model = buildNetwork({ torso: 'shallow', lstmSize: 0 }, envs[0]!, 1);
+    const actor = new Actor({ envs, model, unrollLength: 3, seed: 1 });
+    for (let k = 0; k < 2; k++) {
+      for (const t of await actor.unroll()) assert.ok(t.observations instanceof Uint8Array, `unroll ${k}: ${t.observations.constructor.name}`);
+    }
+    actor.dispose();
+    model.dispose();
+  });
+});
