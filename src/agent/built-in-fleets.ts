@@ -104,7 +104,7 @@ export async function createBuiltInFleet(context: ActorFleetContext): Promise<Ac
     if (central) {
       const network = buildNetwork(config, envs[0]![0]!, config.seed);
       // In a worker, the network here only describes the shapes; the worker computes with its own copy.
-      const runner = config.inferenceThread === 'worker' ? await startInferenceWorker({ config: resolveActorConfig(config), envId: ids[0]!, backend: config.actorBackend ?? currentBackend(), parameters }) : undefined;
+      const runner = (config.inferenceThread ?? 'worker') === 'worker' ? await startInferenceWorker({ config: resolveActorConfig(config), envId: ids[0]!, backend: config.actorBackend ?? currentBackend(), parameters }) : undefined;
       shared = { network, inference: new CentralInference({ model: network, ...config.inferenceBatching, ...(runner ? { runner } : {}) }) };
     }
   } catch (error) {

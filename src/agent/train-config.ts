@@ -134,8 +134,9 @@ export interface TrainConfig
   /**
    * Where central inference runs its batches: `'learner'`, in this thread between learner updates; `'worker'`, in a
    * worker thread with its own network copy and tfjs backend (`startInferenceWorker`), concurrently with the
-   * updates. Applies to `inference: 'central'` and to `impala-rl learner`'s thin actors.
-   * @defaultValue 'learner'
+   * updates. Applies to `inference: 'central'` and to `impala-rl learner`'s thin actors. `'worker'` measured faster
+   * with 8 actors (CartPole and the deep maze network), `'learner'` with 1–2 (docs/distributed.md, "Measured").
+   * @defaultValue 'worker'
    */
   readonly inferenceThread?: 'learner' | 'worker';
   /**

@@ -139,7 +139,7 @@ export function addTrainOptions(command: Command): Command {
     .option('--worker-setup-module <path>', 'module each actor worker imports first (register custom envs there)')
     .option('--keep-checkpoints <n>', 'checkpoint folders kept in <run-dir>/checkpoints (the newest)', positive)
     .addOption(new Option('--inference <where>', "where the actors' policy runs: local (a network copy per actor) or central (one shared network, steps batched; actors inline)").choices(['local', 'central']))
-    .addOption(new Option('--inference-thread <thread>', 'central inference runs in the learner thread between updates, or in a worker thread alongside them').choices(['learner', 'worker']))
+    .addOption(new Option('--inference-thread <thread>', 'central inference runs in a worker thread alongside the updates (default), or in the learner thread between them').choices(['learner', 'worker']))
     .option('--minimum-batch-size <n>', 'central inference: actor steps an inference batch waits for (default: 1)', integerAtLeast(1))
     .option('--maximum-batch-size <n>', 'central inference: most actor steps in one inference batch (default: 1024)', integerAtLeast(1))
     .option('--timeout-ms <ms>', 'central inference: longest wait in ms for --minimum-batch-size steps before a smaller batch runs (default: 5)', numberIn({ min: 0 }))

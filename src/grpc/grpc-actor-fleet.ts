@@ -84,7 +84,7 @@ export interface GrpcActorFleetListenOptions extends GrpcTransportOptions {
   /**
    * Where central inference runs its batches: `'learner'`, this thread, between learner updates; `'worker'`, a worker
    * thread with its own network copy and tfjs backend, alongside the updates.
-   * @defaultValue the run's `inferenceThread`, else `'learner'`
+   * @defaultValue the run's `inferenceThread`, else `'worker'` (faster with many actors: docs/distributed.md, "Measured")
    */
   readonly inferenceThread?: 'learner' | 'worker';
   /**
@@ -366,7 +366,7 @@ export class GrpcActorFleet implements ActorFleet {
       let inferenceRunner: InferenceRunner | undefined;
       try {
         inferenceModel.setWeights(context.parameters.weights);
-        const thread = options.inferenceThread ?? context.config.inferenceThread ?? 'learner';
+        const thread = options.inferenceThread ?? context.config.inferenceThread ?? 'worker';
         if (thread === 'worker') {
           const name = tf.getBackend();
           inferenceRunner = await startInferenceWorker({ config: resolveActorConfig(context.config), envId: ids[0]!, backend: name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto', parameters: context.parameters });

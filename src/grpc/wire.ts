@@ -334,11 +334,8 @@ const METHODS: Record<string, MethodSpec> = {
   Infer: { request: 'InferenceRequest', response: 'InferenceReply', requestStream: true, responseStream: true },
 };
 
-/**
- * The service as the learner serves it: requests are decoded leniently (a {@link Decoded} result), so malformed
- * bytes reach the handler, which answers INVALID_ARGUMENT and counts them.
- */
-export function learnerServerDefinition(): ServiceDefinition {
+/** The service's definition for grpc-js, with the given decoding of requests. */
+function serviceDefinition(decodeRequest: (name: TypeName) => (bytes: Buffer) => unknown): ServiceDefinition {
   const definition: Record<string, unknown> = {};
   for (const [name, m] of Object.entries(METHODS)) {
     definition[name] = {
@@ -347,7 +344,7 @@ export function learnerServerDefinition(): ServiceDefinition {
       requestStream: m.requestStream,
       responseStream: m.responseStream,
       requestSerialize: (message: object) => encodeMessage(m.request, message),
-      requestDeserialize: lenient(m.request),
+      requestDeserialize: decodeRequest(m.request),
       responseSerialize: (message: object) => encodeMessage(m.response, message),
       responseDeserialize: (bytes: Buffer) => decodeMessage(m.response, bytes),
     };
@@ -355,20 +352,15 @@ export function learnerServerDefinition(): ServiceDefinition {
   return definition as unknown as ServiceDefinition;
 }
 
+/**
+ * The service as the learner serves it: requests are decoded leniently (a {@link Decoded} result), so malformed
+ * bytes reach the handler, which answers INVALID_ARGUMENT and counts them.
+ */
+export function learnerServerDefinition(): ServiceDefinition {
+  return serviceDefinition(lenient);
+}
+
 /** The service as actors call it (strict decoding: a learner's answer that does not decode is an error). */
 export function learnerClientDefinition(): ServiceDefinition {
-  const definition: Record<string, unknown> = {};
-  for (const [name, m] of Object.entries(METHODS)) {
-    definition[name] = {
-      path: PATH + name,
-      originalName: name,
-      requestStream: m.requestStream,
-      responseStream: m.responseStream,
-      requestSerialize: (message: object) => encodeMessage(m.request, message),
-      requestDeserialize: (bytes: Buffer) => decodeMessage(m.request, bytes),
-      responseSerialize: (message: object) => encodeMessage(m.response, message),
-      responseDeserialize: (bytes: Buffer) => decodeMessage(m.response, bytes),
-    };
-  }
-  return definition as unknown as ServiceDefinition;
+  return serviceDefinition((name) => (bytes) => decodeMessage(name, bytes));
 }

@@ -160,6 +160,33 @@ describe('impala-rl learner / actor: faults (subprocesses, loopback)', () => {
     console.log(`# actor kill: gap ${gap.toFixed(0)} ms (progress), ${elapsedGap.toFixed(2)} s (metrics); kill at ${framesAtKill} frames, join at ${joinedFrames}`);
   });
 
+  test('central inference: thin actor processes (--inference remote) beside a local one; a thin actor SIGKILLed mid-episode, a new one joins, the run finishes', async () => {
+    const runDir = join(dir, 'thin-kill');
+    const total = 8_000;
+    const learner = start(learnerArgs(runDir, total, ['--minimum-batch-size', '2', '--timeout-ms', '5']));
+    const port = await learnerPort(learner);
+    const local = start(actorArgs(port));
+    const thin = start(['actor', '--connect', `127.0.0.1:${port}`, '--env', 'CartPole-v1', '--inference', 'remote']);
+    await waitFor('both actors joined', () => learner.stderr.includes('2 connected') && learner.stderr.includes('central inference)'), learner);
+    await waitFor('training', () => frames(learner) >= 400, learner);
+    const killedAt = performance.now();
+    const framesAtKill = frames(learner);
+    thin.child.kill('SIGKILL');
+    await waitFor('the learner noticing the thin actor left', () => /left after \d+ unrolls: connection lost; 1 connected/.test(learner.stderr), learner, 10_000);
+    await waitFor('training with the local actor', () => frames(learner) >= framesAtKill + 400 && performance.now() - killedAt > 1000, learner, 30_000);
+    const thin2 = start(['actor', '--connect', `127.0.0.1:${port}`, '--env', 'CartPole-v1', '--inference', 'remote']);
+    await waitFor('the new thin actor joined', () => /joined from .* central inference\) \(restart\); 2 connected/.test(learner.stderr), learner, 30_000);
+    assert.ok(frames(learner) < total, 'the run ended before the new thin actor joined: raise total');
+    const done = await exitOf(learner, FINISH_MS, 'the learner');
+    assert.equal(done.code, 0, learner.stderr);
+    assert.match(learner.stdout, new RegExp(`finished CartPole-v1: ${total}/${total} frames`));
+    assert.match(learner.stderr, /learner: central inference: \d+ batches/);
+    assert.equal((await exitOf(local, 15_000, 'the local actor')).code, 0, local.stderr);
+    assert.equal((await exitOf(thin2, 15_000, 'the new thin actor')).code, 0, thin2.stderr);
+    assert.match(thin2.stdout, /impala-rl actor: finished/);
+    assert.ok(longestProgressGap(learner, killedAt) < 5_000);
+  });
+
   test('the learner SIGKILLed and restarted with --resume: the actors retry with backoff, reconnect, and the run finishes at exactly --total-frames', async () => {
     const runDir = join(dir, 'learner-kill');
     const total = 6_000;

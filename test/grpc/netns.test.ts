@@ -6,11 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, waitFor, type Run } from '../helpers/cli-process.js';
+import { cli, root, waitFor, type Run } from '../helpers/cli-process.js';
 
 /** Runs `ip ARGS`; returns null when it succeeded, else why not. */
 function ip(...args: string[]): string | null {
@@ -70,19 +70,7 @@ const running: Run[] = [];
 /** `impala-rl ARGS` inside network namespace `ns`. */
 function cliIn(ns: string, args: readonly string[]): Run {
   // `ip netns exec` execs the command in place: the child's pid is node's, so signals reach it.
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    done: new Promise((resolve) => child.on('exit', (code, signal) => { resolve({ code, signal }); })),
-  };
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { run.stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { run.stderr += s; });
+  const run = cli(args, {}, [], ['ip', 'netns', 'exec', ns]);
   running.push(run);
   return run;
 }

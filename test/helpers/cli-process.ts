@@ -24,9 +24,13 @@ export interface Run {
  * @param args - the command line after `impala-rl`.
  * @param env - extra environment variables.
  * @param imports - modules to `--import` first (e.g. fixtures that register envs).
+ * @param wrapper - a command that runs node, e.g. `['ip', 'netns', 'exec', ns]` (it must exec node in place, so
+ *   that signals sent to the child reach node).
  */
-export function cli(args: readonly string[], env: Record<string, string> = {}, imports: readonly string[] = []): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), join(root, 'src/cli/main.ts'), ...args], {
+export function cli(args: readonly string[], env: Record<string, string> = {}, imports: readonly string[] = [], wrapper: readonly string[] = []): Run {
+  const node = [process.execPath, '--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), join(root, 'src/cli/main.ts'), ...args];
+  const command = [...wrapper, ...node];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
