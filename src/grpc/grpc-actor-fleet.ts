@@ -14,13 +14,14 @@ import { buildNetwork } from '../agent/build-network.js';
 import { CentralInference, type CentralInferenceStats, type InferenceRunner } from '../agent/central-inference.js';
 import { startInferenceWorker } from '../agent/worker-inference.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { EnvProxyGroup, type EnvProxyReport } from '../agent/env-proxy-group.js';
+import { EnvProxyGroup } from '../agent/env-proxy-group.js';
 import { makeEnvs } from '../envs/make-envs.js';
 import type { AgentModel, ParameterSnapshot } from '../agent/core.js';
 import { modelFingerprint } from '../agent/model-fingerprint.js';
 import { resolveActorConfig, type ResolvedTrainConfig } from '../agent/train-config.js';
 import { validateTrajectory, type Trajectory } from '../agent/trajectory.js';
 import { GrpcConfigError, GrpcProtocolError } from './errors.js';
+import { readInferenceReport } from './inference-report.js';
 import { spacesKey } from './spaces.js';
 import {
   formatAddress,
@@ -33,7 +34,6 @@ import {
   type LearnerTlsOptions,
 } from './transport-options.js';
 import {
-  fromWireTensor,
   fromWireTrajectory,
   learnerServerDefinition,
   LEARNER_SERVICE,
@@ -738,7 +738,7 @@ export class GrpcActorFleet implements ActorFleet {
       const s = session;
       try {
         if (m.step !== expectedStep) throw new GrpcProtocolError(`step is ${m.step}, expected ${expectedStep} (one request per reply, in order)`);
-        const report = this.#readReport(m, s, expectedStep === 0);
+        const report = readInferenceReport(m, { observationShape: this.#options.model.observationShape, numEnvs: s.numEnvs, pixels: this.#pixels }, expectedStep === 0);
         expectedStep++;
         s.infer!.group.deliver(report);
       } catch (error) {
@@ -800,46 +800,6 @@ export class GrpcActorFleet implements ActorFleet {
     })();
     this.#centralLoops.add(loop);
     void loop.finally(() => this.#centralLoops.delete(loop));
-  }
-
-  /** Decodes and checks one Infer request into a report for the env proxies; errors name the field. */
-  #readReport(m: InferenceRequest, s: Session, first: boolean): EnvProxyReport {
-    const obsShape = this.#options.model.observationShape;
-    const obsSize = obsShape.reduce((a, b) => a * b, 1);
-    const n = s.numEnvs;
-    const pixels = this.#pixels;
-    const rows = (t: InferenceRequest['observations'], field: string, count: number): ArrayLike<number>[] => {
-      const { array, shape } = fromWireTensor(t, field, pixels === null ? ['float32', 'uint8'] : pixels ? ['uint8'] : ['float32']);
-      if (shape.length !== obsShape.length + 1 || shape[0] !== count || shape.slice(1).some((d, i) => d !== obsShape[i])) {
-        throw new GrpcProtocolError(`${field} has shape [${shape.join(', ')}], expected [${count}, ${obsShape.join(', ')}]`);
-      }
-      if (array instanceof Float32Array) {
-        for (let i = 0; i < array.length; i++) {
-          if (!Number.isFinite(array[i]!)) throw new GrpcProtocolError(`${field}[${Math.floor(i / obsSize)}][${i % obsSize}] = ${array[i]} is not finite`);
-        }
-      }
-      return Array.from({ length: count }, (_, i) => array.subarray(i * obsSize, (i + 1) * obsSize));
-    };
-    const flags = (t: InferenceRequest['terminated'], field: string): Uint8Array => {
-      const { array, shape } = fromWireTensor(t, field, ['uint8']);
-      if (shape.length !== 1 || shape[0] !== n) throw new GrpcProtocolError(`${field} has shape [${shape.join(', ')}], expected [${n}]`);
-      const bad = array.findIndex((v) => v !== 0 && v !== 1);
-      if (bad >= 0) throw new GrpcProtocolError(`${field}[${bad}] = ${array[bad]} is not 0 or 1`);
-      return array as Uint8Array;
-    };
-    const observations = rows(m.observations, 'observations', n);
-    if (first) return { observations, rewards: new Float64Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n), resetObservations: [] };
-    const { array: rewards, shape } = fromWireTensor(m.rewards, 'rewards', ['float64', 'float32']);
-    if (shape.length !== 1 || shape[0] !== n) throw new GrpcProtocolError(`rewards has shape [${shape.join(', ')}], expected [${n}]`);
-    const badReward = rewards.findIndex((v) => !Number.isFinite(v));
-    if (badReward >= 0) throw new GrpcProtocolError(`rewards[${badReward}] = ${rewards[badReward]} is not finite`);
-    const terminated = flags(m.terminated, 'terminated');
-    const truncated = flags(m.truncated, 'truncated');
-    let ended = 0;
-    for (let i = 0; i < n; i++) if (terminated[i] || truncated[i]) ended++;
-    if (ended === 0 && m.reset_observations && m.reset_observations.shape[0] !== 0) throw new GrpcProtocolError('reset_observations given, but no env terminated or truncated');
-    const resetObservations = ended > 0 ? rows(m.reset_observations, 'reset_observations', ended) : [];
-    return { observations, rewards, terminated, truncated, resetObservations };
   }
 
   /** Why a join must be refused (status and message), or null. */
