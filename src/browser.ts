@@ -69,3 +69,11 @@ export type { EnvSlotInfo, PageTrainerConfig, PageTrainerOptions, PageTrainerSta
 export { MetricsSeries, METRICS_COLUMNS } from './browser/metrics-series.js';
 export type { EpisodePoint, MetricsPoint } from './browser/metrics-series.js';
 export { loadBrowserCheckpoint, saveBrowserCheckpoint } from './browser/checkpoint.js';
+// Actors in Web Workers: the fleet (page side), the worker side, and the channel over postMessage.
+export { WebWorkerActorFleet } from './browser/web-worker-actor-fleet.js';
+export type { WebWorkerActorFleetOptions } from './browser/web-worker-actor-fleet.js';
+export { serveActorInWebWorker } from './browser/actor-web-worker.js';
+export type { ServeActorInWebWorkerOptions } from './browser/actor-web-worker.js';
+export type { WebWorkerActorInit } from './browser/web-worker-actor-protocol.js';
+export { openWebWorkerChannel, workerScopeChannel } from './browser/web-worker-channel.js';
+export type { Transferable, WebWorkerChannelOptions, WebWorkerErrorEvent, WebWorkerLike, WebWorkerScopeLike } from './browser/web-worker-channel.js';
