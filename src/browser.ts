@@ -76,4 +76,4 @@ export { serveActorInWebWorker } from './browser/actor-web-worker.js';
 export type { ServeActorInWebWorkerOptions } from './browser/actor-web-worker.js';
 export type { WebWorkerActorInit } from './browser/web-worker-actor-protocol.js';
 export { openWebWorkerChannel, workerScopeChannel } from './browser/web-worker-channel.js';
-export type { Transferable, WebWorkerChannelOptions, WebWorkerErrorEvent, WebWorkerLike, WebWorkerScopeLike } from './browser/web-worker-channel.js';
+export type { Transferable, WebWorkerChannelOptions, WebWorkerErrorEvent, WebWorkerHandler, WebWorkerLike, WebWorkerScopeLike } from './browser/web-worker-channel.js';

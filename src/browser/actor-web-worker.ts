@@ -69,13 +69,14 @@ function makeBrowserEnvs(ids: readonly string[], envsPerActor: number, index: nu
 export function serveActorInWebWorker(options: ServeActorInWebWorkerOptions = {}): void {
   const scope = options.scope ?? (globalThis as unknown as WebWorkerScopeLike);
   scope.onmessage = (event) => {
-    const first = event.data as WebWorkerActorInit;
-    if (first.type !== 'init') return;
+    const first = event.data as Partial<WebWorkerActorInit> | null;
+    if (first?.type !== 'init' || first.init === undefined) return;
+    const { init, browserBackend = 'cpu' } = first;
     const channel = workerScopeChannel<FromActorWorker, ToActorWorker>(scope);
     // runActorLoop sets the message handler at once, so no later message is missed.
-    void runActorLoop(channel, first.init, {
+    void runActorLoop(channel, init, {
       selectBackend: async () => {
-        await useBrowserBackend(first.browserBackend);
+        await useBrowserBackend(browserBackend);
         await options.setup?.();
       },
       yieldToEventLoop,

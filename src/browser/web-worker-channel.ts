@@ -14,14 +14,22 @@ export interface WebWorkerLike {
   /** Sends a message; the buffers in `transfer` are moved. */
   postMessage(message: unknown, transfer: Transferable[]): void;
   /** Receives the worker's messages. */
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onmessage: WebWorkerHandler<{ readonly data: unknown }> | null;
   /** Receives a message that could not be deserialised. */
-  onmessageerror: ((event: unknown) => void) | null;
+  onmessageerror: WebWorkerHandler<unknown> | null;
   /** Receives an uncaught error of the worker (an `ErrorEvent`). */
-  onerror: ((event: WebWorkerErrorEvent) => void) | null;
+  onerror: WebWorkerHandler<WebWorkerErrorEvent> | null;
   /** Ends the worker at once. */
   terminate(): void;
 }
+
+/**
+ * An event handler property of a worker (`onmessage`, `onerror`), typed so that the DOM's own handler types (which
+ * take the full `MessageEvent` or `ErrorEvent`) fit: a method's parameter is compared both ways.
+ * @typeParam E - the fields of the event that are read.
+ * @category Browser
+ */
+export type WebWorkerHandler<E> = { handle(event: E): void }['handle'];
 
 /**
  * The fields of a worker's `ErrorEvent` that are read.
@@ -77,8 +85,8 @@ export function openWebWorkerChannel<Out, In>(worker: WebWorkerLike, options: We
   };
   worker.onerror = (event) => {
     event.preventDefault?.();
-    const where = event.filename ? ` (${event.filename}:${event.lineno ?? 0})` : '';
-    const message = event.message ? event.message : 'the worker failed (its script may not have loaded)';
+    const where = event.filename !== undefined && event.filename !== '' ? ` (${event.filename}:${event.lineno ?? 0})` : '';
+    const message = event.message !== undefined && event.message !== '' ? event.message : 'the worker failed (its script may not have loaded)';
     report(remoteError(caller, who, 'Error', `${message}${where}`, `Error: ${message}${where}`));
   };
   worker.onmessageerror = () => {
@@ -115,7 +123,7 @@ export interface WebWorkerScopeLike {
   /** Sends a message to the page; the buffers in `transfer` are moved. */
   postMessage(message: unknown, transfer: Transferable[]): void;
   /** Receives the page's messages. */
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onmessage: WebWorkerHandler<{ readonly data: unknown }> | null;
   /** Ends the worker. */
   close(): void;
 }
