@@ -2,8 +2,8 @@
  * impala-rl for web pages: everything that runs without Node (V-trace, losses, optimizers, environments, batching,
  * networks, the Actor and the Learner), plus browser counterparts of the Node-only parts: backend selection among
  * webgpu/webgl/wasm/cpu ({@link useBrowserBackend}), in-page training ({@link PageTrainer}), metrics in memory
- * ({@link MetricsSeries}) and checkpoints through tfjs's `indexeddb://` and `downloads://` handlers
- * ({@link saveBrowserCheckpoint}).
+ * ({@link MetricsSeries}), checkpoints through tfjs's `indexeddb://` and `downloads://` handlers
+ * ({@link saveBrowserCheckpoint}), and actors in Web Workers ({@link WebWorkerActorFleet}, {@link serveActorInWebWorker}).
  *
  * Bundlers that apply the `browser` export condition (esbuild with `platform: 'browser'`, Vite, webpack) get this
  * module for `import … from 'impala-rl'`; it is also `impala-rl/browser` for any tool. Left out (Node only): `train`

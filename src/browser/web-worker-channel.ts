@@ -29,7 +29,13 @@ export interface WebWorkerLike {
  * @typeParam E - the fields of the event that are read.
  * @category Browser
  */
-export type WebWorkerHandler<E> = { handle(event: E): void }['handle'];
+export type WebWorkerHandler<E> = {
+  /**
+   * Handles one event.
+   * @param event - the event.
+   */
+  handle(event: E): void;
+}['handle'];
 
 /**
  * The fields of a worker's `ErrorEvent` that are read.
