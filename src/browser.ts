@@ -2,8 +2,8 @@
  * impala-rl for web pages: everything that runs without Node (V-trace, losses, optimizers, environments, batching,
  * networks, the Actor and the Learner), plus browser counterparts of the Node-only parts: backend selection among
  * webgpu/webgl/wasm/cpu ({@link useBrowserBackend}), in-page training ({@link PageTrainer}), metrics in memory
- * ({@link MetricsSeries}) and checkpoints through tfjs's `indexeddb://` and `downloads://` handlers
- * ({@link saveBrowserCheckpoint}).
+ * ({@link MetricsSeries}), checkpoints through tfjs's `indexeddb://` and `downloads://` handlers
+ * ({@link saveBrowserCheckpoint}), and actors in Web Workers ({@link WebWorkerActorFleet}, {@link serveActorInWebWorker}).
  *
  * Bundlers that apply the `browser` export condition (esbuild with `platform: 'browser'`, Vite, webpack) get this
  * module for `import … from 'impala-rl'`; it is also `impala-rl/browser` for any tool. Left out (Node only): `train`
@@ -69,3 +69,11 @@ export type { EnvSlotInfo, PageTrainerConfig, PageTrainerOptions, PageTrainerSta
 export { MetricsSeries, METRICS_COLUMNS } from './browser/metrics-series.js';
 export type { EpisodePoint, MetricsPoint } from './browser/metrics-series.js';
 export { loadBrowserCheckpoint, saveBrowserCheckpoint } from './browser/checkpoint.js';
+// Actors in Web Workers: the fleet (page side), the worker side, and the channel over postMessage.
+export { WebWorkerActorFleet } from './browser/web-worker-actor-fleet.js';
+export type { WebWorkerActorFleetOptions } from './browser/web-worker-actor-fleet.js';
+export { serveActorInWebWorker } from './browser/actor-web-worker.js';
+export type { ServeActorInWebWorkerOptions } from './browser/actor-web-worker.js';
+export type { WebWorkerActorInit } from './browser/web-worker-actor-protocol.js';
+export { openWebWorkerChannel, workerScopeChannel } from './browser/web-worker-channel.js';
+export type { Transferable, WebWorkerChannelOptions, WebWorkerErrorEvent, WebWorkerHandler, WebWorkerLike, WebWorkerScopeLike } from './browser/web-worker-channel.js';

@@ -109,6 +109,8 @@ class Watch extends Wrapper<ArrayLike<number>, number> {
 }
 
 let mode: Mode = params.get('mode') === 'maze' ? 'maze' : 'cartpole';
+/** `?workers=N`: N actors, each in a Web Worker (actor-worker.ts), instead of the page's own actors. */
+const actorWorkers = Math.max(0, Math.floor(Number(params.get('workers') ?? 0)) || 0);
 let backend: BrowserBackendName = 'cpu';
 let trainer: PageTrainer | null = null;
 let watch: Watch | null = null;
@@ -133,7 +135,9 @@ function newTrainer(): void {
   watch = null;
   reachedTarget = null;
   const m = MODES[mode];
-  trainer = new PageTrainer(m.config, {
+  const config: PageTrainerConfig = actorWorkers > 0 ? { ...m.config, numActors: actorWorkers } : m.config;
+  trainer = new PageTrainer(config, {
+    ...(actorWorkers > 0 ? { actorWorker: () => new Worker(new URL('./actor-worker.ts', import.meta.url), { type: 'module' }) } : {}),
     wrapEnv: (env, slot) => {
       if (slot.actorId !== 0 || slot.envIndex !== 0) return env;
       watch = new Watch(env as never);
@@ -147,7 +151,7 @@ function newTrainer(): void {
   });
   ui.worldTitle.textContent = m.title;
   ui.targetLegend.hidden = m.target === undefined;
-  setStatus(`Ready: ${describeConfig(m.config)}.`);
+  setStatus(`Ready: ${describeConfig(config)}${actorWorkers > 0 ? `, actors in ${actorWorkers} Web Workers` : ''}.`);
 }
 
 function describeConfig(c: PageTrainerConfig): string {

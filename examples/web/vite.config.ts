@@ -69,6 +69,8 @@ export default defineConfig({
         ],
   },
   plugins: [...(fromDist ? [] : [browserSubstitutionsVitePlugin()]), goldenFiles()],
+  // The actor Web Workers (actor-worker.ts) are module workers, bundled with the same substitutions as the page.
+  worker: { format: 'es', plugins: () => (fromDist ? [] : [browserSubstitutionsVitePlugin()]) },
   server: { host: '127.0.0.1', port: 5173, strictPort: false, headers: isolation, fs: { allow: [root] } },
   preview: { host: '127.0.0.1', port: 4173, strictPort: false, headers: isolation },
   build: { outDir: `${root}.tmp/web-dist`, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },

@@ -1,26 +1,14 @@
 /**
- * The actor's side of a fleet, over any {@link Channel}: builds the environments (`makeEnv`), a network copy
- * (`buildNetwork`), a tfjs backend (`useBackend`; inference only, so no gradients are registered) and an
- * `Actor`, then loops: apply the newest parameters received, unroll, send the trajectories back with their
- * buffers transferred, and wait for a credit when `credits` unrolls are not yet taken. Errors are sent to the
- * fleet with their stack. The messages are in `actor-worker-protocol.ts`; `actor-worker.ts` runs this in a worker
- * thread, and any other carrier of a Channel can run it elsewhere.
+ * The actor's side of a fleet in Node, over any {@link Channel}: {@link runActorLoop} with the backend selected by
+ * `useBackend` (inference only, so no gradients are registered), `setImmediate` for the event-loop yield and
+ * `makeActorEnvs` (Gymnasium bridge ids included).
+ * `actor-worker.ts` runs this in a worker thread, and any other carrier of a Channel can run it elsewhere.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../backends/use-backend.js';
-import { makeActorEnvs } from './make-actor-envs.js';
-import { Actor } from './actor.js';
 import type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
-import { actorEnvId, actorSeed } from './actor-seed.js';
-import { buildNetwork } from './build-network.js';
+import { runActorLoop } from './actor-loop.js';
+import { makeActorEnvs } from './make-actor-envs.js';
 import type { Channel } from './channel.js';
-import type { ParameterSnapshot } from './core.js';
-import { checkModelFingerprint } from './model-fingerprint.js';
-import { trajectoryBuffers } from './trajectory.js';
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Runs one actor for a fleet until the channel closes or the actor fails (the failure is sent as an `error`
@@ -30,75 +18,12 @@ function yieldToEventLoop(): Promise<void> {
  * @param init - what to build (the fleet's `ActorWorkerInit`).
  * @category Agent
  */
-export async function runActorEndpoint(channel: Channel<FromActorWorker, ToActorWorker>, init: ActorWorkerInit): Promise<void> {
-  const { config, index } = init;
-  let latest: ParameterSnapshot | null = null;
-  let credits = init.credits;
-  let wake: (() => void) | null = null;
-  let actor: Actor | null = null;
-  let pendingState = init.actorState;
-  const hasParameters = (): boolean => latest !== null;
-  const newer = (s: ParameterSnapshot | null): s is ParameterSnapshot => s !== null && (latest === null || s.version > latest.version);
-
-  channel.onMessage((message: ToActorWorker) => {
-    switch (message.type) {
-      case 'parameters':
-        if (newer(message.snapshot)) latest = message.snapshot;
-        break;
-      case 'credit':
-        credits++;
-        if (newer(message.parameters)) latest = message.parameters;
-        break;
-      case 'get-state':
-        channel.send({ type: 'state', id: message.id, state: actor?.getState() ?? pendingState ?? { rng: [], unrolls: 0 } });
-        break;
-      case 'set-state':
-        // Applied here when the actor exists (between two unrolls: messages are handled while the loop waits).
-        if (actor) actor.setState(message.state);
-        else pendingState = message.state;
-        channel.send({ type: 'ack', id: message.id });
-        break;
-    }
-    const w = wake;
-    wake = null;
-    w?.();
+export function runActorEndpoint(channel: Channel<FromActorWorker, ToActorWorker>, init: ActorWorkerInit): Promise<void> {
+  return runActorLoop(channel, init, {
+    selectBackend: async (backend) => {
+      await useBackend(backend, { registerGradients: false });
+    },
+    yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+    makeEnvs: makeActorEnvs,
   });
-
-  try {
-    for (const [flag, value] of Object.entries(init.flags)) tf.env().set(flag, value);
-    await useBackend(init.backend, { registerGradients: false }); // actors only run inference
-    if (init.setupModule !== null) await import(init.setupModule);
-    const ids = typeof config.env === 'string' ? [config.env] : config.env;
-    const envs = await makeActorEnvs(ids, config.envsPerActor, index, config.envOptions);
-    const network = buildNetwork(config, envs[0]!, config.seed);
-    if (init.fingerprint !== null) checkModelFingerprint(`actor ${index}`, init.fingerprint, network);
-    actor = new Actor({
-      envs,
-      envIds: envs.map((_, j) => actorEnvId(ids, config.envsPerActor, index, j)),
-      model: network,
-      unrollLength: config.unrollLength,
-      seed: actorSeed(config.seed, index),
-      actorId: index,
-      parameterSource: { latest: () => latest! },
-    });
-    if (pendingState) actor.setState(pendingState);
-    channel.send({ type: 'ready', backend: tf.getBackend() });
-    for (;;) {
-      // (`latest` and `credits` change in the message handler above.)
-      while (credits <= 0 || !hasParameters()) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-      // Parameters that arrived during the last unroll are queued as messages: let them land first.
-      await yieldToEventLoop();
-      const trajectories = await actor.unroll();
-      credits--;
-      const transfer = [...new Set(trajectories.flatMap(trajectoryBuffers))];
-      channel.send({ type: 'trajectories', trajectories, state: actor.getState() }, transfer);
-    }
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    channel.send({ type: 'error', name: e.name, message: e.message, stack: e.stack ?? `${e.name}: ${e.message}` });
-  }
 }

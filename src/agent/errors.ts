@@ -29,3 +29,16 @@ export class TrajectoryError extends AgentError {
     this.field = field;
   }
 }
+
+/**
+ * An Error for a worker's failure, carrying the worker's own stack.
+ * @category Agent
+ */
+export function remoteError(caller: string, who: string, name: string, message: string, stack: string): Error {
+  const cause = new Error(message);
+  cause.name = name;
+  cause.stack = stack;
+  const error = new AgentError(`${caller}: ${who} failed: ${message}`, { cause });
+  error.stack = `${error.name}: ${error.message}\n    --- ${who} stack ---\n${stack}`;
+  return error;
+}

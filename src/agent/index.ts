@@ -23,6 +23,8 @@ export type { CentralInferenceOptions, CentralInferenceStats, InferenceRequest, 
 export type { InlineActorFleetOptions } from './inline-actor-fleet.js';
 export type { Channel } from './channel.js';
 export type { ActorWorkerInit, FromActorWorker, ToActorWorker } from './actor-worker-protocol.js';
+export { runActorLoop } from './actor-loop.js';
+export type { ActorLoopHost } from './actor-loop.js';
 export { runLearnerLoop } from './learner-loop.js';
 export type { LearnerLoopOptions, LearnerLoopResult } from './learner-loop.js';
 export { stackTrajectories } from './stack-trajectories.js';

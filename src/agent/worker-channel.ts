@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Channel } from './channel.js';
-import { AgentError } from './errors.js';
+import { AgentError, remoteError } from './errors.js';
+
+export { remoteError };
 
 /**
  * Where a worker entry lives and how to start it, relative to the module `moduleUrl`: in the published package
@@ -50,19 +52,6 @@ function workerExecArgv(argv: readonly string[]): string[] {
     else if (!arg.startsWith('--input-type=')) out.push(arg);
   }
   return out;
-}
-
-/**
- * An Error for a worker's failure, carrying the worker's own stack.
- * @category Agent
- */
-export function remoteError(caller: string, who: string, name: string, message: string, stack: string): Error {
-  const cause = new Error(message);
-  cause.name = name;
-  cause.stack = stack;
-  const error = new AgentError(`${caller}: ${who} failed: ${message}`, { cause });
-  error.stack = `${error.name}: ${error.message}\n    --- ${who} stack ---\n${stack}`;
-  return error;
 }
 
 /**

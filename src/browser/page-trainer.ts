@@ -15,7 +15,11 @@ import { BatchingQueue } from '../batching/batching-queue.js';
 import { BatcherClosedError } from '../batching/errors.js';
 import { makeEnv } from '../envs/registry.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
+import type { ActorState } from '../agent/actor.js';
+import type { BrowserBackendRequest } from './backend.js';
 import { MetricsSeries, type MetricsPoint } from './metrics-series.js';
+import { WebWorkerActorFleet } from './web-worker-actor-fleet.js';
+import type { WebWorkerLike } from './web-worker-channel.js';
 
 /**
  * Configuration of a {@link PageTrainer}: `train`'s, less what needs a file system or threads (run directory,
@@ -60,6 +64,18 @@ export interface PageTrainerOptions {
    * @defaultValue none
    */
   readonly targetMeanReturn?: number;
+  /**
+   * Runs the actors in Web Workers instead of the page's thread: called once per actor (`numActors` times) to
+   * create its worker, whose module calls `serveActorInWebWorker` (see there). The learner stays in the page.
+   * `wrapEnv` is not applied to the workers' environments (they live in the workers).
+   * @defaultValue none: the actors run in the page's thread
+   */
+  readonly actorWorker?: (actorId: number) => WebWorkerLike;
+  /**
+   * The backend the Web Worker actors select (`useBrowserBackend`; the worker module imports its package).
+   * @defaultValue 'cpu'
+   */
+  readonly actorWorkerBackend?: BrowserBackendRequest;
 }
 
 /**
@@ -86,7 +102,8 @@ function yieldToBrowser(): Promise<void> {
 }
 
 /**
- * Trains an IMPALA agent in the page: `numActors` inline actors (each stepping `envsPerActor` environments with
+ * Trains an IMPALA agent in the page: `numActors` inline actors (or, with {@link PageTrainerOptions.actorWorker},
+ * actors in Web Workers) (each stepping `envsPerActor` environments with
  * batched inference) feed a `BatchingQueue`; the learner updates on `batchSize` trajectories and publishes
  * parameters the actors pick up between unrolls. Work runs in slices of `sliceMs` so the page stays responsive;
  * {@link PageTrainer.pause} holds the learner between updates (the actors then stop at the full queue).
@@ -122,6 +139,9 @@ export class PageTrainer {
   #priorSeconds = 0;
   #error: Error | null = null;
   #disposed = false;
+  /** With `actorWorker`: the actor states last reported by the workers (or restored, before start). */
+  #workerStates: ActorState[] | null = null;
+  #fleet: WebWorkerActorFleet | null = null;
 
   /**
    * Makes the environments, networks, actors and learner (nothing runs until {@link PageTrainer.start}).
@@ -139,6 +159,18 @@ export class PageTrainer {
     const seed = resolved.seed;
     const ids = typeof config.env === 'string' ? [config.env] : config.env;
     let made = 0;
+    if (options.actorWorker) {
+      // The actors and their environments live in the workers; one environment here gives the network's shapes.
+      const probe = makeEnv(ids[0]!, { ...config.envOptions }) as unknown as ActorEnv;
+      this.network = buildNetwork(config, probe, seed);
+      void probe.close?.();
+      this.#learner = createLearner(resolved, this.network);
+      this.#envs = [];
+      this.#actorNetworks = [];
+      this.#actors = [];
+      this.#workerStates = Array.from({ length: numActors }, () => ({ rng: [], unrolls: 0 }));
+      return;
+    }
     this.#envs = Array.from({ length: numActors }, (_, actorId) =>
       Array.from({ length: envsPerActor }, (_, envIndex) => {
         const env = makeEnv(ids[made++ % ids.length]!, { ...config.envOptions }) as unknown as ActorEnv;
@@ -242,7 +274,7 @@ export class PageTrainer {
       weights: this.network.getFlatWeights(),
       weightSpecs: this.network.weightSpecs.map((w) => ({ name: w.name, shape: [...w.shape] })),
       learner: this.#learner.getState(),
-      actors: this.#actors.map((a) => a.getState()),
+      actors: this.#workerStates ? (this.#fleet?.lastActorStates ?? this.#workerStates) : this.#actors.map((a) => a.getState()),
       recentReturns: this.metrics.recentReturns,
       elapsedSeconds: this.elapsedSeconds,
       savedAt: new Date().toISOString(),
@@ -259,6 +291,7 @@ export class PageTrainer {
     this.network.setWeights(checkpoint.weights);
     this.#learner.setState(checkpoint.learner);
     checkpoint.actors.forEach((s, i) => this.#actors[i]?.setState(s));
+    if (this.#workerStates) this.#workerStates = this.#workerStates.map((s, i) => checkpoint.actors[i] ?? s);
     this.metrics.restoreRecentReturns(checkpoint.recentReturns);
     this.#priorSeconds = checkpoint.elapsedSeconds;
   }
@@ -281,16 +314,29 @@ export class PageTrainer {
   async #loop(): Promise<void> {
     const batchSize = this.#batchSize;
     const queue = new BatchingQueue<Trajectory>({ batchSize, maximumQueueSize: batchSize * 2 });
-    const actorLoops = this.#actors.map(async (actor) => {
+    const fleet = this.#options.actorWorker ? await this.#startFleet() : null;
+    const feed = async (unrolls: AsyncIterable<readonly Trajectory[]>): Promise<void> => {
       try {
-        while (!queue.closed) {
-          const trajectories = await actor.unroll();
+        for await (const trajectories of unrolls) {
           for (const t of trajectories) await queue.put(t);
+          if (queue.closed) break;
         }
       } catch (error) {
         if (!(error instanceof BatcherClosedError)) throw error;
       }
-    });
+    };
+    const actorLoops = fleet
+      ? [feed(fleet)]
+      : this.#actors.map(async (actor) => {
+          try {
+            while (!queue.closed) {
+              const trajectories = await actor.unroll();
+              for (const t of trajectories) await queue.put(t);
+            }
+          } catch (error) {
+            if (!(error instanceof BatcherClosedError)) throw error;
+          }
+        });
     const failure: { error: Error | null } = { error: null };
     Promise.all(actorLoops).catch((e: unknown) => {
       failure.error = e instanceof Error ? e : new Error(String(e));
@@ -319,6 +365,7 @@ export class PageTrainer {
           throw failure.error ?? error;
         }
         const m = this.#learner.step(batch);
+        fleet?.publish(this.#learner.latest());
         this.metrics.addEpisodes(m.frames, m.episodes);
         const now = performance.now();
         const seconds = (this.#activeMs + now - sliceStart) / 1000;
@@ -351,7 +398,26 @@ export class PageTrainer {
     } finally {
       if (sliceOpen) this.#activeMs += performance.now() - sliceStart;
       queue.close();
+      if (fleet) {
+        this.#workerStates = fleet.lastActorStates;
+        await fleet.close();
+      }
       await Promise.allSettled(actorLoops);
     }
+  }
+
+  /** Starts the Web Worker actors (`actorWorker`) with the learner's parameters and the actor states. */
+  async #startFleet(): Promise<WebWorkerActorFleet> {
+    const { actorWorker, actorWorkerBackend } = this.#options;
+    const fleet = await WebWorkerActorFleet.start({
+      numWorkers: this.#workerStates!.length,
+      createWorker: actorWorker!,
+      config: this.config,
+      backend: actorWorkerBackend ?? 'cpu',
+      parameters: this.#learner.latest(),
+      ...(this.#workerStates!.some((s) => s.rng.length > 0) ? { actorStates: this.#workerStates! } : {}),
+    });
+    this.#fleet = fleet;
+    return fleet;
   }
 }
