@@ -49,7 +49,7 @@ export function resolveActorMode(config: Pick<TrainConfig, 'actorMode' | 'numAct
 }
 
 /** The backend request matching this thread's tfjs backend. */
-function currentBackend(): BackendRequest {
+export function currentBackend(): BackendRequest {
   const name = tf.getBackend();
   return name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto';
 }

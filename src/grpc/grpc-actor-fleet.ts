@@ -11,9 +11,9 @@ import type { ActorFleet, ActorFleetContext, ActorFleetFactory, ActorFleetStats 
 import { Actor, type ActorEnv } from '../agent/actor.js';
 import { actorSeed } from '../agent/actor-seed.js';
 import { buildNetwork } from '../agent/build-network.js';
+import { currentBackend } from '../agent/built-in-fleets.js';
 import { CentralInference, type CentralInferenceStats, type InferenceRunner } from '../agent/central-inference.js';
 import { startInferenceWorker } from '../agent/worker-inference.js';
-import * as tf from '@tensorflow/tfjs-core';
 import { EnvProxyGroup } from '../agent/env-proxy-group.js';
 import { makeEnvs } from '../envs/make-envs.js';
 import type { AgentModel, ParameterSnapshot } from '../agent/core.js';
@@ -368,8 +368,7 @@ export class GrpcActorFleet implements ActorFleet {
         inferenceModel.setWeights(context.parameters.weights);
         const thread = options.inferenceThread ?? context.config.inferenceThread ?? 'worker';
         if (thread === 'worker') {
-          const name = tf.getBackend();
-          inferenceRunner = await startInferenceWorker({ config: resolveActorConfig(context.config), envId: ids[0]!, backend: name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto', parameters: context.parameters });
+          inferenceRunner = await startInferenceWorker({ config: resolveActorConfig(context.config), envId: ids[0]!, backend: currentBackend(), parameters: context.parameters });
         }
         fleet = await GrpcActorFleet.start({ ...options, config: context.config, parameters: context.parameters, model: context.model, spaces, inferenceModel, ...(inferenceRunner ? { inferenceRunner } : {}) });
       } catch (error) {

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { channelCredentials, parseAddress, tokenMetadata, type ActorTlsOptions } from './transport-options.js';
+import { channelCredentials, formatAddress, parseAddress, tokenMetadata, type ActorTlsOptions } from './transport-options.js';
 
 // The two messages of grpc/health/v1/health.proto that Check uses (field numbers as published by gRPC).
 const root = protobuf.parse(`syntax = "proto3"; package grpc.health.v1;
@@ -55,7 +55,7 @@ export interface HealthCheckOptions {
  */
 export async function checkLearnerHealth(options: HealthCheckOptions): Promise<string> {
   const { host, port } = parseAddress(options.connect, 'connect');
-  const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, channelCredentials(options.tls), options.tls?.serverName ? { 'grpc.ssl_target_name_override': options.tls.serverName } : {});
+  const client = new grpc.Client(formatAddress(host, port), channelCredentials(options.tls), options.tls?.serverName ? { 'grpc.ssl_target_name_override': options.tls.serverName } : {});
   try {
     return await new Promise<string>((resolve) => {
       client.makeUnaryRequest(

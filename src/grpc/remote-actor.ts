@@ -18,7 +18,7 @@ import type { ResolvedActorConfig } from '../agent/train-config.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
 import { GrpcConfigError, GrpcProtocolError, LearnerUnreachableError, RemoteActorRefusedError } from './errors.js';
 import { spacesKey } from './spaces.js';
-import { channelCredentials, grpcChannelOptions, parseAddress, tokenMetadata, type ActorTlsOptions, type GrpcTransportOptions } from './transport-options.js';
+import { channelCredentials, formatAddress, grpcChannelOptions, parseAddress, tokenMetadata, type ActorTlsOptions, type GrpcTransportOptions } from './transport-options.js';
 import {
   fromWireTensor,
   learnerClientDefinition,
@@ -173,7 +173,7 @@ export async function runRemoteActor(options: RemoteActorOptions): Promise<Remot
   const signal = options.signal;
   const Client = grpc.makeGenericClientConstructor(learnerClientDefinition(), 'Learner') as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => LearnerClient;
   const channelOptions: grpc.ChannelOptions = { ...grpcChannelOptions(options, 'client'), ...(options.tls?.serverName ? { 'grpc.ssl_target_name_override': options.tls.serverName } : {}) };
-  const client = new Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, channelCredentials(options.tls), channelOptions);
+  const client = new Client(formatAddress(host, port), channelCredentials(options.tls), channelOptions);
   const metadata = (): grpc.Metadata => tokenMetadata(options.token);
 
   const unary = <Res>(method: string, request: object, deadlineMs: number | null): Promise<Res> =>
