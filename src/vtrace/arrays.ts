@@ -17,6 +17,7 @@
  */
 import { formatShape } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
+import { assertNonNegativeDiscounts } from './kernel.js';
 import { runVTraceKernel } from './wasm-kernel.js';
 
 export { VTraceWorkspace, type VTraceWorkspaceArgs, type VTraceWorkspaceDType } from './workspace.js';
@@ -220,17 +221,17 @@ interface ValueInputs {
   readonly bootstrapValue: NumberArray;
 }
 
-function checkValueInputs(fn: string, args: ValueInputs, T: number, B: number, K: number): void {
+/**
+ * Checks the lengths of the value-side inputs; with `scanDiscounts`, also that no discount is negative (otherwise
+ * the caller has the kernel check them on the way: `runVTraceKernel`'s `checkDiscounts`).
+ */
+function checkValueInputs(fn: string, args: ValueInputs, T: number, B: number, K: number, scanDiscounts: boolean): void {
   const shape = shapeOf(T, B, K);
   checkLength(fn, 'discounts', args.discounts, T * B * K, shape);
   checkLength(fn, 'rewards', args.rewards, T * B * K, shape);
   checkLength(fn, 'values', args.values, T * B * K, shape);
   checkLength(fn, 'bootstrapValue', args.bootstrapValue, B * K, shape.slice(1));
-  // Finite negative discounts only: −Infinity (like NaN) is reported by the kernel as a non-finite input.
-  for (let i = 0; i < args.discounts.length; i++) {
-    const d = args.discounts[i]!;
-    if (d < 0 && d !== -Infinity) throw new VTraceArgumentError(fn, 'discounts', `holds ${d} at [${i}]; discounts must be >= 0`);
-  }
+  if (scanDiscounts) assertNonNegativeDiscounts(fn, args.discounts);
 }
 
 /**
@@ -254,10 +255,10 @@ export function fromImportanceWeights(args: ArraysFromImportanceWeightsArgs): Ar
   const options = resolveVTraceOptions(IWS, args);
   checkLength(IWS, 'logRhos', args.logRhos, isArrayLike(args.logRhos) ? args.logRhos.length : -1, []);
   const K = checkTimeBatch(IWS, T, B, 'logRhos', args.logRhos.length);
-  checkValueInputs(IWS, args, T, B, K);
+  checkValueInputs(IWS, args, T, B, K, false);
   const dtype = pickDType(args.dtype, [args.logRhos, args.discounts, args.rewards, args.values, args.bootstrapValue]);
   const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
-  runVTraceKernel(IWS, shapeOf(T, B, K), args, options, out);
+  runVTraceKernel(IWS, shapeOf(T, B, K), args, options, out, { checkDiscounts: true });
   return out;
 }
 
@@ -373,7 +374,7 @@ export function fromLogits(args: ArraysFromLogitsArgs): ArraysFromLogitsReturns 
   const firstActions = heads.actions[0]!;
   checkLength(LOGITS, 'actions', firstActions, isArrayLike(firstActions) ? firstActions.length : -1, []);
   const K = checkTimeBatch(LOGITS, T, B, 'actions', firstActions.length);
-  checkValueInputs(LOGITS, args, T, B, K);
+  checkValueInputs(LOGITS, args, T, B, K, true);
   const dtype = pickDType(args.dtype, [
     ...heads.logits[0]!,
     ...heads.logits[1]!,

@@ -146,3 +146,43 @@ export function assertFiniteInputs(fn: string, shape: readonly number[], input: 
     }
   }
 }
+
+/**
+ * Throws a {@link VTraceArgumentError} naming the first finite negative discount and its index (−Infinity, like
+ * NaN, is left to {@link assertFiniteInputs}). One loop per array type, so that each stays a tight typed-array
+ * scan (one generic loop over every kind of array ran at ~7 ns an element).
+ * @category V-trace
+ */
+export function assertNonNegativeDiscounts(fn: string, discounts: ArrayLike<number>): void {
+  if (discounts instanceof Float32Array) scanDiscounts32(fn, discounts);
+  else if (discounts instanceof Float64Array) scanDiscounts64(fn, discounts);
+  else scanDiscounts(fn, discounts);
+}
+
+function scanDiscounts32(fn: string, discounts: Float32Array): void {
+  const n = discounts.length;
+  for (let i = 0; i < n; i++) {
+    const d = discounts[i]!;
+    if (d < 0 && d !== -Infinity) throw negativeDiscount(fn, d, i);
+  }
+}
+
+function scanDiscounts64(fn: string, discounts: Float64Array): void {
+  const n = discounts.length;
+  for (let i = 0; i < n; i++) {
+    const d = discounts[i]!;
+    if (d < 0 && d !== -Infinity) throw negativeDiscount(fn, d, i);
+  }
+}
+
+function scanDiscounts(fn: string, discounts: ArrayLike<number>): void {
+  const n = discounts.length;
+  for (let i = 0; i < n; i++) {
+    const d = discounts[i]!;
+    if (d < 0 && d !== -Infinity) throw negativeDiscount(fn, d, i);
+  }
+}
+
+function negativeDiscount(fn: string, d: number, i: number): VTraceArgumentError {
+  return new VTraceArgumentError(fn, 'discounts', `holds ${d} at [${i}]; discounts must be >= 0`);
+}

@@ -18,14 +18,15 @@
  * Private cache: the instance and its memory are created once, lazily, and grown when a call needs more; no
  * caller can see them (results never alias it). Calls are synchronous, so one memory serves them all.
  *
- * Memory layout of a call: bytes [0, 512) the exp table, from 1024 the
+ * Memory layout of a call: bytes [0, 512) the exp table, [512, 528) the smallest discount the float32 kernels
+ * have read (four lanes; `vtrace.arrays` checks it instead of scanning the discounts in JavaScript), from 1024 the
  * per-column carries (V_{t+1}, vs_{t+1}, acc_{t+1}), then a staging block of `R` rows of the four inputs and two
  * outputs (at most 8,192 elements each). Inputs are copied in (`TypedArray.set`) and outputs copied out block by
  * block, from the last rows to the first, so the staging block stays in cache and the memory grows with B, not T.
  */
 import type { ResolvedVTraceOptions } from './options.js';
 import { VTRACE_WASM_BASE64 } from './wasm/bytes.js';
-import { assertFiniteInputs, vtraceKernel, type KernelInputs, type KernelOutputs } from './kernel.js';
+import { assertFiniteInputs, assertNonNegativeDiscounts, vtraceKernel, type KernelInputs, type KernelOutputs } from './kernel.js';
 
 type KernelFn = (
   rows: number,
@@ -90,6 +91,8 @@ export type VTraceKernelName = 'wasm-simd' | 'javascript';
  * @category V-trace
  */
 export const HEADER_BYTES = 1024;
+/** Where the float32-arithmetic kernels keep the smallest discount they have read (four float32 lanes). */
+const DISCOUNT_MIN_BYTE = 512;
 /** Elements per staging array: 8192 (32 KiB of float32) keeps the six staging arrays in L2. */
 const BLOCK_ELEMENTS = 8192;
 const PAGE = 65536;
@@ -247,6 +250,17 @@ export function roundUpToFloat32(x: number): number {
 type Mode = 'f32x4' | 'f32-exact' | 'f64';
 
 /**
+ * Options of {@link runVTraceKernel}: `exactFloat32` computes float32 inputs in float64 arithmetic (the JavaScript
+ * kernel's results bit for bit); `checkDiscounts` throws a VTraceArgumentError naming the first negative
+ * discount (`vtrace.arrays` does; the tensor path does not).
+ * @category V-trace
+ */
+export interface RunKernelOptions {
+  readonly exactFloat32?: boolean;
+  readonly checkDiscounts?: boolean;
+}
+
+/**
  * V-trace on flat arrays: the WebAssembly kernel when it is available, the JavaScript kernel otherwise. Same
  * contract as {@link vtraceKernel}, errors on non-finite inputs included. Float64 results equal the JavaScript
  * kernel's bit for bit; float32 results from float32 inputs are computed in float32 arithmetic (f32x4), within
@@ -260,12 +274,13 @@ export function runVTraceKernel(
   input: KernelInputs,
   options: ResolvedVTraceOptions,
   out: KernelOutputs,
-  exactFloat32 = false,
+  { exactFloat32 = false, checkDiscounts = false }: RunKernelOptions = {},
 ): void {
   const T = shape[0]!;
   const size = input.logRhos.length;
   const kernel = size === 0 ? null : sharedKernel();
   if (kernel === null) {
+    if (checkDiscounts) assertNonNegativeDiscounts(fn, input.discounts);
     runs.javascript++;
     vtraceKernel(fn, shape, input, options, out);
     return;
@@ -275,12 +290,27 @@ export function runVTraceKernel(
   // float32 storage only when nothing would be rounded on the way in or out.
   const f32 = out.vs instanceof Float32Array && inputs.every((a) => a instanceof Float32Array);
   let mode: Mode = f32 ? (exactFloat32 ? 'f32-exact' : 'f32x4') : 'f64';
+  // The float32-arithmetic kernels keep the smallest discount as they go (no separate pass over the discounts);
+  // the other modes scan them first.
+  let discountsChecked = !checkDiscounts;
+  if (!discountsChecked && mode !== 'f32x4') {
+    assertNonNegativeDiscounts(fn, input.discounts);
+    discountsChecked = true;
+  }
+  if (!discountsChecked) new Float32Array(kernel.memory.buffer, DISCOUNT_MIN_BYTE, 4).fill(Infinity);
   let result = runBlocked(kernel, mode, T, N, input, options, out);
+  if (!discountsChecked && result !== 'no-memory') {
+    // A negative minimum: the scan names the first negative discount (it passes where the minimum is −∞, which
+    // the non-finite path reports).
+    if (Math.min(...new Float32Array(kernel.memory.buffer, DISCOUNT_MIN_BYTE, 4)) < 0) assertNonNegativeDiscounts(fn, input.discounts);
+    discountsChecked = true;
+  }
   if (result === 'redo') {
     mode = 'f32-exact';
     result = runBlocked(kernel, mode, T, N, input, options, out);
   }
   if (result === 'no-memory') {
+    if (!discountsChecked) assertNonNegativeDiscounts(fn, input.discounts);
     runs.javascript++;
     vtraceKernel(fn, shape, input, options, out);
     return;

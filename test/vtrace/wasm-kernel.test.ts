@@ -99,7 +99,7 @@ function assertSameAsJs(args: Args, label: string): void {
   const exact = { vs: new Float32Array(n), pgAdvantages: new Float32Array(n) };
   const T = args.T;
   const shape = n === T * args.B ? [T, args.B] : [T, args.B, n / (T * args.B)];
-  runVTraceKernel('test', shape, args, resolveVTraceOptions('test', args), exact, true);
+  runVTraceKernel('test', shape, args, resolveVTraceOptions('test', args), exact, { exactFloat32: true });
   assert.deepEqual(exact.vs, js.vs, `${label}: vs (float32 storage, float64 arithmetic)`);
   assert.deepEqual(exact.pgAdvantages, js.pgAdvantages, `${label}: pgAdvantages (float32 storage, float64 arithmetic)`);
 }
@@ -300,4 +300,39 @@ describe('vtrace.arrays.VTraceWorkspace', () => {
     ws.bootstrapValue.set(x.bootstrapValue);
     assert.deepEqual(ws.run().vs, withKernel('javascript', () => vtrace.arrays.fromImportanceWeights(x)).vs);
   });
+});
+
+describe('negative discounts on the float32 path (checked by the kernel as it reads them)', () => {
+  // Expected messages are those of the JavaScript scan (test/vtrace/errors.test.ts), which the kernel defers to.
+  const cases: [string, number, number][] = [
+    ['staged, first element', 7, 37],
+    ['staged, last element (a tail column)', 7, 37],
+    ['unstaged (a row longer than the staging arrays)', 2, 8195],
+  ];
+  for (const [name, T, B] of cases) {
+    for (const kernel of ['wasm-simd', 'javascript'] as const) {
+      test(`${name}, ${kernel} kernel`, () => {
+        setVTraceKernelForTesting(kernel);
+        try {
+          const x = inputs(T, B);
+          const at = name.includes('last') ? T * B - 1 : name.includes('first') ? 0 : T * B - 5;
+          x.discounts[at] = -0.25;
+          assert.throws(() => vtrace.arrays.fromImportanceWeights(x), new RegExp(`'discounts' holds -0.25 at \\[${at}\\]; discounts must be >= 0`));
+          // A NaN log ρ elsewhere does not hide it: the discounts are reported first, as before.
+          x.logRhos[1] = NaN;
+          assert.throws(() => vtrace.arrays.fromImportanceWeights(x), /'discounts' holds -0.25/);
+          // −∞ is a non-finite input, not a negative discount.
+          x.logRhos[1] = 0;
+          x.discounts[at] = -Infinity;
+          assert.throws(() => vtrace.arrays.fromImportanceWeights(x), /'discounts' contains a non-finite value \(-Infinity\)/);
+          // The kernel's running minimum starts afresh: valid discounts pass on the next call, and -0 is valid.
+          x.discounts[at] = -0;
+          const { vs } = vtrace.arrays.fromImportanceWeights(x);
+          assert.ok(vs.every(Number.isFinite));
+        } finally {
+          setVTraceKernelForTesting('auto');
+        }
+      });
+    }
+  }
 });

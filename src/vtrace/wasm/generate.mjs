@@ -24,6 +24,8 @@ const LOG2E_64 = 64 / Math.LN2;
 const LN2_64_HI = 6.93147180369123816490e-1 / 64;
 const LN2_64_LO = 1.90821492927058770002e-10 / 64;
 const EXP_TABLE_BYTES = 64 * 8;
+/** Where the float32 kernels keep the smallest discount seen (four float32 lanes), after the exp table. */
+const DISCOUNT_MIN_BYTE = 512;
 
 const f64 = (x) => (Object.is(x, Infinity) ? 'inf' : Object.is(x, -Infinity) ? '-inf' : x.toPrecision(17));
 const splat = (x) => `(v128.const f64x2 ${f64(x)} ${f64(x)})`;
@@ -310,6 +312,7 @@ function step4Code(nv, nvs, acc, lanes, uniform = false) {
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))`
     }
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     ${store(acc, '(local.get $a)')}
     ${store(nv, '(local.get $v)')}
     ${store(nvs, '(local.get $vsT)')}`;
@@ -324,12 +327,14 @@ const kernelF32x4 = `
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
-    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
+    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    ;; the smallest discount so far (four lanes), kept at byte ${DISCOUNT_MIN_BYTE} across calls: the caller's negative-discount check
+    (local.set $dmin (v128.load (i32.const ${DISCOUNT_MIN_BYTE})))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
@@ -365,6 +370,7 @@ const kernelF32x4 = `
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
+    (v128.store (i32.const ${DISCOUNT_MIN_BYTE}) (local.get $dmin))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
@@ -390,12 +396,14 @@ const kernelF32x4Staged = (name, uniform) => `
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
-    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128)
+    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
     (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
     (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    ;; the smallest discount so far (four lanes), kept at byte ${DISCOUNT_MIN_BYTE} across calls: the caller's negative-discount check
+    (local.set $dmin (v128.load (i32.const ${DISCOUNT_MIN_BYTE})))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -430,6 +438,7 @@ const kernelF32x4Staged = (name, uniform) => `
         (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
         (br $tailLoop)))
       (br $rowLoop)))
+    (v128.store (i32.const ${DISCOUNT_MIN_BYTE}) (local.get $dmin))
     (f64.add
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))`;
