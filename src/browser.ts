@@ -52,6 +52,7 @@ export { READY_LINE, assertTfjsReady, backendRegistered } from './backends/tfjs-
 export { ensureGradients, gradientsRegistered } from './backends/gradients.js';
 export { humanNormalisedScore, summariseHumanNormalised } from './metrics/human-normalised.js';
 export type { HumanNormalisedSummary, ReferenceScores } from './metrics/human-normalised.js';
+export { ATARI_57_REFERENCE_SCORES, atariReferenceScores } from './metrics/atari-reference-scores.js';
 // Browser counterparts of the Node-only parts.
 export {
   BROWSER_BACKENDS,

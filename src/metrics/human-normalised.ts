@@ -1,8 +1,8 @@
 /**
  * Human-normalised scores (Mnih et al. 2015): `(agent − random) / (human − random)` per game, and the summaries
  * of the IMPALA paper (Espeholt et al. 2018): the median and mean over games (its Table 4), and the mean of scores
- * capped at 1 (the fitness of its population-based training, Table G.1). The per-game reference scores are
- * inputs: docs/environments.md ("Human-normalised scores") says why the package ships none.
+ * capped at 1 (the fitness of its population-based training, Table G.1). The reference scores are inputs; the
+ * Atari-57 table ships as `ATARI_57_REFERENCE_SCORES` (atari-reference-scores.ts).
  */
 
 /**

@@ -13,3 +13,4 @@ export { MetricsWriter } from './metrics-writer.js';
 export type { MetricsWriterOptions } from './metrics-writer.js';
 export { humanNormalisedScore, summariseHumanNormalised } from './human-normalised.js';
 export type { HumanNormalisedSummary, ReferenceScores } from './human-normalised.js';
+export { ATARI_57_REFERENCE_SCORES, atariReferenceScores } from './atari-reference-scores.js';
