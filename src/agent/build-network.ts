@@ -44,7 +44,8 @@ export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Sp
 /**
  * Builds the network that `train` (and each actor worker) uses for a configuration.
  *
- * @param config - torso, LSTM size and MLP sizes are read from it.
+ * @param config - torso, LSTM size, MLP sizes and `compile` are read from it (`compile: false` makes the
+ *   network's `step` run eagerly; otherwise it compiles where the backend allows: see `ImpalaNetworkOptions.compile`).
  * @param env - an environment whose spaces give the observation shape and action sizes.
  * @param seed - weight initialisation seed.
  * @returns a new network (the caller disposes it).
@@ -59,7 +60,7 @@ export function describeSpaces(observationSpace: Space<unknown>, actionSpace: Sp
  * ```
  * @category Agent
  */
-export function buildNetwork(config: Pick<TrainConfig, 'torso' | 'lstmSize' | 'mlpHiddenSizes'>, env: ActorEnv, seed: number): ImpalaNetwork {
+export function buildNetwork(config: Pick<TrainConfig, 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'compile'>, env: ActorEnv, seed: number): ImpalaNetwork {
   const { observationShape, numActions, pixels } = describeSpaces(env.observationSpace, env.actionSpace);
   const torso = config.torso ?? (pixels ? 'deep' : 'mlp');
   return new ImpalaNetwork({
@@ -69,5 +70,8 @@ export function buildNetwork(config: Pick<TrainConfig, 'torso' | 'lstmSize' | 'm
     lstmSize: config.lstmSize ?? (pixels ? 256 : 0),
     seed,
     checkInputValues: false,
+    // `compile: false` (--no-compile) makes actor steps eager too; `true` is the learner's demand, so actors
+    // (which may run on another backend) compile where they can.
+    compile: config.compile === false ? false : 'auto',
   });
 }

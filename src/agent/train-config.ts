@@ -296,7 +296,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
  * The fields of a {@link TrainConfig} an actor needs to build its environments and its network copy.
  * @category Agent
  */
-export type ActorConfig = Pick<TrainConfig, 'env' | 'envOptions' | 'seed' | 'envsPerActor' | 'unrollLength' | 'torso' | 'lstmSize' | 'mlpHiddenSizes'>;
+export type ActorConfig = Pick<TrainConfig, 'env' | 'envOptions' | 'seed' | 'envsPerActor' | 'unrollLength' | 'torso' | 'lstmSize' | 'mlpHiddenSizes' | 'compile'>;
 
 /**
  * An {@link ActorConfig} with its defaults filled in ({@link resolveActorConfig}).
@@ -324,5 +324,6 @@ export function resolveActorConfig(config: ActorConfig): ResolvedActorConfig {
     ...(r.torso !== undefined ? { torso: r.torso } : {}),
     ...(r.lstmSize !== undefined ? { lstmSize: r.lstmSize } : {}),
     ...(r.mlpHiddenSizes !== undefined ? { mlpHiddenSizes: r.mlpHiddenSizes } : {}),
+    compile: r.compile,
   };
 }

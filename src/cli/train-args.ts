@@ -148,7 +148,7 @@ export function addTrainOptions(command: Command): Command {
     .option('--resume-or-start', 'like --resume, but start a new run when --run-dir holds no checkpoint at all (never when one is damaged)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_REQUESTS).default('auto'))
     .option('--compile', 'run each learner update as one libtensorflow graph; fail if impossible (default: when the backend allows)')
-    .option('--no-compile', 'run learner updates eagerly, op by op')
+    .option('--no-compile', 'run learner updates and actor network steps eagerly, op by op')
     .option('--quiet', 'print only the final summary and errors')
     .option('--verbose', "print the backend's details (kernels registered, backends skipped)")
     .option('--log-interval <seconds>', `seconds between metrics rows (metrics.csv, metrics.jsonl, TensorBoard) and between progress lines when stderr is not a terminal; the last update is always written (default: ${TRAIN_DEFAULTS.logIntervalSeconds})`, numberIn({ min: 0 }));
