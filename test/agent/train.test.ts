@@ -79,3 +79,12 @@ describe('train()', () => {
     }
   });
 });
+
+describe('resolveActorConfig', () => {
+  test('carries compile to actors built elsewhere (workers, remote actors), defaulting to auto', async () => {
+    const { resolveActorConfig } = await import('../../src/agent/train-config.js');
+    assert.equal(resolveActorConfig({ env: 'CartPole-v1' }).compile, 'auto');
+    assert.equal(resolveActorConfig({ env: 'CartPole-v1', compile: false }).compile, false);
+    assert.equal(resolveActorConfig({ env: 'CartPole-v1', compile: true }).compile, true);
+  });
+});
