@@ -1,5 +1,5 @@
 // Modules the browser build replaces with browser stand-ins: Node-only code that browser-safe classes import
-// (ImpalaNetwork.save/load write directories with node:fs). Used by tsup.config.ts (dist/browser.js), by
+// (ImpalaNetwork.save/load write directories with node:fs; V-trace's output arrays use node:buffer). Used by tsup.config.ts (dist/browser.js), by
 // test/browser/bundle.test.ts and by the demo's Vite config, so every browser build swaps the same files.
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +9,7 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 export const BROWSER_SUBSTITUTIONS = Object.freeze([
   ['networks/weights-file', 'networks/weights-file.browser.ts'],
   ['compile/compiled-graph', 'compile/compiled-graph.browser.ts'],
+  ['vtrace/output-array', 'vtrace/output-array.browser.ts'],
 ]);
 
 /**

@@ -18,6 +18,7 @@
 import { formatShape } from '../internal/format.js';
 import { VTraceArgumentError } from './errors.js';
 import { assertNonNegativeDiscounts } from './kernel.js';
+import { outputArray } from './output-array.js';
 import { runVTraceKernel } from './wasm-kernel.js';
 
 export { VTraceWorkspace, type VTraceWorkspaceArgs, type VTraceWorkspaceDType } from './workspace.js';
@@ -257,7 +258,7 @@ export function fromImportanceWeights(args: ArraysFromImportanceWeightsArgs): Ar
   const K = checkTimeBatch(IWS, T, B, 'logRhos', args.logRhos.length);
   checkValueInputs(IWS, args, T, B, K, false);
   const dtype = pickDType(args.dtype, [args.logRhos, args.discounts, args.rewards, args.values, args.bootstrapValue]);
-  const out = { vs: allocate(dtype, T * B * K), pgAdvantages: allocate(dtype, T * B * K) };
+  const out = { vs: outputArray(dtype, T * B * K), pgAdvantages: outputArray(dtype, T * B * K) };
   runVTraceKernel(IWS, shapeOf(T, B, K), args, options, out, { checkDiscounts: true });
   return out;
 }

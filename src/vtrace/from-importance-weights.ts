@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { outputArray } from './output-array.js';
 import { runVTraceKernel } from './wasm-kernel.js';
 import { resolveVTraceOptions, type VTraceOptions } from './options.js';
 import { assertSameShape, assertTensor, assertTimeMajor } from './tensor-checks.js';
@@ -53,7 +54,7 @@ export function vtraceOnTensors(
   const resolved = resolveVTraceOptions(fn, options);
   const shape = inputs.logRhos.shape;
   const size = inputs.logRhos.size;
-  const out = { vs: new Float32Array(size), pgAdvantages: new Float32Array(size) };
+  const out = { vs: outputArray('float32', size), pgAdvantages: outputArray('float32', size) };
   runVTraceKernel(
     fn,
     shape,

@@ -336,3 +336,17 @@ describe('negative discounts on the float32 path (checked by the kernel as it re
     }
   }
 });
+
+test('results own their buffers, of exactly their size (not views of a pool or of the kernel memory)', () => {
+  for (const [T, B] of [[1, 1], [3, 5], [20, 300]] as const) {
+    const x = inputs(T, B);
+    const a = vtrace.arrays.fromImportanceWeights(x);
+    const b = vtrace.arrays.fromImportanceWeights({ ...x, dtype: 'float64' });
+    for (const arr of [a.vs, a.pgAdvantages, b.vs, b.pgAdvantages]) {
+      assert.equal(arr.byteOffset, 0);
+      assert.equal(arr.buffer.byteLength, arr.byteLength);
+      assert.ok(arr.every(Number.isFinite));
+    }
+    assert.notEqual(a.vs.buffer, a.pgAdvantages.buffer);
+  }
+});
