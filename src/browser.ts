@@ -3,7 +3,8 @@
  * networks, the Actor and the Learner), plus browser counterparts of the Node-only parts: backend selection among
  * webgpu/webgl/wasm/cpu ({@link useBrowserBackend}), in-page training ({@link PageTrainer}), metrics in memory
  * ({@link MetricsSeries}), checkpoints through tfjs's `indexeddb://` and `downloads://` handlers
- * ({@link saveBrowserCheckpoint}), and actors in Web Workers ({@link WebWorkerActorFleet}, {@link serveActorInWebWorker}).
+ * ({@link saveBrowserCheckpoint}), actors in Web Workers ({@link WebWorkerActorFleet}, {@link serveActorInWebWorker}) and
+ * the whole trainer in a Web Worker ({@link WebWorkerTrainer}, {@link serveTrainerInWebWorker}).
  *
  * Bundlers that apply the `browser` export condition (esbuild with `platform: 'browser'`, Vite, webpack) get this
  * module for `import … from 'impala-rl'`; it is also `impala-rl/browser` for any tool. Left out (Node only): `train`
@@ -66,6 +67,10 @@ export {
   type UseBrowserBackendOptions,
 } from './browser/backend.js';
 export { PageTrainer } from './browser/page-trainer.js';
+export { WebWorkerTrainer } from './browser/web-worker-trainer.js';
+export type { WatchedStep, WebWorkerTrainerOptions } from './browser/web-worker-trainer.js';
+export { serveTrainerInWebWorker } from './browser/trainer-web-worker.js';
+export type { ServeTrainerInWebWorkerOptions } from './browser/trainer-web-worker.js';
 export type { EnvSlotInfo, PageTrainerConfig, PageTrainerOptions, PageTrainerStatus } from './browser/page-trainer.js';
 export { MetricsSeries, METRICS_COLUMNS } from './browser/metrics-series.js';
 export type { EpisodePoint, MetricsPoint } from './browser/metrics-series.js';
