@@ -13,6 +13,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import {
   PageTrainer,
+  WebWorkerTrainer,
   Wrapper,
   loadBrowserCheckpoint,
   presetFor,
@@ -111,9 +112,12 @@ class Watch extends Wrapper<ArrayLike<number>, number> {
 let mode: Mode = params.get('mode') === 'maze' ? 'maze' : 'cartpole';
 /** `?workers=N`: N actors, each in a Web Worker (actor-worker.ts), instead of the page's own actors. */
 const actorWorkers = Math.max(0, Math.floor(Number(params.get('workers') ?? 0)) || 0);
+/** `?trainer=worker`: the whole trainer in a Web Worker (trainer-worker.ts); the page only draws. */
+const trainerInWorker = params.get('trainer') === 'worker';
 let backend: BrowserBackendName = 'cpu';
-let trainer: PageTrainer | null = null;
-let watch: Watch | null = null;
+let trainer: PageTrainer | WebWorkerTrainer | null = null;
+/** The watched environment's latest step (actor 0, env 0): a Watch in the page, or the worker's reports. */
+let watch: Pick<Watch, 'observation' | 'episodeReturn' | 'steps' | 'lastReturn' | 'totalSteps'> | null = null;
 let reachedTarget: { frames: number; seconds: number } | null = null;
 let conformance: ConformanceRun | null = null;
 let fatal: string | null = null;
@@ -136,22 +140,37 @@ function newTrainer(): void {
   reachedTarget = null;
   const m = MODES[mode];
   const config: PageTrainerConfig = actorWorkers > 0 ? { ...m.config, numActors: actorWorkers } : m.config;
-  trainer = new PageTrainer(config, {
-    ...(actorWorkers > 0 ? { actorWorker: () => new Worker(new URL('./actor-worker.ts', import.meta.url), { type: 'module' }) } : {}),
-    wrapEnv: (env, slot) => {
-      if (slot.actorId !== 0 || slot.envIndex !== 0) return env;
-      watch = new Watch(env as never);
-      return watch;
-    },
-    onUpdate: (p, t) => {
-      if (m.target !== undefined && reachedTarget === null && t.metrics.episodeCount >= 100 && p.meanReturn100 >= m.target) {
-        reachedTarget = { frames: p.frames, seconds: p.elapsedSeconds };
-      }
-    },
-  });
+  const onUpdate = (p: { frames: number; meanReturn100: number; elapsedSeconds: number }, t: { metrics: { episodeCount: number } }): void => {
+    if (m.target !== undefined && reachedTarget === null && t.metrics.episodeCount >= 100 && p.meanReturn100 >= m.target) {
+      reachedTarget = { frames: p.frames, seconds: p.elapsedSeconds };
+    }
+  };
+  if (trainerInWorker) {
+    trainer = new WebWorkerTrainer(config, {
+      worker: new Worker(new URL('./trainer-worker.ts', import.meta.url), { type: 'module' }),
+      // The backend the page selected (and so the mode's order for 'auto'), by name.
+      backend,
+      onObservation: (step) => {
+        watch = { ...step, observation: step.observation as ArrayLike<number> };
+      },
+      onUpdate,
+    });
+  } else {
+    trainer = new PageTrainer(config, {
+      ...(actorWorkers > 0 ? { actorWorker: () => new Worker(new URL('./actor-worker.ts', import.meta.url), { type: 'module' }) } : {}),
+      wrapEnv: (env, slot) => {
+        if (slot.actorId !== 0 || slot.envIndex !== 0) return env;
+        const w = new Watch(env as never);
+        watch = w;
+        return w;
+      },
+      onUpdate,
+    });
+  }
   ui.worldTitle.textContent = m.title;
   ui.targetLegend.hidden = m.target === undefined;
-  setStatus(`Ready: ${describeConfig(config)}${actorWorkers > 0 ? `, actors in ${actorWorkers} Web Workers` : ''}.`);
+  const where = trainerInWorker ? ', trainer in a Web Worker' : actorWorkers > 0 ? `, actors in ${actorWorkers} Web Workers` : '';
+  setStatus(`Ready: ${describeConfig(config)}${where}.`);
 }
 
 function describeConfig(c: PageTrainerConfig): string {
@@ -262,19 +281,19 @@ ui.reset.addEventListener('click', () => {
 });
 ui.save.addEventListener('click', () => {
   if (!trainer) return;
-  const result = saveBrowserCheckpoint(MODES[mode].checkpoint, trainer.checkpoint());
+  const result = Promise.resolve(trainer.checkpoint()).then((c) => saveBrowserCheckpoint(MODES[mode].checkpoint, c));
   result.then(() => { setStatus(`Saved the checkpoint to IndexedDB (${MODES[mode].checkpoint}).`, 'done'); }, fail);
 });
 ui.download.addEventListener('click', () => {
   if (!trainer) return;
-  saveBrowserCheckpoint(`downloads://impala-rl-${mode}`, trainer.checkpoint()).catch(fail);
+  Promise.resolve(trainer.checkpoint()).then((c) => saveBrowserCheckpoint(`downloads://impala-rl-${mode}`, c)).catch(fail);
 });
 ui.restore.addEventListener('click', () => {
   if (!trainer) return;
-  loadBrowserCheckpoint(MODES[mode].checkpoint).then((c) => {
-    trainer?.restore(c);
+  loadBrowserCheckpoint(MODES[mode].checkpoint).then(async (c) => {
+    await trainer?.restore(c);
     setStatus(`Restored the checkpoint from IndexedDB: ${c.learner.frames.toLocaleString('en')} frames, ${c.learner.updates} updates. Press Start to continue.`, 'done');
-  }, (e: unknown) => { setStatus(`No checkpoint restored: ${e instanceof Error ? e.message : String(e)}`, 'error'); });
+  }).catch((e: unknown) => { setStatus(`No checkpoint restored: ${e instanceof Error ? e.message : String(e)}`, 'error'); });
 });
 ui.backend.addEventListener('change', () => {
   void selectBackend(ui.backend.value as BrowserBackendRequest).catch(fail);
