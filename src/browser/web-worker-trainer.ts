@@ -258,7 +258,9 @@ export class WebWorkerTrainer {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#worker.terminate();
-    this.#rejectAll(new Error('WebWorkerTrainer: disposed'));
+    const disposed = new Error('WebWorkerTrainer: disposed');
+    this.#rejectReady(disposed); // no effect once ready
+    this.#rejectAll(disposed);
     if (this.#status === 'running' || this.#status === 'paused' || this.#status === 'idle') this.#status = 'stopped';
     this.#ended?.();
   }
