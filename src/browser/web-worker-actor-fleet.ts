@@ -7,8 +7,8 @@ import type { ActorState } from '../agent/actor.js';
 import type { ActorFleet } from '../agent/actor-fleet.js';
 import type { ActorWorkerConfig, ActorWorkerInit, FromActorWorker, ToActorWorker } from '../agent/actor-worker-protocol.js';
 import type { Channel } from '../agent/channel.js';
+import { ChannelActorFleet, checkFleetSize } from '../agent/channel-actor-fleet.js';
 import type { ParameterSnapshot } from '../agent/core.js';
-import { AgentError, remoteError } from '../agent/errors.js';
 import { resolveActorConfig } from '../agent/train-config.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import type { BrowserBackendRequest } from './backend.js';
@@ -45,19 +45,6 @@ export interface WebWorkerActorFleetOptions {
   readonly actorStates?: readonly ActorState[];
 }
 
-interface Slot {
-  readonly channel: Channel<ToActorWorker, FromActorWorker>;
-  readonly index: number;
-  state: ActorState;
-  sentVersion: number;
-  credits: number;
-}
-
-interface Waiter {
-  resolve(value: IteratorResult<Trajectory[], undefined>): void;
-  reject(error: Error): void;
-}
-
 const FN = 'WebWorkerActorFleet';
 
 /**
@@ -78,18 +65,10 @@ const FN = 'WebWorkerActorFleet';
  * @category Browser
  */
 export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]> {
-  readonly #slots: Slot[];
-  readonly #inbox: { slot: Slot; trajectories: Trajectory[] }[] = [];
-  readonly #waiters: Waiter[] = [];
-  readonly #requests = new Map<number, { slot: Slot; resolve(): void }>();
-  #nextRequestId = 0;
-  #failure: Error | null = null;
-  #closed = false;
-  #latest: ParameterSnapshot | null = null;
-  #backend = '';
+  readonly #core: ChannelActorFleet;
 
-  private constructor(slots: Slot[]) {
-    this.#slots = slots;
+  private constructor(core: ChannelActorFleet) {
+    this.#core = core;
   }
 
   /**
@@ -102,127 +81,50 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
   static async start(options: WebWorkerActorFleetOptions): Promise<WebWorkerActorFleet> {
     const { numWorkers } = options;
     const credits = options.maxUnrollsAhead ?? 2;
-    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new AgentError(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
-    if (!Number.isInteger(credits) || credits < 1) throw new AgentError(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
-    if (options.actorStates && options.actorStates.length > numWorkers) throw new AgentError(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
+    checkFleetSize(FN, numWorkers, credits, options.actorStates);
     const config = resolveActorConfig(options.config);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
-    const slots: Slot[] = [];
-    try {
-      for (let index = 0; index < numWorkers; index++) {
-        const state = options.actorStates?.[index] ?? null;
-        const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
-        slots.push({ channel, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits });
-        const init: ActorWorkerInit = { config, index, backend: 'cpu', credits, actorState: state, setupModule: null, flags, fingerprint: options.parameters?.fingerprint ?? null };
-        const first: WebWorkerActorInit = { type: 'init', init, browserBackend: options.backend ?? 'cpu' };
-        // The init goes through the same postMessage as the channel's messages (the first message of the worker).
-        (channel as Channel<unknown, FromActorWorker>).send(first);
-      }
-    } catch (error) {
-      await Promise.all(slots.map((s) => s.channel.close()));
-      throw error;
-    }
-    const fleet = new WebWorkerActorFleet(slots);
-    try {
-      await fleet.#listen();
-    } catch (error) {
-      await fleet.close();
-      throw error;
-    }
-    if (options.parameters) fleet.publish(options.parameters);
-    return fleet;
+    const open = (index: number, state: ActorState | null): Channel<ToActorWorker, FromActorWorker> => {
+      const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
+      const init: ActorWorkerInit = { config, index, backend: 'cpu', credits, actorState: state, setupModule: null, flags, fingerprint: options.parameters?.fingerprint ?? null };
+      const first: WebWorkerActorInit = { type: 'init', init, browserBackend: options.backend ?? 'cpu' };
+      // The init goes through the same postMessage as the channel's messages (the first message of the worker).
+      (channel as Channel<unknown, FromActorWorker>).send(first);
+      return channel;
+    };
+    const core = await ChannelActorFleet.start({
+      caller: FN,
+      numActors: numWorkers,
+      config,
+      credits,
+      open,
+      actorTimeoutMs: Infinity,
+      maxRestarts: 0,
+      onWarning: () => undefined,
+      ...(options.parameters ? { parameters: options.parameters } : {}),
+      ...(options.actorStates ? { actorStates: options.actorStates } : {}),
+    });
+    return new WebWorkerActorFleet(core);
   }
 
   /** Number of workers. */
   get size(): number {
-    return this.#slots.length;
+    return this.#core.size;
   }
 
   /** The tfjs backend the workers compute with (as `tf.getBackend()` names it there). */
   get backend(): string {
-    return this.#backend;
+    return this.#core.backend;
   }
 
   /** Whether {@link WebWorkerActorFleet.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /** The actor states the workers reported with their last unrolls (entry i for worker i). */
   get lastActorStates(): ActorState[] {
-    return this.#slots.map((s) => ({ rng: [...s.state.rng], unrolls: s.state.unrolls }));
-  }
-
-  #listen(): Promise<void> {
-    let ready = 0;
-    return new Promise<void>((resolve, reject) => {
-      for (const slot of this.#slots) {
-        const fail = (error: Error): void => {
-          this.#fail(error);
-          reject(error);
-        };
-        slot.channel.onMessage((message) => {
-          switch (message.type) {
-            case 'ready':
-              this.#backend = message.backend;
-              if (++ready === this.#slots.length) resolve();
-              break;
-            case 'error':
-              fail(remoteError(FN, `worker ${slot.index}`, message.name, message.message, message.stack));
-              break;
-            case 'trajectories':
-              slot.state = message.state;
-              slot.credits--;
-              if (this.#closed || this.#failure) return;
-              this.#inbox.push({ slot, trajectories: message.trajectories });
-              this.#handOut();
-              break;
-            case 'state':
-            case 'ack': {
-              if (message.type === 'state') slot.state = message.state;
-              const request = this.#requests.get(message.id);
-              this.#requests.delete(message.id);
-              request?.resolve();
-              break;
-            }
-          }
-        });
-        slot.channel.onClose((error) => {
-          if (error !== null && !this.#closed) fail(error);
-        });
-      }
-    });
-  }
-
-  #handOut(): void {
-    while (this.#waiters.length > 0 && this.#inbox.length > 0) {
-      const item = this.#inbox.shift()!;
-      this.#credit(item.slot);
-      this.#waiters.shift()!.resolve({ done: false, value: item.trajectories });
-    }
-  }
-
-  /** Gives a worker one more unroll, with the newest parameters when it has not got them yet. */
-  #credit(slot: Slot): void {
-    const latest = this.#latest;
-    if (latest && latest.version > slot.sentVersion) {
-      const weights = latest.weights.slice();
-      slot.channel.send({ type: 'credit', parameters: { ...latest, weights } }, [weights.buffer]);
-      slot.sentVersion = latest.version;
-    } else {
-      slot.channel.send({ type: 'credit', parameters: null });
-    }
-    slot.credits++;
-  }
-
-  #fail(error: Error): void {
-    if (this.#failure || this.#closed) return;
-    this.#failure = error;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-    for (const request of this.#requests.values()) request.resolve();
-    this.#requests.clear();
-    this.#inbox.length = 0;
-    for (const slot of this.#slots) void slot.channel.close();
+    return this.#core.lastActorStates;
   }
 
   /**
@@ -232,14 +134,7 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @param snapshot - the learner's `latest()`; its array is not modified.
    */
   publish(snapshot: ParameterSnapshot): void {
-    if (this.#closed || this.#failure) return;
-    this.#latest = snapshot;
-    for (const slot of this.#slots) {
-      if (snapshot.version <= slot.sentVersion || slot.credits <= 0) continue;
-      const weights = snapshot.weights.slice();
-      slot.channel.send({ type: 'parameters', snapshot: { ...snapshot, weights } }, [weights.buffer]);
-      slot.sentVersion = snapshot.version;
-    }
+    this.#core.publish(snapshot);
   }
 
   /**
@@ -249,16 +144,7 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @throws the worker's error (message and stack) when a worker failed.
    */
   next(): Promise<IteratorResult<Trajectory[], undefined>> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
-    if (item) {
-      this.#credit(item.slot);
-      return Promise.resolve({ done: false, value: item.trajectories });
-    }
-    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-    });
+    return this.#core.next();
   }
 
   /**
@@ -278,40 +164,11 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @returns one state per worker.
    */
   async actorStates(timeoutMs: number): Promise<ActorState[]> {
-    if (!this.#closed && !this.#failure) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, timeoutMs));
-      });
-      const answered = Promise.all(
-        this.#slots.map(
-          (slot) =>
-            new Promise<void>((resolve) => {
-              const id = this.#nextRequestId++;
-              this.#requests.set(id, { slot, resolve });
-              slot.channel.send({ type: 'get-state', id });
-            }),
-        ),
-      );
-      try {
-        await Promise.race([answered, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return this.lastActorStates;
+    return (await this.#core.actorStates(timeoutMs)).states;
   }
 
   /** Terminates every worker and ends iteration; safe to call more than once, and after a failure. */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
-      for (const request of this.#requests.values()) request.resolve();
-      this.#requests.clear();
-      this.#inbox.length = 0;
-      for (const slot of this.#slots) void slot.channel.close();
-    }
-    return Promise.resolve();
+    return this.#core.close();
   }
 }
