@@ -359,6 +359,8 @@ export class ChannelActorFleet {
 
   /** Gives an actor one more unroll, with the newest parameters when it has not got them yet. */
   #credit(slot: Slot): void {
+    // An actor that had no credits was waiting for the consumer: its silence is timed from now, when it gets work.
+    if (slot.credits <= 0) slot.lastSeen = performance.now();
     const latest = this.#latest;
     if (latest && latest.version > slot.sentVersion) {
       const weights = latest.weights.slice();

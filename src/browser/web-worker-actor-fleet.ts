@@ -7,7 +7,7 @@ import type { ActorState } from '../agent/actor.js';
 import type { ActorFleet } from '../agent/actor-fleet.js';
 import type { ActorWorkerConfig, ActorWorkerInit, FromActorWorker, ToActorWorker } from '../agent/actor-worker-protocol.js';
 import type { Channel } from '../agent/channel.js';
-import { ChannelActorFleet, checkFleetSize } from '../agent/channel-actor-fleet.js';
+import { ChannelActorFleet, checkFleetSize, checkHangWatch } from '../agent/channel-actor-fleet.js';
 import type { ParameterSnapshot } from '../agent/core.js';
 import { resolveActorConfig } from '../agent/train-config.js';
 import type { Trajectory } from '../agent/trajectory.js';
@@ -24,7 +24,7 @@ export interface WebWorkerActorFleetOptions {
   readonly numWorkers: number;
   /**
    * Creates the Web Worker of actor `index`; its module calls `serveActorInWebWorker` (see there for a
-   * bundler-friendly worker module).
+   * bundler-friendly worker module). Called again for an actor whose worker hung (see `actorTimeoutMs`).
    */
   readonly createWorker: (index: number) => WebWorkerLike;
   /** What every worker builds: environments (`makeEnv`) and its network copy (`buildNetwork`). */
@@ -43,6 +43,24 @@ export interface WebWorkerActorFleetOptions {
   readonly parameters?: ParameterSnapshot;
   /** Actor states to restore (entry i for worker i), e.g. from a checkpoint. */
   readonly actorStates?: readonly ActorState[];
+  /**
+   * A worker that has work (credits) but sends nothing for this long is taken as hung (an env that never
+   * answers, a synchronous loop): it is reported through `onWarning` (naming the actor, its env ids and how long
+   * it was silent), terminated, and replaced by a fresh worker from `createWorker` with fresh environments (its
+   * actor state is the last it reported). A worker restarted `maxRestarts` times in a row without delivering an
+   * unroll is dropped; with none left, iteration rejects. `Infinity` turns the watch off. A worker without
+   * credits (waiting for the consumer) is never taken as hung; a restarted one gets at least 2 minutes to start.
+   * As `WorkerActorFleet`'s option of the same name.
+   * @defaultValue 300000 (5 minutes)
+   */
+  readonly actorTimeoutMs?: number;
+  /**
+   * Restarts in a row, without an unroll in between, after which a hung worker is dropped.
+   * @defaultValue 3
+   */
+  readonly maxRestarts?: number;
+  /** Where a hung worker is reported (one line naming the actor and its env ids). @defaultValue `console.warn` */
+  readonly onWarning?: (message: string) => void;
 }
 
 const FN = 'WebWorkerActorFleet';
@@ -52,7 +70,9 @@ const FN = 'WebWorkerActorFleet';
  * unrolling in a loop off the page's thread. The page (the learner) takes their trajectories and publishes new
  * parameters; both directions transfer the typed arrays' buffers. Backpressure, parameter versions and errors
  * work as in Node's `WorkerActorFleet` (a failing worker makes the pending and later takes reject with its message
- * and stack, and the fleet terminates every worker); hung workers are not watched or restarted.
+ * and stack, and the fleet terminates every worker), and so does the hang watch: a worker that has work but sends
+ * nothing for `actorTimeoutMs` is reported, terminated and replaced by a fresh one (see
+ * {@link WebWorkerActorFleetOptions.actorTimeoutMs}).
  *
  * @example
  * ```ts
@@ -83,6 +103,9 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
     const credits = options.maxUnrollsAhead ?? 2;
     checkFleetSize(FN, numWorkers, credits, options.actorStates);
     const config = resolveActorConfig(options.config);
+    const actorTimeoutMs = options.actorTimeoutMs ?? 300_000;
+    const maxRestarts = options.maxRestarts ?? 3;
+    checkHangWatch(FN, actorTimeoutMs, maxRestarts);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
     const open = (index: number, state: ActorState | null): Channel<ToActorWorker, FromActorWorker> => {
       const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
@@ -98,9 +121,9 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
       config,
       credits,
       open,
-      actorTimeoutMs: Infinity,
-      maxRestarts: 0,
-      onWarning: () => undefined,
+      actorTimeoutMs,
+      maxRestarts,
+      onWarning: options.onWarning ?? ((m) => { console.warn(m); }),
       ...(options.parameters ? { parameters: options.parameters } : {}),
       ...(options.actorStates ? { actorStates: options.actorStates } : {}),
     });
@@ -110,6 +133,11 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
   /** Number of workers. */
   get size(): number {
     return this.#core.size;
+  }
+
+  /** Workers restarted so far because they hung. */
+  get restarts(): number {
+    return this.#core.restarts;
   }
 
   /** The tfjs backend the workers compute with (as `tf.getBackend()` names it there). */
