@@ -111,8 +111,13 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
       const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
       const init: ActorWorkerInit = { config, index, backend: 'cpu', credits, actorState: state, setupModule: null, flags, fingerprint: options.parameters?.fingerprint ?? null };
       const first: WebWorkerActorInit = { type: 'init', init, browserBackend: options.backend ?? 'cpu' };
-      // The init goes through the same postMessage as the channel's messages (the first message of the worker).
-      (channel as Channel<unknown, FromActorWorker>).send(first);
+      try {
+        // The init goes through the same postMessage as the channel's messages (the first message of the worker).
+        (channel as Channel<unknown, FromActorWorker>).send(first);
+      } catch (error) {
+        void channel.close();
+        throw error;
+      }
       return channel;
     };
     const core = await ChannelActorFleet.start({
