@@ -66,7 +66,8 @@ export interface PageTrainerOptions {
   readonly targetMeanReturn?: number;
   /**
    * Runs the actors in Web Workers instead of the page's thread: called once per actor (`numActors` times) to
-   * create its worker, whose module calls `serveActorInWebWorker` (see there). The learner stays in the page.
+   * create its worker, whose module calls `serveActorInWebWorker` (see there), and again for an actor whose worker
+   * hung (sent nothing for the config's `actorTimeoutSeconds`; it is terminated). The learner stays in the page.
    * `wrapEnv` is not applied to the workers' environments (they live in the workers).
    * @defaultValue none: the actors run in the page's thread
    */
@@ -414,6 +415,7 @@ export class PageTrainer {
       createWorker: actorWorker!,
       config: this.config,
       backend: actorWorkerBackend ?? 'cpu',
+      actorTimeoutMs: resolveTrainConfig(this.config).actorTimeoutSeconds * 1000,
       parameters: this.#learner.latest(),
       ...(this.#workerStates!.some((s) => s.rng.length > 0) ? { actorStates: this.#workerStates! } : {}),
     });

@@ -7,8 +7,8 @@ import type { ActorState } from '../agent/actor.js';
 import type { ActorFleet } from '../agent/actor-fleet.js';
 import type { ActorWorkerConfig, ActorWorkerInit, FromActorWorker, ToActorWorker } from '../agent/actor-worker-protocol.js';
 import type { Channel } from '../agent/channel.js';
+import { ChannelActorFleet, checkFleetSize, checkHangWatch } from '../agent/channel-actor-fleet.js';
 import type { ParameterSnapshot } from '../agent/core.js';
-import { AgentError, remoteError } from '../agent/errors.js';
 import { resolveActorConfig } from '../agent/train-config.js';
 import type { Trajectory } from '../agent/trajectory.js';
 import type { BrowserBackendRequest } from './backend.js';
@@ -24,7 +24,7 @@ export interface WebWorkerActorFleetOptions {
   readonly numWorkers: number;
   /**
    * Creates the Web Worker of actor `index`; its module calls `serveActorInWebWorker` (see there for a
-   * bundler-friendly worker module).
+   * bundler-friendly worker module). Called again for an actor whose worker hung (see `actorTimeoutMs`).
    */
   readonly createWorker: (index: number) => WebWorkerLike;
   /** What every worker builds: environments (`makeEnv`) and its network copy (`buildNetwork`). */
@@ -43,19 +43,24 @@ export interface WebWorkerActorFleetOptions {
   readonly parameters?: ParameterSnapshot;
   /** Actor states to restore (entry i for worker i), e.g. from a checkpoint. */
   readonly actorStates?: readonly ActorState[];
-}
-
-interface Slot {
-  readonly channel: Channel<ToActorWorker, FromActorWorker>;
-  readonly index: number;
-  state: ActorState;
-  sentVersion: number;
-  credits: number;
-}
-
-interface Waiter {
-  resolve(value: IteratorResult<Trajectory[], undefined>): void;
-  reject(error: Error): void;
+  /**
+   * A worker that has work (credits) but sends nothing for this long is taken as hung (an env that never
+   * answers, a synchronous loop): it is reported through `onWarning` (naming the actor, its env ids and how long
+   * it was silent), terminated, and replaced by a fresh worker from `createWorker` with fresh environments (its
+   * actor state is the last it reported). A worker restarted `maxRestarts` times in a row without delivering an
+   * unroll is dropped; with none left, iteration rejects. `Infinity` turns the watch off. A worker without
+   * credits (waiting for the consumer) is never taken as hung; a restarted one gets at least 2 minutes to start.
+   * As `WorkerActorFleet`'s option of the same name.
+   * @defaultValue 300000 (5 minutes)
+   */
+  readonly actorTimeoutMs?: number;
+  /**
+   * Restarts in a row, without an unroll in between, after which a hung worker is dropped.
+   * @defaultValue 3
+   */
+  readonly maxRestarts?: number;
+  /** Where a hung worker is reported (one line naming the actor and its env ids). @defaultValue `console.warn` */
+  readonly onWarning?: (message: string) => void;
 }
 
 const FN = 'WebWorkerActorFleet';
@@ -65,7 +70,9 @@ const FN = 'WebWorkerActorFleet';
  * unrolling in a loop off the page's thread. The page (the learner) takes their trajectories and publishes new
  * parameters; both directions transfer the typed arrays' buffers. Backpressure, parameter versions and errors
  * work as in Node's `WorkerActorFleet` (a failing worker makes the pending and later takes reject with its message
- * and stack, and the fleet terminates every worker); hung workers are not watched or restarted.
+ * and stack, and the fleet terminates every worker), and so does the hang watch: a worker that has work but sends
+ * nothing for `actorTimeoutMs` is reported, terminated and replaced by a fresh one (see
+ * {@link WebWorkerActorFleetOptions.actorTimeoutMs}).
  *
  * @example
  * ```ts
@@ -78,18 +85,10 @@ const FN = 'WebWorkerActorFleet';
  * @category Browser
  */
 export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory[]> {
-  readonly #slots: Slot[];
-  readonly #inbox: { slot: Slot; trajectories: Trajectory[] }[] = [];
-  readonly #waiters: Waiter[] = [];
-  readonly #requests = new Map<number, { slot: Slot; resolve(): void }>();
-  #nextRequestId = 0;
-  #failure: Error | null = null;
-  #closed = false;
-  #latest: ParameterSnapshot | null = null;
-  #backend = '';
+  readonly #core: ChannelActorFleet;
 
-  private constructor(slots: Slot[]) {
-    this.#slots = slots;
+  private constructor(core: ChannelActorFleet) {
+    this.#core = core;
   }
 
   /**
@@ -102,127 +101,63 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
   static async start(options: WebWorkerActorFleetOptions): Promise<WebWorkerActorFleet> {
     const { numWorkers } = options;
     const credits = options.maxUnrollsAhead ?? 2;
-    if (!Number.isInteger(numWorkers) || numWorkers < 1) throw new AgentError(`${FN}: 'numWorkers' must be an integer >= 1, got ${numWorkers}`);
-    if (!Number.isInteger(credits) || credits < 1) throw new AgentError(`${FN}: 'maxUnrollsAhead' must be an integer >= 1, got ${credits}`);
-    if (options.actorStates && options.actorStates.length > numWorkers) throw new AgentError(`${FN}: ${options.actorStates.length} actor states for ${numWorkers} workers`);
+    checkFleetSize(FN, numWorkers, credits, options.actorStates);
     const config = resolveActorConfig(options.config);
+    const actorTimeoutMs = options.actorTimeoutMs ?? 300_000;
+    const maxRestarts = options.maxRestarts ?? 3;
+    checkHangWatch(FN, actorTimeoutMs, maxRestarts);
     const flags = { IS_TEST: tf.env().getBool('IS_TEST'), PROD: tf.env().getBool('PROD') };
-    const slots: Slot[] = [];
-    try {
-      for (let index = 0; index < numWorkers; index++) {
-        const state = options.actorStates?.[index] ?? null;
-        const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
-        slots.push({ channel, index, state: state ?? { rng: [], unrolls: 0 }, sentVersion: -1, credits });
-        const init: ActorWorkerInit = { config, index, backend: 'cpu', credits, actorState: state, setupModule: null, flags, fingerprint: options.parameters?.fingerprint ?? null };
-        const first: WebWorkerActorInit = { type: 'init', init, browserBackend: options.backend ?? 'cpu' };
+    const open = (index: number, state: ActorState | null): Channel<ToActorWorker, FromActorWorker> => {
+      const channel = openWebWorkerChannel<ToActorWorker, FromActorWorker>(options.createWorker(index), { caller: FN, who: `worker ${index}` });
+      const init: ActorWorkerInit = { config, index, backend: 'cpu', credits, actorState: state, setupModule: null, flags, fingerprint: options.parameters?.fingerprint ?? null };
+      const first: WebWorkerActorInit = { type: 'init', init, browserBackend: options.backend ?? 'cpu' };
+      try {
         // The init goes through the same postMessage as the channel's messages (the first message of the worker).
         (channel as Channel<unknown, FromActorWorker>).send(first);
+      } catch (error) {
+        void channel.close();
+        throw error;
       }
-    } catch (error) {
-      await Promise.all(slots.map((s) => s.channel.close()));
-      throw error;
-    }
-    const fleet = new WebWorkerActorFleet(slots);
-    try {
-      await fleet.#listen();
-    } catch (error) {
-      await fleet.close();
-      throw error;
-    }
-    if (options.parameters) fleet.publish(options.parameters);
-    return fleet;
+      return channel;
+    };
+    const core = await ChannelActorFleet.start({
+      caller: FN,
+      numActors: numWorkers,
+      config,
+      credits,
+      open,
+      actorTimeoutMs,
+      maxRestarts,
+      onWarning: options.onWarning ?? ((m) => { console.warn(m); }),
+      ...(options.parameters ? { parameters: options.parameters } : {}),
+      ...(options.actorStates ? { actorStates: options.actorStates } : {}),
+    });
+    return new WebWorkerActorFleet(core);
   }
 
   /** Number of workers. */
   get size(): number {
-    return this.#slots.length;
+    return this.#core.size;
+  }
+
+  /** Workers restarted so far because they hung. */
+  get restarts(): number {
+    return this.#core.restarts;
   }
 
   /** The tfjs backend the workers compute with (as `tf.getBackend()` names it there). */
   get backend(): string {
-    return this.#backend;
+    return this.#core.backend;
   }
 
   /** Whether {@link WebWorkerActorFleet.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /** The actor states the workers reported with their last unrolls (entry i for worker i). */
   get lastActorStates(): ActorState[] {
-    return this.#slots.map((s) => ({ rng: [...s.state.rng], unrolls: s.state.unrolls }));
-  }
-
-  #listen(): Promise<void> {
-    let ready = 0;
-    return new Promise<void>((resolve, reject) => {
-      for (const slot of this.#slots) {
-        const fail = (error: Error): void => {
-          this.#fail(error);
-          reject(error);
-        };
-        slot.channel.onMessage((message) => {
-          switch (message.type) {
-            case 'ready':
-              this.#backend = message.backend;
-              if (++ready === this.#slots.length) resolve();
-              break;
-            case 'error':
-              fail(remoteError(FN, `worker ${slot.index}`, message.name, message.message, message.stack));
-              break;
-            case 'trajectories':
-              slot.state = message.state;
-              slot.credits--;
-              if (this.#closed || this.#failure) return;
-              this.#inbox.push({ slot, trajectories: message.trajectories });
-              this.#handOut();
-              break;
-            case 'state':
-            case 'ack': {
-              if (message.type === 'state') slot.state = message.state;
-              const request = this.#requests.get(message.id);
-              this.#requests.delete(message.id);
-              request?.resolve();
-              break;
-            }
-          }
-        });
-        slot.channel.onClose((error) => {
-          if (error !== null && !this.#closed) fail(error);
-        });
-      }
-    });
-  }
-
-  #handOut(): void {
-    while (this.#waiters.length > 0 && this.#inbox.length > 0) {
-      const item = this.#inbox.shift()!;
-      this.#credit(item.slot);
-      this.#waiters.shift()!.resolve({ done: false, value: item.trajectories });
-    }
-  }
-
-  /** Gives a worker one more unroll, with the newest parameters when it has not got them yet. */
-  #credit(slot: Slot): void {
-    const latest = this.#latest;
-    if (latest && latest.version > slot.sentVersion) {
-      const weights = latest.weights.slice();
-      slot.channel.send({ type: 'credit', parameters: { ...latest, weights } }, [weights.buffer]);
-      slot.sentVersion = latest.version;
-    } else {
-      slot.channel.send({ type: 'credit', parameters: null });
-    }
-    slot.credits++;
-  }
-
-  #fail(error: Error): void {
-    if (this.#failure || this.#closed) return;
-    this.#failure = error;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-    for (const request of this.#requests.values()) request.resolve();
-    this.#requests.clear();
-    this.#inbox.length = 0;
-    for (const slot of this.#slots) void slot.channel.close();
+    return this.#core.lastActorStates;
   }
 
   /**
@@ -232,14 +167,7 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @param snapshot - the learner's `latest()`; its array is not modified.
    */
   publish(snapshot: ParameterSnapshot): void {
-    if (this.#closed || this.#failure) return;
-    this.#latest = snapshot;
-    for (const slot of this.#slots) {
-      if (snapshot.version <= slot.sentVersion || slot.credits <= 0) continue;
-      const weights = snapshot.weights.slice();
-      slot.channel.send({ type: 'parameters', snapshot: { ...snapshot, weights } }, [weights.buffer]);
-      slot.sentVersion = snapshot.version;
-    }
+    this.#core.publish(snapshot);
   }
 
   /**
@@ -249,16 +177,7 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @throws the worker's error (message and stack) when a worker failed.
    */
   next(): Promise<IteratorResult<Trajectory[], undefined>> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const item = this.#waiters.length === 0 ? this.#inbox.shift() : undefined;
-    if (item) {
-      this.#credit(item.slot);
-      return Promise.resolve({ done: false, value: item.trajectories });
-    }
-    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-    });
+    return this.#core.next();
   }
 
   /**
@@ -278,40 +197,11 @@ export class WebWorkerActorFleet implements ActorFleet, AsyncIterable<Trajectory
    * @returns one state per worker.
    */
   async actorStates(timeoutMs: number): Promise<ActorState[]> {
-    if (!this.#closed && !this.#failure) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, timeoutMs));
-      });
-      const answered = Promise.all(
-        this.#slots.map(
-          (slot) =>
-            new Promise<void>((resolve) => {
-              const id = this.#nextRequestId++;
-              this.#requests.set(id, { slot, resolve });
-              slot.channel.send({ type: 'get-state', id });
-            }),
-        ),
-      );
-      try {
-        await Promise.race([answered, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return this.lastActorStates;
+    return (await this.#core.actorStates(timeoutMs)).states;
   }
 
   /** Terminates every worker and ends iteration; safe to call more than once, and after a failure. */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
-      for (const request of this.#requests.values()) request.resolve();
-      this.#requests.clear();
-      this.#inbox.length = 0;
-      for (const slot of this.#slots) void slot.channel.close();
-    }
-    return Promise.resolve();
+    return this.#core.close();
   }
 }

@@ -213,6 +213,30 @@ describe('WorkerActorFleet', () => {
     }
   });
 
+  test('hang watch: a worker idle without credits for longer than actorTimeoutMs is not restarted once it gets work', async () => {
+    const warnings: string[] = [];
+    // Slow-v0 answers each step after 50 ms: an unroll takes 200 ms of the 500 ms timeout.
+    const pool = await WorkerActorFleet.start({
+      numWorkers: 1,
+      config: { ...config, env: 'Slow-v0', envOptions: { delayMs: 50 } },
+      backend,
+      setupModule: fileURLToPath(new URL('./fixtures/fault-envs.ts', import.meta.url)),
+      parameters: { version: 0, weights: weightsOf(3) },
+      actorTimeoutMs: 500,
+      onWarning: (m) => warnings.push(m),
+    });
+    try {
+      // The worker uses its 2 credits, then waits for the consumer for 2 timeouts; its silence counts from its next credit.
+      assert.equal(await pendingAfterReaching(pool, 2), 2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      for (let i = 0; i < 4; i++) assert.ok(await pool.take());
+      assert.deepEqual(warnings, []);
+      assert.equal(pool.restarts, 0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('close() leaves no live workers: a process that used pools exits by itself', () => {
     const script = fileURLToPath(new URL('./fixtures/pool-exits.ts', import.meta.url));
     const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 25_000 });
