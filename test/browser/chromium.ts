@@ -1,6 +1,7 @@
 // Shared by the browser tests: finds the system Chromium, builds the demo page with Vite (impala-rl through the
 // package's exports map, `browser` condition) and serves it on loopback, and opens pages that record console
 // errors and uncaught exceptions.
+import { after, before } from 'node:test';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -92,4 +93,33 @@ export interface DemoState {
 /** Reads the demo's state. */
 export function demoState(page: Page): Promise<DemoState> {
   return page.evaluate(() => (globalThis as unknown as { impalaDemo: { state(): DemoState } }).impalaDemo.state());
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What {@link useDemo} gives a test file once its `before` hook ran. */
+export interface DemoSession {
+  /** The launched Chromium. */
+  readonly browser: Browser;
+  /** The served demo page's address. */
+  readonly url: string;
+}
+
+/**
+ * Serves the demo and launches Chromium before the calling file's tests, and closes both after them.
+ *
+ * @returns the session, filled in by the `before` hook.
+ */
+export function useDemo(): DemoSession {
+  const session = {} as { browser: Browser; url: string };
+  before(async () => {
+    session.url = await serveDemo();
+    session.browser = await launch();
+  });
+  after(async () => {
+    await session.browser.close();
+    await stopDemo();
+  });
+  return session;
 }

@@ -9,31 +9,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { demoState, launch, openPage, outDir, serveDemo, stopDemo, type DemoState } from './chromium.js';
+import { describe, test } from 'node:test';
+import { demoState, type DemoState, openPage, outDir, sleep, useDemo } from './chromium.js';
 
 const backends = (process.env.IMPALA_BROWSER_BACKENDS ?? 'auto').split(',').map((b) => b.trim()).filter(Boolean);
 const mazeBackend = process.env.IMPALA_BROWSER_MAZE_BACKEND ?? 'auto';
 const limitMs = Number(process.env.IMPALA_BROWSER_LIMIT_MIN ?? 20) * 60_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let browser: Browser;
-let url: string;
-
-before(async () => {
-  url = await serveDemo();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await stopDemo();
-});
+const demo = useDemo();
 
 for (const backend of backends) {
   describe(`demo page on ${backend}`, () => {
     test('CartPole-v1 reaches a mean return of 475 over the last 100 episodes; checkpoint to IndexedDB and back', { timeout: limitMs + 120_000 }, async () => {
-      const { page, errors } = await openPage(browser, `${url}?mode=cartpole&backend=${backend}&autostart=1`);
+      const { page, errors } = await openPage(demo.browser, `${demo.url}?mode=cartpole&backend=${backend}&autostart=1`);
       const started = Date.now();
       let state: DemoState = await demoState(page);
       let lastLog = 0;
@@ -74,7 +62,7 @@ for (const backend of backends) {
     });
 
     test('the V-trace conformance suite passes in the page (tensors on the backend, and arrays)', { timeout: 300_000 }, async () => {
-      const { page, errors } = await openPage(browser, `${url}?backend=${backend}`);
+      const { page, errors } = await openPage(demo.browser, `${demo.url}?backend=${backend}`);
       await page.click('#conformance');
       await page.waitForFunction('window.impalaDemo.conformance() !== null', undefined, { timeout: 240_000 });
       const r = await page.evaluate(() => {
@@ -93,7 +81,7 @@ for (const backend of backends) {
 
 describe(`demo page, maze mode on ${mazeBackend}`, () => {
   test('the maze mode trains the deep agent and draws its frames', { timeout: 600_000 }, async () => {
-    const { page, errors } = await openPage(browser, `${url}?mode=maze&backend=${mazeBackend}&autostart=1`);
+    const { page, errors } = await openPage(demo.browser, `${demo.url}?mode=maze&backend=${mazeBackend}&autostart=1`);
     const started = Date.now();
     let state = await demoState(page);
     while (Date.now() - started < 480_000 && state.updates < 5 && state.error === null && errors.length === 0) {

@@ -3,44 +3,16 @@
 // actorWorker mode run the code the page runs. The page itself, with real Web Workers, is tested in Chromium by
 // `npm run test:browser` (web-worker-actors.browser-test.ts).
 import assert from 'node:assert/strict';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { describe, test } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
-import { Box, Discrete, PageTrainer, WebWorkerActorFleet, buildNetwork, createLearner, makeEnv, presetFor, registerEnv, resolveTrainConfig, serveActorInWebWorker, type ActorEnv, type Env, type ParameterSnapshot, type StepResult, type WebWorkerLike, type WebWorkerScopeLike } from '../../src/browser.js';
+import { Box, Discrete, PageTrainer, WebWorkerActorFleet, buildNetwork, createLearner, makeEnv, presetFor, registerEnv, resolveTrainConfig, serveActorInWebWorker, type ActorEnv, type Env, type ParameterSnapshot, type StepResult } from '../../src/browser.js';
+import { messageChannelWorker } from '../helpers/message-channel-worker.js';
 import { setupTestBackend } from '../helpers/tf.js';
 
 await setupTestBackend();
 
-/** Sets a port's onmessage (Node's MessagePort has it; @types/node declares listeners only). */
-function listen(port: MessagePort, handler: ((e: { data: unknown }) => void) | null): void {
-  (port as unknown as { onmessage: typeof handler }).onmessage = handler;
-}
-
-/** A fake Web Worker: the page holds one port, serveActorInWebWorker the other. */
-function fakeWorker(): WebWorkerLike & { terminated: boolean } {
-  const { port1, port2 } = new MessageChannel();
-  const scope = {
-    postMessage: (m: unknown, t: ArrayBuffer[]) => { port1.postMessage(m, t); },
-    set onmessage(h: ((e: { data: unknown }) => void) | null) { listen(port1, h); },
-    get onmessage() { return null; },
-    close: () => { port1.close(); },
-  } satisfies WebWorkerScopeLike;
-  serveActorInWebWorker({ scope });
-  const worker = {
-    terminated: false,
-    onerror: null,
-    onmessageerror: null,
-    postMessage: (m: unknown, t: ArrayBuffer[]) => { port2.postMessage(m, t); },
-    set onmessage(h: ((e: { data: unknown }) => void) | null) { listen(port2, h); },
-    get onmessage() { return null; },
-    terminate: () => {
-      worker.terminated = true;
-      port1.close();
-      port2.close();
-    },
-  };
-  return worker;
-}
+/** A fake Web Worker running serveActorInWebWorker on the other end of a MessageChannel. */
+const fakeWorker = (): ReturnType<typeof messageChannelWorker> => messageChannelWorker((scope) => { serveActorInWebWorker({ scope }); });
 
 const config = { env: 'CartPole-v1', ...presetFor('CartPole-v1'), envsPerActor: 2, unrollLength: 5 } as const;
 

@@ -5,24 +5,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { demoState, launch, openPage, outDir, serveDemo, stopDemo } from './chromium.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { demoState, openPage, outDir, sleep, useDemo } from './chromium.js';
 
 const backend = process.env.IMPALA_BROWSER_BACKEND ?? 'wasm';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let browser: Browser;
-let url: string;
-
-before(async () => {
-  url = await serveDemo();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await stopDemo();
-});
+const demo = useDemo();
 
 /** Counts the page's animation frames and 50 ms timer ticks from now on. */
 async function countTicks(page: Page): Promise<void> {
@@ -42,7 +31,7 @@ function ticks(page: Page): Promise<{ raf: number; timer: number }> {
 
 /** Trains for `seconds` (or until `minUpdates`, whichever is later, within 3 minutes); returns what it saw. */
 async function trainFor(query: string, seconds: number, minUpdates: number): Promise<{ updates: number; frames: number; framesPerSecond: number; framesSeen: number[]; raf: number; timer: number; wallSeconds: number; errors: string[]; error: string | null; backend: string; status: string }> {
-  const { page, errors } = await openPage(browser, `${url}?mode=cartpole&backend=${backend}&${query}`);
+  const { page, errors } = await openPage(demo.browser, `${demo.url}?mode=cartpole&backend=${backend}&${query}`);
   await countTicks(page);
   await page.click('#start');
   const started = Date.now();

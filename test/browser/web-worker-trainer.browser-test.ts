@@ -8,24 +8,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { demoState, launch, openPage, outDir, serveDemo, stopDemo } from './chromium.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { demoState, openPage, outDir, sleep, useDemo } from './chromium.js';
 
 const backend = process.env.IMPALA_BROWSER_MAZE_BACKEND_WORKER ?? 'wasm';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let browser: Browser;
-let url: string;
-
-before(async () => {
-  url = await serveDemo();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await stopDemo();
-});
+const demo = useDemo();
 
 /** Counts the page's animation frames and the longest gap between two of them, from `reset()` on. */
 async function watchFrames(page: Page): Promise<void> {
@@ -58,7 +47,7 @@ interface Run {
 
 /** Starts the maze, waits for the first update, then measures for `seconds` (at most 4 minutes in all). */
 async function measure(query: string, seconds: number): Promise<Run> {
-  const { page, errors } = await openPage(browser, `${url}?mode=maze&backend=${backend}&${query}`);
+  const { page, errors } = await openPage(demo.browser, `${demo.url}?mode=maze&backend=${backend}&${query}`);
   await watchFrames(page);
   await page.click('#start');
   const started = Date.now();

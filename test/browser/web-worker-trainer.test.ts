@@ -2,43 +2,17 @@
 // this thread, so the page side and the worker side run the code a page runs (structured clone included). The
 // page with a real Web Worker is tested in Chromium by `npm run test:browser` (web-worker-trainer.browser-test.ts).
 import assert from 'node:assert/strict';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { describe, test } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
-import { makeEnv, presetFor, registerEnv, serveTrainerInWebWorker, WebWorkerTrainer, type WatchedStep, type WebWorkerLike, type WebWorkerScopeLike } from '../../src/browser.js';
+import { makeEnv, presetFor, registerEnv, serveTrainerInWebWorker, WebWorkerTrainer, type WatchedStep } from '../../src/browser.js';
+import { messageChannelWorker } from '../helpers/message-channel-worker.js';
 import { setupTestBackend } from '../helpers/tf.js';
 
 await setupTestBackend();
 
-function listen(port: MessagePort, handler: ((e: { data: unknown }) => void) | null): void {
-  (port as unknown as { onmessage: typeof handler }).onmessage = handler;
-}
-
 /** A fake Web Worker running serveTrainerInWebWorker on the other end of a MessageChannel. */
-function fakeWorker(setup?: () => void): WebWorkerLike & { terminated: boolean } {
-  const { port1, port2 } = new MessageChannel();
-  const scope = {
-    postMessage: (m: unknown, t: ArrayBuffer[]) => { port1.postMessage(m, t); },
-    set onmessage(h: ((e: { data: unknown }) => void) | null) { listen(port1, h); },
-    get onmessage() { return null; },
-    close: () => { port1.close(); },
-  } satisfies WebWorkerScopeLike;
-  serveTrainerInWebWorker({ scope, ...(setup ? { setup } : {}) });
-  const worker = {
-    terminated: false,
-    onerror: null,
-    onmessageerror: null,
-    postMessage: (m: unknown, t: ArrayBuffer[]) => { port2.postMessage(m, t); },
-    set onmessage(h: ((e: { data: unknown }) => void) | null) { listen(port2, h); },
-    get onmessage() { return null; },
-    terminate: () => {
-      worker.terminated = true;
-      port1.close();
-      port2.close();
-    },
-  };
-  return worker;
-}
+const fakeWorker = (setup?: () => void): ReturnType<typeof messageChannelWorker> =>
+  messageChannelWorker((scope) => { serveTrainerInWebWorker({ scope, ...(setup ? { setup } : {}) }); });
 
 const config = { env: 'CartPole-v1', ...presetFor('CartPole-v1'), numActors: 1, envsPerActor: 2, unrollLength: 5, batchSize: 2, totalFrames: 200 } as const;
 
