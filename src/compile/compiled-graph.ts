@@ -4,12 +4,49 @@
  * `TF_SessionRun` per call. Inputs and outputs stay tensors of the tfjs engine (on CPU, feeding a tensor
  * handle and wrapping a session output copy no tensor data).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { encodeSavedModel, type NodeSpec, type SignatureTensor } from './saved-model-proto.js';
 import type { TensorflowBackend } from './tensorflow-binding.js';
+
+/**
+ * Debugging/profiling hook: when this environment variable names an existing folder, every graph loaded
+ * is kept there as `graph-XXXXXX/saved_model.pb`, with the inputs of its first run as `.npy` files and a
+ * `manifest.json` naming the placeholders (in feed order, with the `.npy` file of each) and the fetched
+ * outputs; bench/profile_compiled_graph.py profiles such a folder op by op in Python TensorFlow.
+ * @category Compile
+ */
+export const DUMP_ENV = 'IMPALA_COMPILE_DUMP_DIR';
+
+const NPY_DTYPES: Record<string, string> = { float32: '<f4', int32: '<i4', bool: '|b1', uint8: '|u1' };
+
+/** Writes a tensor as a NumPy `.npy` file (format 1.0). */
+function npy(t: tf.Tensor): Uint8Array {
+  const descr = NPY_DTYPES[t.dtype];
+  if (descr === undefined) throw new Error(`npy: dtype ${t.dtype}`);
+  const data = t.dataSync();
+  const body = t.dtype === 'bool' ? Uint8Array.from(data as Uint8Array) : new Uint8Array((data as Float32Array).buffer, (data as Float32Array).byteOffset, (data as Float32Array).byteLength);
+  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + body.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(body, 10 + header.length);
+  return out;
+}
+
+function dumpInputs(dir: string, spec: CompiledGraphSpec, inputs: readonly tf.Tensor[]): void {
+  mkdirSync(join(dir, 'inputs'), { recursive: true });
+  const feeds = spec.inputs.map((s, i) => {
+    const file = `inputs/${s.name}.npy`;
+    writeFileSync(join(dir, file), npy(inputs[i]!));
+    return { name: `${s.name}:0`, file, dtype: inputs[i]!.dtype, shape: inputs[i]!.shape };
+  });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ inputs: feeds, outputs: spec.outputs.map((o) => o.name), nodes: spec.nodes.length }, null, 1));
+}
 
 /**
  * What {@link CompiledGraph.load} needs.
@@ -37,6 +74,9 @@ export class CompiledGraph {
   readonly nodeCount: number;
   /** Bytes of the `saved_model.pb` that was loaded. */
   readonly protoBytes: number;
+  /** Where the first run's inputs go (see {@link DUMP_ENV}), or null. */
+  #dumpDir: string | null = null;
+  readonly #spec: CompiledGraphSpec;
   #disposed = false;
 
   private constructor(backend: TensorflowBackend, session: number, spec: CompiledGraphSpec, protoBytes: number) {
@@ -46,6 +86,7 @@ export class CompiledGraph {
     this.#outputNames = spec.outputs.map((t) => t.name).join(',');
     this.nodeCount = spec.nodes.length;
     this.protoBytes = protoBytes;
+    this.#spec = spec;
   }
 
   /**
@@ -64,13 +105,16 @@ export class CompiledGraph {
       inputs: Object.fromEntries(spec.inputs.map((t) => [t.name, { ...t, name: `${t.name}:0` }])),
       outputs: Object.fromEntries(spec.outputs.map((t, i) => [`output_${i}`, t])),
     });
-    const dir = mkdtempSync(join(tmpdir(), 'impala-rl-graph-'));
+    const dumpRoot = process.env[DUMP_ENV];
+    const dir = dumpRoot ? mkdtempSync(join(dumpRoot, 'graph-')) : mkdtempSync(join(tmpdir(), 'impala-rl-graph-'));
     try {
       writeFileSync(join(dir, 'saved_model.pb'), proto);
       const session = backend.binding.loadSavedModel(dir, 'serve');
-      return new CompiledGraph(backend, session, spec, proto.length);
+      const graph = new CompiledGraph(backend, session, spec, proto.length);
+      if (dumpRoot) graph.#dumpDir = dir;
+      return graph;
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!dumpRoot) rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -82,6 +126,10 @@ export class CompiledGraph {
    */
   run(inputs: readonly tf.Tensor[]): tf.Tensor[] {
     if (this.#disposed) throw new Error('CompiledGraph.run: the graph was disposed');
+    if (this.#dumpDir !== null) {
+      dumpInputs(this.#dumpDir, this.#spec, inputs);
+      this.#dumpDir = null;
+    }
     const ids = this.#backend.getInputTensorIds(inputs);
     const out = this.#backend.binding.runSavedModel(this.#session, ids, this.#inputNames, this.#outputNames);
     return out.map((m) => this.#backend.createOutputTensor(m));
