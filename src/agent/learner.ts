@@ -326,7 +326,7 @@ export class Learner implements ParameterSource {
 
   /** Whether updates run as one compiled graph, and why not (see {@link LearnerOptions.compile}). */
   get compileStats(): CompileStats {
-    return this.#compiler?.stats ?? { compiled: false, reason: 'compile is off', eagerOps: null, graphNodes: null, compiledSteps: 0 };
+    return this.#compiler?.stats ?? { compiled: false, reason: 'compile is off', eagerOps: null, graphNodes: null, compiledSteps: 0, rewrites: null };
   }
 
   /** Frees the optimizer's slots and compiled sessions (the model belongs to the caller). */

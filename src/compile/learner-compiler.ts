@@ -13,8 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '../optim/optimizer.js';
 import { RMSProp } from '../optim/rmsprop.js';
 import { CompiledGraph } from './compiled-graph.js';
+import { rewriteGraph, rewriteOptionsFromEnv, type RewriteOptions } from './graph-rewrite.js';
 import { recordOps, type RecordedInput } from './op-recorder.js';
-import type { NodeSpec, SignatureTensor } from './saved-model-proto.js';
+import type { SignatureTensor } from './saved-model-proto.js';
 import { bindingConstant, tensorflowBackend, type TensorflowBackend } from './tensorflow-binding.js';
 
 /**
@@ -69,6 +70,8 @@ export interface CompileStats {
   readonly graphNodes: number | null;
   /** Updates run as one session call. */
   readonly compiledSteps: number;
+  /** How many times each graph rewrite applied to the last graph (see `rewriteGraph`), or null. */
+  readonly rewrites: Readonly<Record<string, number>> | null;
 }
 
 type Feed = { kind: 'batch'; key: string } | { kind: 'lr' } | { kind: 'variable'; variable: tf.Variable };
@@ -117,6 +120,8 @@ export class LearnerCompiler {
   #eagerOps: number | null = null;
   #graphNodes: number | null = null;
   #compiledSteps = 0;
+  #rewrites: Readonly<Record<string, number>> | null = null;
+  readonly #rewriteOptions: RewriteOptions = rewriteOptionsFromEnv();
 
   /**
    * @param mode - see {@link CompileMode}.
@@ -143,6 +148,7 @@ export class LearnerCompiler {
       eagerOps: this.#eagerOps,
       graphNodes: this.#graphNodes,
       compiledSteps: this.#compiledSteps,
+      rewrites: this.#rewrites,
     };
   }
 
@@ -272,7 +278,7 @@ export class LearnerCompiler {
       }
       const metricsName = recording.tensorName(metricsId)!;
       outputs.push({ name: metricsName, dtype: recording.metadata(metricsId)!.dtype, shape: [5] });
-      const nodes = prune(recording.nodes, outputs.map((o) => o.name));
+      const { nodes, counts } = rewriteGraph(recording.nodes, outputs.map((o) => o.name), (t) => recording.metadataOf(t), this.#rewriteOptions);
       const used = new Set(nodes.map((n) => n.name));
       const inputSpecs: SignatureTensor[] = [];
       const inputFeeds: Feed[] = [];
@@ -291,6 +297,7 @@ export class LearnerCompiler {
       this.#graphs.set(key, entry);
       this.#eagerOps = recording.opCount;
       this.#graphNodes = nodes.length;
+      this.#rewrites = counts;
       return entry;
     } finally {
       restore();
@@ -298,18 +305,4 @@ export class LearnerCompiler {
       lr.dispose();
     }
   }
-}
-
-/** Keeps the nodes the outputs depend on (dead ops of the eager step and unused inputs go). */
-function prune(nodes: readonly NodeSpec[], outputs: readonly string[]): NodeSpec[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const keep = new Set<string>();
-  const stack = outputs.map((o) => o.split(':')[0]!);
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (keep.has(name)) continue;
-    keep.add(name);
-    for (const input of byName.get(name)?.inputs ?? []) stack.push(input.split(':')[0]!);
-  }
-  return nodes.filter((n) => keep.has(n.name));
 }
