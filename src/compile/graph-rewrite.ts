@@ -19,7 +19,8 @@
  *   same product, and the op Grappler's remapper fuses with a following `BiasAdd`(+ `Relu`); with a batch
  *   of one (tfjs's `matMul` reshapes its operands to rank 3) it becomes `Reshape(MatMul(reshaped
  *   operands))`.
- * - `identityCast`: a `Cast` to its own dtype (tfjs casts gradients to float32) is bypassed.
+ * - `identityCast`: a `Cast` to its own dtype (tfjs casts gradients to float32) is bypassed (kept only
+ *   when fetched).
  */
 import type { AttrValueSpec, NodeSpec } from './saved-model-proto.js';
 
@@ -100,7 +101,7 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[] | unde
  * Applies the rewrites listed in the module comment and prunes what no output needs.
  *
  * @param nodes - the recorded nodes (not modified).
- * @param outputs - the fetched tensors (`node:index`); never bypassed.
+ * @param outputs - the fetched tensors (`node:index`); they keep their names.
  * @param metadata - dtype and shape of the recorded tensors.
  * @param options - rewrites to turn off (all on by default).
  * @returns the new nodes and the count of each rewrite.
@@ -112,13 +113,13 @@ export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly strin
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const replaced = new Map<string, NodeSpec>();
   const added: NodeSpec[] = [];
-  const fetched = new Set(outputs.map(nodeOf));
 
-  // identity casts: tensor → the tensor it copies (chains resolved)
+  // identity casts: tensor → the tensor it copies (chains resolved); consumers read past them (a fetched
+  // one stays in the graph for its fetch)
   const alias = new Map<string, string>();
   if (on('identityCast')) {
     for (const n of nodes) {
-      if (n.op === 'Cast' && n.attrs.SrcT?.type !== undefined && n.attrs.SrcT.type === n.attrs.DstT?.type && !fetched.has(n.name)) {
+      if (n.op === 'Cast' && n.attrs.SrcT?.type !== undefined && n.attrs.SrcT.type === n.attrs.DstT?.type) {
         alias.set(`${n.name}:0`, n.inputs[0]!);
         counts.identityCast++;
       }
