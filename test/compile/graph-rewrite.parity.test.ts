@@ -100,7 +100,7 @@ function convBiasRelu([x, f, b, w]: readonly tf.Tensor[]): tf.Tensor[] {
 
 /** Gradients of sum(relu(a·W + b) · w) with respect to a, W and b (tfjs's fused matMul, as the dense layers). */
 function denseRelu([a, W, b, w]: readonly tf.Tensor[]): tf.Tensor[] {
-  const forward = (aa: tf.Tensor, WW: tf.Tensor, bb: tf.Tensor): tf.Tensor => tf.fused.matMul({ a: aa as tf.Tensor2D, b: WW as tf.Tensor2D, bias: bb, activation: 'relu' });
+  const forward = (aa: tf.Tensor, WW: tf.Tensor, bb: tf.Tensor): tf.Tensor => tf.fused.matMul({ a: aa, b: WW, bias: bb, activation: 'relu' });
   return tf.grads((aa: tf.Tensor, WW: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(forward(aa, WW, bb), w!)))([a!, W!, b!]);
 }
 
