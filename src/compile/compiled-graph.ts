@@ -20,16 +20,16 @@ import type { TensorflowBackend } from './tensorflow-binding.js';
  */
 export const DUMP_ENV = 'IMPALA_COMPILE_DUMP_DIR';
 
-const NPY_DTYPES: Record<string, string> = { float32: '<f4', int32: '<i4', bool: '|b1', uint8: '|u1' };
+/** NumPy dtype descriptors by TensorFlow `DataType`. */
+const NPY_DTYPES: Record<number, string> = { 1: '<f4', 3: '<i4', 4: '|u1', 10: '|b1' };
 
-/** Writes a tensor as a NumPy `.npy` file (format 1.0). */
-function npy(t: tf.Tensor): Uint8Array {
-  const descr = NPY_DTYPES[t.dtype];
-  if (descr === undefined) throw new Error(`npy: dtype ${t.dtype}`);
-  const data = t.dataSync();
-  const body = t.dtype === 'bool' ? Uint8Array.from(data as Uint8Array) : new Uint8Array((data as Float32Array).buffer, (data as Float32Array).byteOffset, (data as Float32Array).byteLength);
-  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+/** A NumPy `.npy` file (format 1.0) of raw little-endian values. */
+function npy(values: ArrayBufferView, dtype: number, shape: readonly number[]): Uint8Array {
+  const descr = NPY_DTYPES[dtype];
+  if (descr === undefined) throw new Error(`npy: DataType ${dtype}`);
+  const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
   const out = new Uint8Array(10 + header.length + body.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
@@ -38,12 +38,15 @@ function npy(t: tf.Tensor): Uint8Array {
   return out;
 }
 
-function dumpInputs(dir: string, spec: CompiledGraphSpec, inputs: readonly tf.Tensor[]): void {
+function dumpInputs(dir: string, spec: CompiledGraphSpec, backend: TensorflowBackend, inputs: readonly (tf.Tensor | number)[]): void {
   mkdirSync(join(dir, 'inputs'), { recursive: true });
   const feeds = spec.inputs.map((s, i) => {
     const file = `inputs/${s.name}.npy`;
-    writeFileSync(join(dir, file), npy(inputs[i]!));
-    return { name: `${s.name}:0`, file, dtype: inputs[i]!.dtype, shape: inputs[i]!.shape };
+    const input = inputs[i]!;
+    // bools: one byte per value, as tfjs keeps them
+    const values = typeof input === 'number' ? backend.binding.tensorDataSync(input) : input.dtype === 'bool' ? Uint8Array.from(input.dataSync()) : input.dataSync();
+    writeFileSync(join(dir, file), npy(values, s.dtype, s.shape));
+    return { name: `${s.name}:0`, file, dtype: s.dtype, shape: s.shape };
   });
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ inputs: feeds, outputs: spec.outputs.map((o) => o.name), nodes: spec.nodes.length }, null, 1));
 }
@@ -121,16 +124,20 @@ export class CompiledGraph {
   /**
    * One session run.
    *
-   * @param inputs - one tensor per input, in order.
+   * @param inputs - one tensor per input, in order: an engine tensor, or the binding id of a tensor the
+   *   caller made in the binding (and deletes after the run).
    * @returns the outputs as new engine tensors (owned by the caller, tracked by the enclosing `tidy`).
    */
-  run(inputs: readonly tf.Tensor[]): tf.Tensor[] {
+  run(inputs: readonly (tf.Tensor | number)[]): tf.Tensor[] {
     if (this.#disposed) throw new Error('CompiledGraph.run: the graph was disposed');
     if (this.#dumpDir !== null) {
-      dumpInputs(this.#dumpDir, this.#spec, inputs);
+      dumpInputs(this.#dumpDir, this.#spec, this.#backend, inputs);
       this.#dumpDir = null;
     }
-    const ids = this.#backend.getInputTensorIds(inputs);
+    const tensors = inputs.filter((t): t is tf.Tensor => typeof t !== 'number');
+    const tensorIds = this.#backend.getInputTensorIds(tensors);
+    let k = 0;
+    const ids = inputs.map((t) => (typeof t === 'number' ? t : tensorIds[k++]!));
     const out = this.#backend.binding.runSavedModel(this.#session, ids, this.#inputNames, this.#outputNames);
     return out.map((m) => this.#backend.createOutputTensor(m));
   }

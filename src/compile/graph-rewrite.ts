@@ -40,6 +40,8 @@ export interface RewriteOptions {
   readonly biasAddGrad?: boolean;
   readonly matMul?: boolean;
   readonly identityCast?: boolean;
+  /** Uint8 pixels fed as bytes to a uint8 placeholder ({@link uint8Placeholder}; applied by the learner's compiler). */
+  readonly uint8Observation?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface RewriteResult {
   /** The rewritten, pruned nodes. */
   readonly nodes: NodeSpec[];
   /** How many times each rewrite applied. */
-  readonly counts: Readonly<Record<keyof RewriteOptions, number>>;
+  readonly counts: Readonly<Record<Exclude<keyof RewriteOptions, 'uint8Observation'>, number>>;
 }
 
 const nodeOf = (tensor: string): string => tensor.split(':')[0]!;
@@ -240,7 +242,7 @@ export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly strin
  */
 export const REWRITES_OFF_ENV = 'IMPALA_COMPILE_REWRITES_OFF';
 
-const REWRITES: readonly (keyof RewriteOptions)[] = ['reluGrad', 'biasAdd', 'biasAddGrad', 'matMul', 'identityCast'];
+const REWRITES: readonly (keyof RewriteOptions)[] = ['reluGrad', 'biasAdd', 'biasAddGrad', 'matMul', 'identityCast', 'uint8Observation'];
 
 /**
  * The rewrites {@link REWRITES_OFF_ENV} leaves on.
@@ -252,4 +254,50 @@ export function rewriteOptionsFromEnv(): RewriteOptions {
   const env = typeof process === 'undefined' ? undefined : process.env[REWRITES_OFF_ENV];
   const off = (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   return Object.fromEntries(REWRITES.map((k) => [k, !(off.includes('all') || off.includes(k))]));
+}
+
+const SHAPE_OPS = new Set(['Reshape', 'ExpandDims', 'Squeeze', 'Identity']);
+
+/**
+ * Makes an int32 placeholder whose values are bytes (0–255) a uint8 one: the reshapes it goes through
+ * read uint8 instead, the casts that read it cast from uint8 (the same values), and any other consumer
+ * reads a `Cast` to int32 of it. The graph then takes the pixels as they are stacked (a quarter of the
+ * bytes of int32 to copy into libtensorflow and to read in the first cast).
+ *
+ * @param nodes - the graph's nodes (not modified).
+ * @param placeholder - the placeholder's node name.
+ * @returns the new nodes, or null when the placeholder is not an int32 one.
+ * @category Compile
+ */
+export function uint8Placeholder(nodes: readonly NodeSpec[], placeholder: string): NodeSpec[] | null {
+  const p = nodes.find((n) => n.name === placeholder);
+  if (p?.op !== 'Placeholder' || p.attrs.dtype?.type !== 3) return null;
+  const consumers = new Map<string, NodeSpec[]>();
+  for (const n of nodes) for (const i of n.inputs) consumers.set(nodeOf(i), [...(consumers.get(nodeOf(i)) ?? []), n]);
+  const changed = new Map<string, NodeSpec>([[placeholder, { ...p, attrs: { ...p.attrs, dtype: { type: 4 } } }]]);
+  const widened = `${placeholder}/int32`;
+  const found = { widened: false, failed: false };
+  const visit = (name: string): void => {
+    for (const c of consumers.get(name) ?? []) {
+      if (changed.has(c.name)) continue;
+      const first = nodeOf(c.inputs[0] ?? '') === name && c.inputs.slice(1).every((i) => nodeOf(i) !== name);
+      if (first && SHAPE_OPS.has(c.op) && c.attrs.T?.type === 3) {
+        changed.set(c.name, { ...c, attrs: { ...c.attrs, T: { type: 4 } } });
+        visit(c.name);
+      } else if (first && c.op === 'Cast' && c.attrs.SrcT?.type === 3) {
+        changed.set(c.name, { ...c, attrs: { ...c.attrs, SrcT: { type: 4 } } });
+      } else if (name === placeholder) {
+        found.widened = true;
+        changed.set(c.name, { ...c, inputs: c.inputs.map((i) => (nodeOf(i) === placeholder ? `${widened}:0` : i)) });
+      } else {
+        found.failed = true;
+        return;
+      }
+    }
+  };
+  visit(placeholder);
+  if (found.failed) return null; // a reshaped view read by something else than a cast: keep int32
+  const out = nodes.map((n) => changed.get(n.name) ?? n);
+  if (found.widened) out.push({ name: widened, op: 'Cast', inputs: [`${placeholder}:0`], attrs: { SrcT: { type: 4 }, DstT: { type: 3 }, Truncate: { b: false } } });
+  return out;
 }
