@@ -72,9 +72,19 @@ export function pruneGraph(nodes: readonly NodeSpec[], outputs: readonly string[
   return nodes.filter((n) => keep.has(n.name));
 }
 
-/** The value all elements of a float32 `Const` node share, or undefined (also when they differ). */
+const uniformValues = new WeakMap<NodeSpec, number | undefined>();
+
+/** The value all elements of a float32 `Const` node share, or undefined (also when they differ); memoized. */
 function constValues(node: NodeSpec | undefined): number | undefined {
-  const t = node?.op === 'Const' ? node.attrs.value?.tensor : undefined;
+  if (node === undefined) return undefined;
+  if (uniformValues.has(node)) return uniformValues.get(node);
+  const v = scanConst(node);
+  uniformValues.set(node, v);
+  return v;
+}
+
+function scanConst(node: NodeSpec): number | undefined {
+  const t = node.op === 'Const' ? node.attrs.value?.tensor : undefined;
   if (t?.dtype !== 1 || t.content.byteLength < 4 || t.content.byteLength !== 4 * t.shape.reduce((a, b) => a * b, 1)) return undefined;
   const view = new DataView(t.content.buffer, t.content.byteOffset, t.content.byteLength);
   const first = view.getFloat32(0, true);
