@@ -17,7 +17,8 @@ How to run (issue #16):
      side by side, --label naming them).
 Per op type it prints the summed kernel time per step (ms, all threads together: with 2 inter-op threads
 the sum can exceed the wall time), the number of kernel launches per step, and the wall time per step
-(median of --reps, the two steps alternating, measured without tracing, before the traced runs). Our graph runs in a tf.compat.v1 Session created as tfjs-node
+(median of --reps, the steps alternating, measured without tracing, before the traced runs) with the
+process's CPU time per step (user + system, all threads: steadier than wall time on a loaded machine). Our graph runs in a tf.compat.v1 Session created as tfjs-node
 creates it (default ConfigProto: Grappler on, default threads) unless --threads is given; the op types are
 those that ran, i.e. after Grappler's and oneDNN's rewrites (_FusedConv2D, _MklFusedMatMul, ...).
 Kernel times come from tf.profiler (the XSpace's `node:OpType` executor events), for both.
@@ -146,15 +147,18 @@ def main():
     if a.keras:
         runs["Keras"] = load_keras(a.net, a.B, a.T, a.threads or os.cpu_count())
     times = {k: [] for k in runs}
+    cpu = {k: [] for k in runs}
     for _ in range(a.reps):  # alternating, so that load changes hit all alike
         for k, run in runs.items():
+            c0 = time.process_time()
             t0 = time.perf_counter()
             run()
             times[k].append((time.perf_counter() - t0) * 1000)
+            cpu[k].append((time.process_time() - c0) * 1000)
     tables = {k: traced(run, a.reps, tempfile.mkdtemp(prefix=f"profile-{k}-")) for k, run in runs.items()}
     cols = list(runs)
-    walls = ", ".join(f"{k} {statistics.median(times[k]):.0f} ms {[round(x) for x in times[k]]}" + (f" ({nodes[k]} nodes)" if k in nodes else "") for k in cols)
-    print(f"{a.net} T={a.T} B={a.B}, wall per step (median of {a.reps}, alternating, untraced): {walls}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    walls = ", ".join(f"{k} {statistics.median(times[k]):.0f} ms wall / {statistics.median(cpu[k]):.0f} ms CPU {[round(x) for x in times[k]]}" + (f" ({nodes[k]} nodes)" if k in nodes else "") for k in cols)
+    print(f"{a.net} T={a.T} B={a.B}, per step (median of {a.reps}, alternating, untraced; CPU: the process's user + system time, all threads): {walls}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("kernel ms per step summed over threads / kernel launches per step:")
     print("| op type | " + " | ".join(f"{k} ms | {k} n" for k in cols) + " |")
     print("| --- | " + " | ".join("---: | ---:" for _ in cols) + " |")
@@ -166,7 +170,7 @@ def main():
         print(f"| {t} | " + " | ".join(f"{v[0]:.2f} | {v[1]:.0f}" for v in vals) + " |")
     print("| total | " + " | ".join(f"{sum(v[0] for v in tables[k].values()):.1f} | {sum(v[1] for v in tables[k].values()):.0f}" for k in cols) + " |")
     if a.json:
-        json.dump({"tables": tables, "times_ms": times, "nodes": nodes, "load": os.getloadavg()}, open(a.json, "w"), indent=1)
+        json.dump({"tables": tables, "times_ms": times, "cpu_ms": cpu, "nodes": nodes, "load": os.getloadavg()}, open(a.json, "w"), indent=1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { encodeSavedModel, type NodeSpec, type SignatureTensor } from './saved-model-proto.js';
-import type { TensorflowBackend } from './tensorflow-binding.js';
+import { bindingConstant, type TensorflowBackend } from './tensorflow-binding.js';
 
 /**
  * Debugging/profiling hook: when this environment variable names an existing folder, every graph loaded
@@ -38,13 +38,27 @@ function npy(values: ArrayBufferView, dtype: number, shape: readonly number[]): 
   return out;
 }
 
+/** The values of a binding tensor (uint8 ones through a cast to int32: the binding reads no uint8). */
+function bindingValues(backend: TensorflowBackend, id: number, dtype: number): ArrayBufferView {
+  const b = backend.binding;
+  if (dtype !== 4) return b.tensorDataSync(id);
+  const type = bindingConstant(b, 'TF_ATTR_TYPE');
+  const attrs = [{ name: 'SrcT', type, value: 4 }, { name: 'DstT', type, value: 3 }, { name: 'Truncate', type: bindingConstant(b, 'TF_ATTR_BOOL'), value: false }];
+  const [wide] = b.executeOp('Cast', attrs, [id], 1);
+  try {
+    return Uint8Array.from(b.tensorDataSync(wide!.id) as Int32Array);
+  } finally {
+    b.deleteTensor(wide!.id);
+  }
+}
+
 function dumpInputs(dir: string, spec: CompiledGraphSpec, backend: TensorflowBackend, inputs: readonly (tf.Tensor | number)[]): void {
   mkdirSync(join(dir, 'inputs'), { recursive: true });
   const feeds = spec.inputs.map((s, i) => {
     const file = `inputs/${s.name}.npy`;
     const input = inputs[i]!;
     // bools: one byte per value, as tfjs keeps them
-    const values = typeof input === 'number' ? backend.binding.tensorDataSync(input) : input.dtype === 'bool' ? Uint8Array.from(input.dataSync()) : input.dataSync();
+    const values = typeof input === 'number' ? bindingValues(backend, input, s.dtype) : input.dtype === 'bool' ? Uint8Array.from(input.dataSync()) : input.dataSync();
     writeFileSync(join(dir, file), npy(values, s.dtype, s.shape));
     return { name: `${s.name}:0`, file, dtype: s.dtype, shape: s.shape };
   });
