@@ -451,5 +451,4 @@ export class Learner implements ParameterSource {
     if (this.#observationBytes?.length !== size) this.#observationBytes = new Uint8Array(size);
     return this.#observationBytes;
   }
-
 }
