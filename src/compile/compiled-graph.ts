@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { parseRewritesOff, REWRITES_OFF_ENV, type RewriteOptions } from './graph-rewrite.js';
 import { encodeSavedModel, type NodeSpec, type SignatureTensor } from './saved-model-proto.js';
 import { bindingConstant, type TensorflowBackend } from './tensorflow-binding.js';
 
@@ -19,6 +20,16 @@ import { bindingConstant, type TensorflowBackend } from './tensorflow-binding.js
  * @category Compile
  */
 export const DUMP_ENV = 'IMPALA_COMPILE_DUMP_DIR';
+
+/**
+ * The graph rewrites `IMPALA_COMPILE_REWRITES_OFF` leaves on (read when a compiler is made).
+ *
+ * @returns the options.
+ * @category Compile
+ */
+export function rewriteOptionsFromEnv(): RewriteOptions {
+  return parseRewritesOff(process.env[REWRITES_OFF_ENV]);
+}
 
 /** NumPy dtype descriptors by TensorFlow `DataType`. */
 const NPY_DTYPES: Record<number, string> = { 1: '<f4', 3: '<i4', 4: '|u1', 10: '|b1' };

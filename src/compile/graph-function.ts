@@ -6,8 +6,8 @@
  * network step (`ImpalaNetworkOptions.compile`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CompiledGraph } from './compiled-graph.js';
-import { rewriteGraph, rewriteOptionsFromEnv, type RewriteOptions } from './graph-rewrite.js';
+import { CompiledGraph, rewriteOptionsFromEnv } from './compiled-graph.js';
+import { rewriteGraph, type RewriteOptions } from './graph-rewrite.js';
 import { recordOps, type RecordedInput } from './op-recorder.js';
 import type { CompileMode } from './learner-compiler.js';
 import type { SignatureTensor } from './saved-model-proto.js';

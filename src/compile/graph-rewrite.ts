@@ -255,15 +255,16 @@ export const REWRITES_OFF_ENV = 'IMPALA_COMPILE_REWRITES_OFF';
 const REWRITES: readonly (keyof RewriteOptions)[] = ['reluGrad', 'biasAdd', 'biasAddGrad', 'matMul', 'identityCast', 'uint8Observation'];
 
 /**
- * The rewrites {@link REWRITES_OFF_ENV} leaves on.
+ * The rewrites a {@link REWRITES_OFF_ENV} value leaves on (the Node build reads the variable in
+ * compiled-graph.ts: a browser bundle has no `process`).
  *
+ * @param off - the variable's value (undefined: every rewrite on).
  * @returns the options.
  * @category Compile
  */
-export function rewriteOptionsFromEnv(): RewriteOptions {
-  const env = typeof process === 'undefined' ? undefined : process.env[REWRITES_OFF_ENV];
-  const off = (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return Object.fromEntries(REWRITES.map((k) => [k, !(off.includes('all') || off.includes(k))]));
+export function parseRewritesOff(off: string | undefined): RewriteOptions {
+  const names = (off ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return Object.fromEntries(REWRITES.map((k) => [k, !(names.includes('all') || names.includes(k))]));
 }
 
 const SHAPE_OPS = new Set(['Reshape', 'ExpandDims', 'Squeeze', 'Identity']);

@@ -12,8 +12,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '../optim/optimizer.js';
 import { RMSProp } from '../optim/rmsprop.js';
-import { CompiledGraph } from './compiled-graph.js';
-import { rewriteGraph, rewriteOptionsFromEnv, uint8Placeholder, type RewriteOptions } from './graph-rewrite.js';
+import { CompiledGraph, rewriteOptionsFromEnv } from './compiled-graph.js';
+import { rewriteGraph, uint8Placeholder, type RewriteOptions } from './graph-rewrite.js';
 import { recordOps, type RecordedInput } from './op-recorder.js';
 import type { SignatureTensor } from './saved-model-proto.js';
 import { bindingConstant, tensorflowBackend, type TensorflowBackend } from './tensorflow-binding.js';
