@@ -119,6 +119,8 @@ interface Result {
   frames?: number;
   medianMs?: number;
   timesMs?: number[];
+  /** Median CPU time per step of the whole process (user + system, all threads): steadier than wall time on a loaded machine. */
+  cpuMedianMs?: number;
   threads?: number;
   version?: string;
   params?: number;
@@ -285,6 +287,7 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       res: resultOf(execution),
       learner: undefined as InstanceType<typeof Learner> | undefined,
       times: [] as number[],
+      cpu: [] as number[],
       failed: false,
     }));
     const batch = syntheticTrajectories(T, B, cfg, net.lstmSize);
@@ -310,10 +313,15 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       for (const r of runs) {
         if (r.failed) continue;
         try {
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           r.learner!.step(batch);
           const dt = performance.now() - t0;
-          if (i >= warmup) r.times.push(dt);
+          const c = process.cpuUsage(c0);
+          if (i >= warmup) {
+            r.times.push(dt);
+            r.cpu.push((c.user + c.system) / 1000);
+          }
           log(`${netName} learner ${r.execution} ${i < warmup ? 'warm-up' : 'rep'} ${dt.toFixed(0)} ms`);
         } catch (error) {
           r.failed = true;
@@ -332,6 +340,7 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
         if (isCpu) res.note = 'cpu: one step, no warm-up';
         res.medianMs = median(r.times);
         res.timesMs = r.times;
+        res.cpuMedianMs = median(r.cpu);
         const stats = r.learner!.compileStats;
         if (r.execution === 'graph') {
           res.kernels = stats.compiled ? `1 session run (graph of ${stats.graphNodes} nodes)` : `not compiled: ${stats.reason}`;
@@ -513,7 +522,7 @@ function runPython(label: string, modules: string[], script: string, extra: stri
     notes.push(`${label}: run failed (status ${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(-2).join(' ')}`);
   }
   return parseLines(run.stdout).map((r) => {
-    const raw = r as unknown as { framework: string; net: string; mode: string; median_ms: number; frames: number; times_ms: number[]; threads: number; version: string; params: number };
+    const raw = r as unknown as { framework: string; net: string; mode: string; median_ms: number; cpu_median_ms?: number; frames: number; times_ms: number[]; threads: number; version: string; params: number };
     return {
       framework: raw.framework,
       backend: raw.framework,
@@ -522,6 +531,7 @@ function runPython(label: string, modules: string[], script: string, extra: stri
       frames: raw.frames,
       medianMs: raw.median_ms,
       timesMs: raw.times_ms,
+      ...(raw.cpu_median_ms === undefined ? {} : { cpuMedianMs: raw.cpu_median_ms }),
       threads: raw.threads,
       version: raw.version,
       params: raw.params,
@@ -583,7 +593,8 @@ function driver(cfg: Config): void {
         ` T = ${cfg.T}, ${cfg.size}×${cfg.size}×${cfg.channels} frames, ${cfg.actions} actions, LSTM 256; median of ${cfg.reps} after ${cfg.warmup} warm-up`,
     );
     const order = ['torch', 'keras', 'keras-xla', 'cuda', 'tensorflow', 'wasm', 'cpu'];
-    const kerasMs = (net: string): number | undefined => results.find((r) => r.backend === 'keras' && r.net === net && r.mode === 'learner')?.medianMs;
+    const kerasRun = (net: string): Result | undefined => results.find((r) => r.backend === 'keras' && r.net === net && r.mode === 'learner');
+    const kerasMs = (net: string): number | undefined => kerasRun(net)?.medianMs;
     const rows = results
       .filter((r) => r.mode === 'learner')
       .sort((a, b) => cfg.nets.indexOf(a.net) - cfg.nets.indexOf(b.net) || order.indexOf(a.backend) - order.indexOf(b.backend) || (a.execution === 'graph' ? 1 : 0) - (b.execution === 'graph' ? 1 : 0))
@@ -592,6 +603,8 @@ function driver(cfg: Config): void {
         const keras = kerasMs(r.net);
         const ratio = r.medianMs !== undefined && ref !== undefined && r.backend !== 'torch' ? r.medianMs / ref : undefined;
         const kerasRatio = r.medianMs !== undefined && keras !== undefined && r.framework === 'tfjs' ? r.medianMs / keras : undefined;
+        const kerasCpu = kerasRun(r.net)?.cpuMedianMs;
+        const kerasCpuRatio = r.cpuMedianMs !== undefined && kerasCpu !== undefined && r.framework === 'tfjs' ? r.cpuMedianMs / kerasCpu : undefined;
         let verdict = '-';
         if (r.execution === 'graph') {
           verdict = kerasRatio === undefined ? '-' : kerasRatio <= GRAPH_TARGET ? `≤ TF/Keras: met` : `≤ TF/Keras: NOT met`;
@@ -610,12 +623,14 @@ function driver(cfg: Config): void {
           r.medianMs === undefined || r.frames === undefined ? '-' : ((1000 * r.frames) / r.medianMs).toFixed(0),
           ratio === undefined ? (r.backend === 'torch' ? '1' : '-') : ratio.toFixed(2),
           kerasRatio === undefined ? (r.backend === 'keras' ? '1' : '-') : kerasRatio.toFixed(2),
+          fmt(r.cpuMedianMs),
+          kerasCpuRatio === undefined ? (r.backend === 'keras' && r.cpuMedianMs !== undefined ? '1' : '-') : kerasCpuRatio.toFixed(2),
           verdict,
           r.kernels ?? '-',
           reps(r),
         ];
       });
-    printTable(['net', 'frames', 'framework / backend', 'execution', 'threads', 'median', 'frames/s', '× PyTorch', '× TF/Keras', 'target', 'kernels per step', 'steps (ms) / note'], rows);
+    printTable(['net', 'frames', 'framework / backend', 'execution', 'threads', 'median', 'frames/s', '× PyTorch', '× TF/Keras', 'CPU/step', 'CPU × TF/Keras', 'target', 'kernels per step', 'steps (ms) / note'], rows);
   }
 
   if (fwdModes.length > 0) {
@@ -654,6 +669,7 @@ function driver(cfg: Config): void {
   console.log(`- parameters: ${[...params.entries()].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`- PyTorch and TF/Keras threads: ${cfg.threads} (--threads; the tensorflow backend uses ${availableParallelism()}, wasm 1)`);
   console.log('- "× PyTorch" / "× TF/Keras" = median / that framework\'s median for the same net and work (higher is slower); eager targets from issue #6, graph targets (≤ TF/Keras tf.function) from issue #16.');
+  console.log('- CPU/step = median CPU time of the whole process per step (user + system, all its threads, from process.cpuUsage / time.process_time): on a loaded machine it moves less than the wall time, which counts the time the threads wait for a core; "CPU × TF/Keras" compares those. Threads that spin while waiting (OpenMP, Eigen) count too.');
   console.log('- execution: eager = one libtensorflow op at a time (kernels per step: the TF ops one step issues, counted by recording it); graph = LearnerOptions.compile, one session run per step.');
   for (const n of notes) console.log(`- ${n}`);
   if (cfg.out !== undefined) {

@@ -192,11 +192,14 @@ def main():
             what = "trace + compile" if i == 0 else "warm-up"
             print(f"[keras] {net_name} learner {what} {(time.perf_counter() - t0) * 1000:.0f} ms", file=sys.stderr, flush=True)
         times = []
+        cpu = []  # the process's CPU time (user + system, all threads) per step
         for _ in range(a.reps):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             run()
             times.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({"framework": "keras", "net": net_name, "mode": "learner", "median_ms": statistics.median(times),
+            cpu.append((time.process_time() - c0) * 1000)
+        print(json.dumps({"framework": "keras", "net": net_name, "mode": "learner", "median_ms": statistics.median(times), "cpu_median_ms": statistics.median(cpu),
                           "frames": T * B, "params": int(sum(np.prod(w.shape) for w in agent.weights)), "times_ms": [round(t, 2) for t in times], "threads": a.threads,
                           "version": f"TensorFlow {tf.__version__}, Keras {keras.__version__}" + (", XLA" if a.xla else "")}),
               flush=True)

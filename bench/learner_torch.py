@@ -101,10 +101,14 @@ def median_ms(fn, warmup, reps, label):
         fn()
         print(f"[torch] {label} warm-up {(time.perf_counter() - t0) * 1000:.0f} ms", file=sys.stderr, flush=True)
     times = []
+    cpu = []
     for _ in range(reps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    median_ms.cpu = statistics.median(cpu)  # the process's CPU time (all threads) per call, read by main
     return statistics.median(times), times
 
 
@@ -184,7 +188,7 @@ def main():
                 frames_n = T * B
             else:
                 raise SystemExit(f"learner_torch.py: unknown mode {mode!r}")
-            print(json.dumps({"framework": "torch", "net": net_name, "mode": mode, "median_ms": med, "frames": frames_n,
+            print(json.dumps({"framework": "torch", "net": net_name, "mode": mode, "median_ms": med, "cpu_median_ms": median_ms.cpu, "frames": frames_n,
                               "params": sum(x.numel() for x in net.parameters()), "times_ms": [round(t, 2) for t in times], "threads": a.threads,
                               "version": torch.__version__}), flush=True)
 

@@ -185,6 +185,8 @@ export class Learner implements ParameterSource {
    * backend still reads it when it is overwritten.
    */
   #observationBuffer: Int32Array | Float32Array | null = null;
+  /** The same for compiled updates of uint8 pixels, stacked as bytes. */
+  #observationBytes: Uint8Array | null = null;
 
   /** @param options - see {@link LearnerOptions}. */
   constructor(options: LearnerOptions) {
@@ -284,7 +286,8 @@ export class Learner implements ParameterSource {
       }
     } finally {
       // Always freed (also when the update throws): the observation tensor reads the reused staging buffer.
-      tf.dispose(Object.values(inputs).filter((x): x is tf.Tensor => x instanceof tf.Tensor));
+      tf.dispose([inputs.lastAction, inputs.lastReward, inputs.dones, inputs.actions, inputs.behaviourLogits, inputs.rewards, inputs.discounts]);
+      inputs.disposeObservation();
       if (inputs.initialState) tf.dispose([inputs.initialState.c, inputs.initialState.h]);
     }
     const [policyLoss, baselineLossValue, entropyLoss, entropySum] = parts as [number, number, number, number];
@@ -326,7 +329,7 @@ export class Learner implements ParameterSource {
 
   /** Whether updates run as one compiled graph, and why not (see {@link LearnerOptions.compile}). */
   get compileStats(): CompileStats {
-    return this.#compiler?.stats ?? { compiled: false, reason: 'compile is off', eagerOps: null, graphNodes: null, compiledSteps: 0 };
+    return this.#compiler?.stats ?? { compiled: false, reason: 'compile is off', eagerOps: null, graphNodes: null, compiledSteps: 0, rewrites: null };
   }
 
   /** Frees the optimizer's slots and compiled sessions (the model belongs to the caller). */
@@ -398,14 +401,40 @@ export class Learner implements ParameterSource {
     const pixels = batch[0]?.observations instanceof Uint8Array;
     const obsSize = model.observationShape.reduce((a, b) => a * b, 1);
     const T1B = batch.length === 0 ? 0 : (batch[0]!.unrollLength + 1) * batch.length;
-    const a = stackTrajectories(batch, spec, this.#options, batch.length === 0 ? undefined : this.#stagingBuffer(pixels, T1B * obsSize), `${FN}.step`);
+    // Compiled updates take uint8 pixels as they are (a quarter of the bytes to stack and to copy into
+    // libtensorflow); the int32 tensor is then made only if an eager update (or a recording) reads it.
+    const asBytes = pixels && this.#compiler !== null && this.#compiler.stats.reason === null;
+    const buffer = batch.length === 0 ? undefined : asBytes ? this.#byteBuffer(T1B * obsSize) : this.#stagingBuffer(pixels, T1B * obsSize);
+    const a = stackTrajectories(batch, spec, this.#options, buffer, `${FN}.step`);
     const { T, B } = a;
     const H = model.actionSizes.length;
     const A = model.actionSizes.reduce((x, y) => x + y, 0);
     const u = model.lstmSize;
     const actionShape = H === 1 ? [T, B] : [T, B, H];
+    const observationShape = [T + 1, B, ...model.observationShape];
+    const stacked = a.observation;
+    let observation: tf.Tensor | null = null;
+    const makeObservation = (): tf.Tensor => {
+      if (observation !== null) return observation;
+      if (stacked instanceof Uint8Array) {
+        const staging = this.#stagingBuffer(true, stacked.length) as Int32Array;
+        staging.set(stacked);
+        observation = tf.keep(tf.tensor(staging, observationShape, 'int32')); // kept: it may first be read inside a tidy
+      } else {
+        observation = tf.tensor(stacked, observationShape, stacked instanceof Int32Array ? 'int32' : 'float32');
+      }
+      return observation;
+    };
+    if (!(stacked instanceof Uint8Array)) makeObservation();
     return {
-      observation: tf.tensor(a.observation, [T + 1, B, ...model.observationShape], a.observation instanceof Int32Array ? 'int32' : 'float32'),
+      get observation(): tf.Tensor {
+        return makeObservation();
+      },
+      observationBytes: stacked instanceof Uint8Array ? { data: stacked, shape: observationShape } : undefined,
+      /** Disposes the observation tensor if it was made. */
+      disposeObservation(): void {
+        if (observation !== null) observation.dispose();
+      },
       lastAction: tf.tensor(a.lastAction, H === 1 ? [T + 1, B] : [T + 1, B, H], 'int32'),
       lastReward: tf.tensor2d(a.lastReward, [T + 1, B]),
       dones: tf.tensor2d(a.dones, [T + 1, B], 'bool'),
@@ -415,5 +444,11 @@ export class Learner implements ParameterSource {
       discounts: tf.tensor2d(a.discounts, [T, B]),
       initialState: a.initialState ? { c: tf.tensor2d(a.initialState.c, [B, u]), h: tf.tensor2d(a.initialState.h, [B, u]) } : null,
     };
+  }
+
+  /** The uint8 observation staging buffer of compiled updates, reused across updates. */
+  #byteBuffer(size: number): Uint8Array {
+    if (this.#observationBytes?.length !== size) this.#observationBytes = new Uint8Array(size);
+    return this.#observationBytes;
   }
 }

@@ -28,8 +28,11 @@ export interface StackedTrajectories {
   readonly T: number;
   /** B. */
   readonly B: number;
-  /** `[T+1, B, ...observationShape]`; int32 for uint8 pixels, float32 otherwise. */
-  readonly observation: Int32Array | Float32Array;
+  /**
+   * `[T+1, B, ...observationShape]`; int32 for uint8 pixels (uint8 when the caller's buffer is a
+   * `Uint8Array`), float32 otherwise.
+   */
+  readonly observation: Int32Array | Float32Array | Uint8Array;
   /** `[T+1, B, H]` last-action inputs. */
   readonly lastAction: Int32Array;
   /** `[T+1, B]` last-reward inputs (0 where an episode starts). */
@@ -65,7 +68,8 @@ export interface StackedTrajectories {
  * @param spec - the model's shapes.
  * @param options - discount, reward clipping and scale.
  * @param observationBuffer - a buffer of `(T+1)·B·observationSize` values to stack observations into (int32
- *   for uint8 observations), reused across calls by the learner; a new one is made when omitted.
+ *   or uint8 for uint8 observations), reused across calls by the learner; a new one (int32 for uint8
+ *   observations) is made when omitted.
  * @param where - the caller, for error messages.
  * @returns the stacked arrays.
  * @throws {@link AgentError} for an empty batch or mixed T; `TrajectoryError` for an invalid trajectory.
@@ -75,7 +79,7 @@ export function stackTrajectories(
   batch: readonly Trajectory[],
   spec: Omit<TrajectorySpec, 'unrollLength'>,
   options: StackOptions,
-  observationBuffer?: Int32Array | Float32Array,
+  observationBuffer?: Int32Array | Float32Array | Uint8Array,
   where = 'stackTrajectories',
 ): StackedTrajectories {
   if (batch.length === 0) throw new AgentError(`${where}: the batch is empty`);
@@ -94,7 +98,7 @@ export function stackTrajectories(
   if (batch.some((t) => t.observations instanceof Uint8Array !== pixels)) throw new AgentError(`${where}: the batch mixes uint8 and float32 observations`);
   const size = T1 * B * obsSize;
   const observation =
-    observationBuffer?.length === size && observationBuffer instanceof Int32Array === pixels
+    observationBuffer?.length === size && observationBuffer instanceof Float32Array !== pixels
       ? observationBuffer
       : pixels ? new Int32Array(size) : new Float32Array(size);
   const lastAction = new Int32Array(T1 * B * H);

@@ -6,7 +6,8 @@
  * network step (`ImpalaNetworkOptions.compile`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CompiledGraph } from './compiled-graph.js';
+import { CompiledGraph, rewriteOptionsFromEnv } from './compiled-graph.js';
+import { rewriteGraph, type RewriteOptions } from './graph-rewrite.js';
 import { recordOps, type RecordedInput } from './op-recorder.js';
 import type { CompileMode } from './learner-compiler.js';
 import type { SignatureTensor } from './saved-model-proto.js';
@@ -34,6 +35,7 @@ export class GraphFunction {
   readonly #log: (message: string) => void;
   readonly #graphs = new Map<string, Entry>();
   #reason: string | null = null;
+  readonly #rewriteOptions: RewriteOptions = rewriteOptionsFromEnv();
   /** Kernel launches of the last recorded eager call. */
   eagerOps: number | null = null;
   /** Calls run as one session run. */
@@ -130,7 +132,8 @@ export class GraphFunction {
       }
       outputs.push({ name, dtype: recording.metadata(id)!.dtype, shape: t.shape });
     }
-    const used = new Set(recording.nodes.flatMap((n) => n.inputs.map((i) => i.split(':')[0]!)));
+    const { nodes } = rewriteGraph(recording.nodes, outputs.map((o) => o.name), (t) => recording.metadataOf(t), this.#rewriteOptions);
+    const used = new Set(nodes.map((n) => n.name));
     const inputSpecs: SignatureTensor[] = [];
     const inputFeeds: Feed[] = [];
     recorded.forEach((r, i) => {
@@ -138,9 +141,8 @@ export class GraphFunction {
       inputSpecs.push({ name: r.name, dtype: r.dtype, shape: r.shape });
       inputFeeds.push(recordedFeeds[i]!);
     });
-    const usedNodes = recording.nodes.filter((n) => n.op !== 'Placeholder' || used.has(n.name));
     try {
-      const graph = CompiledGraph.load(backend, { nodes: usedNodes, inputs: inputSpecs, outputs });
+      const graph = CompiledGraph.load(backend, { nodes, inputs: inputSpecs, outputs });
       this.#graphs.set(key, { graph, feeds: inputFeeds, present: result.map((t) => t !== undefined) });
       this.eagerOps = recording.opCount;
     } catch (e) {

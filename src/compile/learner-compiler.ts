@@ -12,9 +12,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '../optim/optimizer.js';
 import { RMSProp } from '../optim/rmsprop.js';
-import { CompiledGraph } from './compiled-graph.js';
+import { CompiledGraph, rewriteOptionsFromEnv } from './compiled-graph.js';
+import { rewriteGraph, uint8Placeholder, type RewriteOptions } from './graph-rewrite.js';
 import { recordOps, type RecordedInput } from './op-recorder.js';
-import type { NodeSpec, SignatureTensor } from './saved-model-proto.js';
+import type { SignatureTensor } from './saved-model-proto.js';
 import { bindingConstant, tensorflowBackend, type TensorflowBackend } from './tensorflow-binding.js';
 
 /**
@@ -30,6 +31,11 @@ export type CompileMode = boolean | 'auto';
 export interface LearnerBatchTensors {
   /** `[T+1, B, ...obs]` observations. */
   readonly observation: tf.Tensor;
+  /**
+   * The same observations as bytes when they are uint8 pixels (the int32 `observation` tensor is then
+   * only read to record an update): compiled updates feed them to the graph as a uint8 tensor.
+   */
+  readonly observationBytes?: { readonly data: Uint8Array; readonly shape: readonly number[] } | undefined;
   /** `[T+1, B(, H)]` previous actions. */
   readonly lastAction: tf.Tensor;
   /** `[T+1, B]` previous rewards. */
@@ -69,9 +75,11 @@ export interface CompileStats {
   readonly graphNodes: number | null;
   /** Updates run as one session call. */
   readonly compiledSteps: number;
+  /** How many times each graph rewrite applied to the last graph (see `rewriteGraph`), or null. */
+  readonly rewrites: Readonly<Record<string, number>> | null;
 }
 
-type Feed = { kind: 'batch'; key: string } | { kind: 'lr' } | { kind: 'variable'; variable: tf.Variable };
+type Feed = { kind: 'batch'; key: string } | { kind: 'bytes' } | { kind: 'lr' } | { kind: 'variable'; variable: tf.Variable };
 
 interface Entry {
   readonly graph: CompiledGraph;
@@ -89,14 +97,20 @@ function warnOnce(message: string): void {
   console.warn(message);
 }
 
-/** Flattens the batch tensors with stable names. */
+const BATCH_KEYS = ['observation', 'lastAction', 'lastReward', 'dones', 'actions', 'behaviourLogits', 'rewards', 'discounts'] as const;
+
+/** Flattens the batch tensors with stable names (reads `observation`, which may make its tensor). */
 function batchEntries(inputs: LearnerBatchTensors): [string, tf.Tensor][] {
-  const out: [string, tf.Tensor][] = [];
-  for (const key of ['observation', 'lastAction', 'lastReward', 'dones', 'actions', 'behaviourLogits', 'rewards', 'discounts'] as const) {
-    out.push([key, inputs[key]]);
-  }
+  const out: [string, tf.Tensor][] = BATCH_KEYS.map((key) => [key, inputs[key]]);
   if (inputs.initialState) out.push(['initialC', inputs.initialState.c], ['initialH', inputs.initialState.h]);
   return out;
+}
+
+/** The graph key of a batch: names, dtypes and shapes (without reading `observation` when it comes as bytes). */
+function batchKey(inputs: LearnerBatchTensors): string {
+  const parts = BATCH_KEYS.map((k) => (k === 'observation' && inputs.observationBytes ? `${k}:uint8[${inputs.observationBytes.shape.join(',')}]` : `${k}:${inputs[k].dtype}[${inputs[k].shape.join(',')}]`));
+  if (inputs.initialState) parts.push(`initialC:[${inputs.initialState.c.shape.join(',')}]`, `initialH:[${inputs.initialState.h.shape.join(',')}]`);
+  return parts.join(' ');
 }
 
 const DTYPES: Record<string, `TF_${string}`> = { float32: 'TF_FLOAT', int32: 'TF_INT32', bool: 'TF_BOOL' };
@@ -117,6 +131,8 @@ export class LearnerCompiler {
   #eagerOps: number | null = null;
   #graphNodes: number | null = null;
   #compiledSteps = 0;
+  #rewrites: Readonly<Record<string, number>> | null = null;
+  readonly #rewriteOptions: RewriteOptions = rewriteOptionsFromEnv();
 
   /**
    * @param mode - see {@link CompileMode}.
@@ -143,6 +159,7 @@ export class LearnerCompiler {
       eagerOps: this.#eagerOps,
       graphNodes: this.#graphNodes,
       compiledSteps: this.#compiledSteps,
+      rewrites: this.#rewrites,
     };
   }
 
@@ -164,19 +181,30 @@ export class LearnerCompiler {
       return this.#fallBack(`the optimizer is '${this.#optimizer.name}'; only the built-in RMSProp is compiled (Adam computes its bias correction on the host at every step)`);
     }
     this.#checkActions(inputs.actions);
-    const entries = batchEntries(inputs);
-    const key = entries.map(([k, t]) => `${k}:${t.dtype}[${t.shape.join(',')}]`).join(' ');
-    const entry = this.#graphs.get(key) ?? this.#record(backend, key, entries, learningRate, update);
+    const key = batchKey(inputs);
+    const entry = this.#graphs.get(key) ?? this.#record(backend, key, inputs, learningRate, update);
     if (entry === null) return null;
-    const byKey = new Map(entries);
+    const bytes = inputs.observationBytes;
+    const bytesId = bytes && entry.feeds.some((f) => f.kind === 'bytes') ? backend.binding.createTensor([...bytes.shape], bindingConstant(backend.binding, 'TF_UINT8'), bytes.data) : null;
     let values: number[] = [];
-    tf.tidy(() => {
-      const lr = tf.scalar(learningRate);
-      const feeds = entry.feeds.map((f) => (f.kind === 'lr' ? lr : f.kind === 'variable' ? f.variable : byKey.get(f.key)!));
-      const outs = entry.graph.run(feeds);
-      entry.assigned.forEach((v, i) => { v.assign(outs[i]!); });
-      values = Array.from(outs[outs.length - 1]!.dataSync());
-    });
+    try {
+      tf.tidy(() => {
+        const lr = tf.scalar(learningRate);
+        const feeds = entry.feeds.map((f) => {
+          switch (f.kind) {
+            case 'lr': return lr;
+            case 'variable': return f.variable;
+            case 'bytes': return bytesId!;
+            case 'batch': return f.key === 'initialC' ? inputs.initialState!.c : f.key === 'initialH' ? inputs.initialState!.h : inputs[f.key as (typeof BATCH_KEYS)[number]];
+          }
+        });
+        const outs = entry.graph.run(feeds);
+        entry.assigned.forEach((v, i) => { v.assign(outs[i]!); });
+        values = Array.from(outs[outs.length - 1]!.dataSync());
+      });
+    } finally {
+      if (bytesId !== null) backend.binding.deleteTensor(bytesId);
+    }
     this.#rmsprop.countCompiledUpdates(1);
     this.#compiledSteps++;
     return values;
@@ -213,7 +241,8 @@ export class LearnerCompiler {
    * Records one eager update as a dry run (variables, slots and the optimizer's counter are restored
    * afterwards), then builds and loads its graph. Returns the new entry, or null after falling back.
    */
-  #record(backend: TensorflowBackend, key: string, entries: [string, tf.Tensor][], learningRate: number, update: RecordableUpdate): Entry | null {
+  #record(backend: TensorflowBackend, key: string, inputs: LearnerBatchTensors, learningRate: number, update: RecordableUpdate): Entry | null {
+    const entries = batchEntries(inputs);
     const optimizer = this.#rmsprop!;
     optimizer.ensureSlots(this.#variables);
     const variables = Object.values(tf.engine().registeredVariables);
@@ -272,14 +301,26 @@ export class LearnerCompiler {
       }
       const metricsName = recording.tensorName(metricsId)!;
       outputs.push({ name: metricsName, dtype: recording.metadata(metricsId)!.dtype, shape: [5] });
-      const nodes = prune(recording.nodes, outputs.map((o) => o.name));
+      const rewritten = rewriteGraph(recording.nodes, outputs.map((o) => o.name), (t) => recording.metadataOf(t), this.#rewriteOptions);
+      const counts: Record<string, number> = { ...rewritten.counts, uint8Observation: 0 };
+      let nodes = rewritten.nodes;
+      // uint8 pixels: the observation placeholder takes them as bytes
+      const observationInput = recorded.find((_, i) => { const f = recordedFeeds[i]!; return f.kind === 'batch' && f.key === 'observation'; });
+      if (inputs.observationBytes && observationInput && this.#rewriteOptions.uint8Observation !== false) {
+        const asBytes = uint8Placeholder(nodes, observationInput.name);
+        if (asBytes !== null) {
+          nodes = asBytes;
+          counts.uint8Observation = 1;
+        }
+      }
       const used = new Set(nodes.map((n) => n.name));
       const inputSpecs: SignatureTensor[] = [];
       const inputFeeds: Feed[] = [];
       recorded.forEach((r, i) => {
         if (!used.has(r.name)) return;
-        inputSpecs.push({ name: r.name, dtype: r.dtype, shape: r.shape });
-        inputFeeds.push(recordedFeeds[i]!);
+        const bytes = counts.uint8Observation === 1 && r === observationInput;
+        inputSpecs.push({ name: r.name, dtype: bytes ? bindingConstant(backend.binding, 'TF_UINT8') : r.dtype, shape: r.shape });
+        inputFeeds.push(bytes ? { kind: 'bytes' } : recordedFeeds[i]!);
       });
       let graph: CompiledGraph;
       try {
@@ -291,6 +332,7 @@ export class LearnerCompiler {
       this.#graphs.set(key, entry);
       this.#eagerOps = recording.opCount;
       this.#graphNodes = nodes.length;
+      this.#rewrites = counts;
       return entry;
     } finally {
       restore();
@@ -298,18 +340,4 @@ export class LearnerCompiler {
       lr.dispose();
     }
   }
-}
-
-/** Keeps the nodes the outputs depend on (dead ops of the eager step and unused inputs go). */
-function prune(nodes: readonly NodeSpec[], outputs: readonly string[]): NodeSpec[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const keep = new Set<string>();
-  const stack = outputs.map((o) => o.split(':')[0]!);
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (keep.has(name)) continue;
-    keep.add(name);
-    for (const input of byName.get(name)?.inputs ?? []) stack.push(input.split(':')[0]!);
-  }
-  return nodes.filter((n) => keep.has(n.name));
 }

@@ -40,6 +40,8 @@ export interface RecordedGraph {
   tensorName(id: number): string | undefined;
   /** Metadata of a tensor seen during the recording. */
   metadata(id: number): { dtype: number; shape: readonly number[] } | undefined;
+  /** Metadata of a graph tensor by name (`node:index`). */
+  metadataOf(tensor: string): { dtype: number; shape: readonly number[] } | undefined;
 }
 
 /**
@@ -91,6 +93,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
   const nodes: NodeSpec[] = [];
   const names = new Map<number, string>();
   const meta = new Map<number, { dtype: number; shape: readonly number[] }>();
+  const metaByName = new Map<string, { dtype: number; shape: readonly number[] }>();
   let opCount = 0;
   const seen: { hostRead: string | null } = { hostRead: null };
   let failure: string | null = null;
@@ -100,6 +103,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
     nodes.push({ name: input.name, op: 'Placeholder', inputs: [], attrs: { dtype: { type: input.dtype }, shape: { shape: input.shape } } });
     names.set(input.id, `${input.name}:0`);
     meta.set(input.id, { dtype: input.dtype, shape: input.shape });
+    metaByName.set(`${input.name}:0`, { dtype: input.dtype, shape: input.shape });
   }
   const constant = (id: number, dtype: number, shape: readonly number[], content: Uint8Array): void => {
     const name = `const_${nodes.length}`;
@@ -107,6 +111,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
     nodes.push({ name, op: 'Const', inputs: [], attrs: { dtype: { type: dtype }, value: { tensor } } });
     names.set(id, `${name}:0`);
     meta.set(id, { dtype, shape });
+    metaByName.set(`${name}:0`, { dtype, shape });
   };
   const attr = (a: BindingOpAttr, op: string): AttrValueSpec => {
     const v = a.value;
@@ -155,6 +160,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
         out.forEach((m, i) => {
           names.set(m.id, `${node}:${i}`);
           meta.set(m.id, { dtype: m.dtype, shape: [...m.shape] });
+          metaByName.set(`${node}:${i}`, { dtype: m.dtype, shape: [...m.shape] });
         });
       } catch (e) {
         failure = e instanceof Error ? e.message : String(e);
@@ -198,6 +204,7 @@ export function recordOps<T>(backend: TensorflowBackend, inputs: readonly Record
       opCount,
       tensorName: (id) => names.get(id),
       metadata: (id) => meta.get(id),
+      metadataOf: (tensor) => metaByName.get(tensor),
     },
   };
 }
