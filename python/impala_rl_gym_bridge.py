@@ -8,19 +8,28 @@ to stderr so they cannot corrupt it):
     every message: an 8-byte header (u32 little-endian payload length, u32 0), then the payload (so a payload
     read in place from a stream chunk starts 8-byte aligned).
 
+The command line is one JSON object: {"id", "numEnvs", "kwargs", "atari": {...} | null, "shm": {"path": P,
+"minBytes": M} | null}. With "shm", when an observation has at least M bytes, the process creates the file P
+(O_EXCL, mode 0600), sized numEnvs * obs_stride, maps it, and keeps the latest observation of env i at byte
+i * obs_stride; its HELLO then says "sharedMemory": true and BATCH replies carry no observations (Node reads
+them from the file, which it opens and unlinks after HELLO). Node sends a request for env i only after it has
+read env i's previous observation, so a slot is never written while it is read.
+
 Requests (Node -> Python), first byte the command:
     STEP  (1): u8 cmd, u8 want_info, u16 0, u32 k, u32 index[k] (padded to 8 bytes), f64 action[k * action_size]
     RESET (2): u8 cmd, 3 bytes 0, then UTF-8 JSON {"indices": [...], "seeds": [...] | null, "options": ... | null}
     CLOSE (3): u8 cmd
 Replies (Python -> Node), first byte the kind:
-    HELLO (1): u8 kind, then UTF-8 JSON describing the spaces, the spec and the versions
-    BATCH (2): u8 kind, u8 has_info, u16 0, u32 k, f64 reward[k], u32 index[k] (padded to 8),
-               u8 flags[k] (bit 0 terminated, bit 1 truncated; padded to 8), k observations of `obs_stride`
-               bytes each (little-endian, padded to 8), then UTF-8 JSON of the k infos when has_info
+    HELLO (1): u8 kind, then UTF-8 JSON describing the spaces, the spec, the versions, the protocol version
+    BATCH (2): u8 kind, u8 has_trailer, u8 shm, u8 0, u32 k, f64 reward[k], u32 index[k] (padded to 8),
+               u8 flags[k] (bit 0 terminated, bit 1 truncated, bit 2 failed; padded to 8), then, unless shm,
+               k observations of `obs_stride` bytes each (little-endian, padded to 8), then, when has_trailer,
+               UTF-8 JSON {"infos": [k infos] | null, "errors": [k messages or null] | null}
     ERROR (3): u8 kind, then UTF-8 JSON {"error": "...", "missing": "module name" | null, "pip": "..."}
     CLOSED(4): u8 kind
-A STEP or RESET naming k envs is answered with k messages in request order, one per env: a BATCH with k = 1
-(sent as soon as that env is done, so Node copies it while the next env runs) or an ERROR.
+A STEP or RESET naming k envs is answered with one BATCH for the k envs, in request order (an env that raised
+is flagged failed, with its message in the trailer), or with one ERROR when the request itself could not be
+read. One reply per request: one write and one wake-up of Node per batch, whatever k.
 
 Run `python impala_rl_gym_bridge.py --bench ID --num-envs N --seconds S [--atari JSON]` to time the same
 random-policy loop in Python alone (what `npm run bench:envs -- --atari` compares the bridge with).
@@ -35,7 +44,7 @@ import time
 for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_var, '1')
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HEADER = struct.Struct('<II')
 CMD_STEP, CMD_RESET, CMD_CLOSE = 1, 2, 3
 REPLY_HELLO, REPLY_BATCH, REPLY_ERROR, REPLY_CLOSED = 1, 2, 3, 4
@@ -371,26 +380,34 @@ class Wire:
             return None
         return body
 
-    def write(self, payload):
-        # One system call for header and payload (os.writev), so the reader gets them in one chunk.
-        view = memoryview(payload).cast('B')
-        parts = [HEADER.pack(len(view), 0), view]
+    def send(self, parts):
+        """Writes byte buffers whole with as few system calls as the pipe allows (one, unless it is full)."""
+        parts = [memoryview(p).cast('B') for p in parts if len(p)]
         while parts:
             done = os.writev(self.wfd, parts)
             while parts and done >= len(parts[0]):
                 done -= len(parts[0])
                 parts.pop(0)
             if parts and done:
-                parts[0] = memoryview(parts[0])[done:]
+                parts[0] = parts[0][done:]
+
+    def write(self, payload):
+        """Frames a payload (header and payload in one system call, so the reader gets them in one chunk)."""
+        self.send([HEADER.pack(len(payload), 0), payload])
 
     def json(self, kind, obj):
         self.write(bytes([kind]) + json.dumps(obj, allow_nan=False).encode('utf-8'))
 
 
-class Batch:
-    """The envs of one process and the reply buffer they write their observations into."""
+SHM_MIN_BYTES = 4096
 
-    def __init__(self, env_id, num_envs, kwargs, atari):
+
+class Batch:
+    """The envs of one process, the reply buffer of a BATCH and, when used, the shared-memory file that holds
+    the latest observation of each env. Atari envs write their observations in place (into the reply buffer or
+    the shared memory); other envs' observations are encoded there."""
+
+    def __init__(self, env_id, num_envs, kwargs, atari, shm=None):
         self.envs = [make_env(env_id, kwargs, atari) for _ in range(num_envs)]
         import numpy as np
         import gymnasium as gym
@@ -400,10 +417,17 @@ class Batch:
         self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
         self.act_desc, _, _ = codec(first.action_space, np, gym)
         self.stride = pad8(self.obs_bytes)
-        # kind, has_info, 0, k = 1 | reward f64 | index u32 + pad | flags u8 + pad | observation
-        self.buffer = np.zeros(32 + self.stride, np.uint8)
-        self.buffer[0] = REPLY_BATCH
-        self.buffer[4:8].view('<u4')[0] = 1
+        self.in_place = isinstance(first, AtariPreprocessing)
+        self.obs_shape = tuple(first.observation_space.shape or ())
+        self.shm_file = None
+        self.shm = None
+        if shm is not None and self.obs_bytes >= int(shm.get('minBytes', SHM_MIN_BYTES)):
+            self.open_shm(shm['path'], num_envs)
+        # The reply to a request for k envs, sent as it lies in this buffer (frame header included):
+        # header | kind, extras, shm, 0, k | f64 reward[k] | u32 index[k] | u8 flags[k] | k observations.
+        self.buffer = np.zeros(8 + self.layout(num_envs)[3] + (0 if self.shm is not None else num_envs * self.stride), np.uint8)
+        self.views = {}
+        self.slots = {}
         self.spec = {'id': env_id}
         spec = getattr(first, 'spec', None)
         if spec is not None and getattr(spec, 'max_episode_steps', None) is not None and atari is None:
@@ -418,51 +442,132 @@ class Batch:
             pass
         self.hello = {'protocol': PROTOCOL_VERSION, 'numEnvs': num_envs, 'observationSpace': self.obs_desc,
                       'actionSpace': self.act_desc, 'actionSize': self.act_size, 'obsBytes': self.obs_bytes,
-                      'obsStride': self.stride, 'spec': self.spec, 'versions': versions}
+                      'obsStride': self.stride, 'sharedMemory': self.shm is not None, 'spec': self.spec,
+                      'versions': versions}
 
-    def reply(self, index, obs, reward, terminated, truncated, info):
-        """A BATCH reply for one env (k = 1), written into a buffer reused from one reply to the next."""
+    def open_shm(self, path, num_envs):
+        """Creates the shared-memory file (Node names it, opens it after HELLO and unlinks it) and maps it."""
+        import mmap
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.ftruncate(fd, num_envs * self.stride)
+            self.shm_file = mmap.mmap(fd, num_envs * self.stride)
+        finally:
+            os.close(fd)
+        self.shm = self.np.frombuffer(self.shm_file, self.np.uint8)
+
+    @staticmethod
+    def layout(k):
+        """Payload offsets of a BATCH for k envs: rewards, indices, flags, observations."""
+        o_idx = 8 + 8 * k
+        o_flags = pad8(o_idx + 4 * k)
+        return 8, o_idx, o_flags, pad8(o_flags + k)
+
+    def fields(self, k):
+        """(reward, index, flags) arrays of a k-env reply, views of the reply buffer (made once per k)."""
+        v = self.views.get(k)
+        if v is None:
+            b = self.buffer[8:]
+            o_rew, o_idx, o_flags, _ = self.layout(k)
+            v = (b[o_rew:o_idx].view('<f8'), b[o_idx:o_idx + 4 * k].view('<u4'), b[o_flags:o_flags + k])
+            self.views[k] = v
+        return v
+
+    def slot(self, k, j, i):
+        """(bytes, shaped array) where the observation of env i, the j-th of a k-env reply, goes."""
+        key = i if self.shm is not None else (k, j)
+        s = self.slots.get(key)
+        if s is None:
+            if self.shm is not None:
+                raw = self.shm[i * self.stride:i * self.stride + self.obs_bytes]
+            else:
+                o = 8 + self.layout(k)[3] + j * self.stride
+                raw = self.buffer[o:o + self.obs_bytes]
+            s = (raw, raw.reshape(self.obs_shape) if self.in_place else None)
+            self.slots[key] = s
+        return s
+
+    def run(self, indices, call, send, want_info):
+        """Runs `call(env_index, out)` -> (obs, reward, terminated, truncated, info) for each env and sends one
+        BATCH for all: observations written in place, errors reported per env (flag bit 2, message in the
+        trailer)."""
+        k = len(indices)
+        rewards, index, flags = self.fields(k)
+        infos = [] if want_info else None
+        errors = None
+        for j, i in enumerate(indices):
+            index[j] = i
+            try:
+                raw, shaped = self.slot(k, j, i)
+                obs, reward, terminated, truncated, info = call(j, i, shaped)
+                if shaped is None:
+                    self.encode(obs, raw)
+                rewards[j] = reward
+                flags[j] = (1 if terminated else 0) | (2 if truncated else 0)
+                if infos is not None:
+                    infos.append(plain(info))
+            except Exception as e:
+                rewards[j] = 0.0
+                flags[j] = 4
+                if errors is None:
+                    errors = [None] * k
+                errors[j] = '%s: %s' % (type(e).__name__, e)
+                if infos is not None:
+                    infos.append(None)
         buf = self.buffer
-        buf[8:16].view('<f8')[0] = reward
-        buf[16:20].view('<u4')[0] = index
-        buf[24] = (1 if terminated else 0) | (2 if truncated else 0)
-        self.encode(obs, buf[32:32 + self.obs_bytes])
-        if info is None:
-            buf[1] = 0
-            return buf
-        buf[1] = 1
-        return buf.tobytes() + json.dumps([info], allow_nan=False).encode('utf-8')
+        end = self.layout(k)[3] + (0 if self.shm is not None else k * self.stride)
+        trailer = b''
+        if infos is not None or errors is not None:
+            trailer = json.dumps({'infos': infos, 'errors': errors}, allow_nan=False).encode('utf-8')
+        buf[8] = REPLY_BATCH
+        buf[9] = 1 if trailer else 0
+        buf[10] = 1 if self.shm is not None else 0
+        HEADER.pack_into(buf, 0, end + len(trailer), 0)
+        struct.pack_into('<I', buf, 12, k)
+        send([buf[:8 + end], trailer])
 
     def step(self, body, send):
-        """Steps the envs of a STEP request, sending each env's reply as soon as it is stepped (so Node reads
-        one env's observation while the next one is emulated)."""
+        """Steps the envs of a STEP request and answers with one BATCH."""
         np = self.np
         want_info = body[1]
         (k,) = struct.unpack_from('<I', body, 4)
         indices = np.frombuffer(body, '<u4', k, 8).tolist()
         actions = np.frombuffer(body, '<f8', k * self.act_size, pad8(8 + 4 * k))
         n = self.act_size
-        for j, i in enumerate(indices):
-            try:
-                obs, reward, terminated, truncated, info = self.envs[i].step(self.decode_action(actions[j * n:(j + 1) * n]))
-                send(self.reply(i, obs, float(reward), bool(terminated), bool(truncated), plain(info) if want_info else None))
-            except Exception as e:
-                send(error_payload(e))
+        envs = self.envs
+        decode = self.decode_action
+
+        def call(j, i, out):
+            action = decode(actions[j * n:(j + 1) * n])
+            return envs[i].step(action) if out is None else envs[i].step(action, out)
+        self.run(indices, call, send, want_info)
 
     def reset(self, body, send):
+        """Resets the envs of a RESET request and answers with one BATCH (infos included)."""
         request = json.loads(bytes(body[4:]).decode('utf-8'))
         seeds = request.get('seeds')
         options = request.get('options')
-        for j, i in enumerate(request['indices']):
-            try:
-                obs, info = self.envs[i].reset(seed=None if seeds is None else seeds[j], options=options)
-                send(self.reply(i, obs, 0.0, False, False, plain(info)))
-            except Exception as e:
-                send(error_payload(e))
+        envs = self.envs
+
+        def call(j, i, out):
+            seed = None if seeds is None else seeds[j]
+            if out is None:
+                obs, info = envs[i].reset(seed=seed, options=options)
+            else:
+                obs, info = envs[i].reset(seed=seed, options=options, out=out)
+            return obs, 0.0, False, False, info
+        self.run(request['indices'], call, send, True)
 
     def close(self):
         for env in self.envs:
             env.close()
+        if self.shm_file is not None:
+            self.shm = None
+            self.slots = {}
+            try:
+                self.shm_file.close()
+            except BufferError:
+                pass  # a view still exported: the mapping goes with the process
 
 
 def error_payload(e):
@@ -490,7 +595,8 @@ def serve(argv):
     wire = Wire(os.dup(0), wfd)
     config = json.loads(argv[0])
     try:
-        batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'))
+        batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'),
+                      config.get('shm'))
     except MissingDependency as e:
         wire.json(REPLY_ERROR, {'error': str(e), 'missing': e.module, 'pip': pip_line()})
         return
@@ -505,9 +611,9 @@ def serve(argv):
         cmd = body[0]
         try:
             if cmd == CMD_STEP:
-                batch.step(body, wire.write)
+                batch.step(body, wire.send)
             elif cmd == CMD_RESET:
-                batch.reset(body, wire.write)
+                batch.reset(body, wire.send)
             elif cmd == CMD_CLOSE:
                 batch.close()
                 wire.write(bytes([REPLY_CLOSED]))
