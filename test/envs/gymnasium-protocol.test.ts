@@ -104,7 +104,7 @@ describe('gymnasium bridge protocol', () => {
     [0, 1, 2].forEach((j) => { assert.deepEqual(inPipe.observation(j), obs[j]); });
     // The same reply with the observations in a shared file (slot = env index): no observations in the payload.
     const file = Buffer.alloc(8 * 3);
-    [2, 0, 1].forEach((index, j) => file.set(obs[j]!, 8 * index));
+    [2, 0, 1].forEach((index, j) => { file.set(obs[j]!, 8 * index); });
     const reads: [number, number][] = [];
     const shared = (dst: Buffer, offset: number, length: number, position: number): void => {
       reads.push([length, position]);
