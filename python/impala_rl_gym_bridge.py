@@ -46,6 +46,7 @@ for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
 
 PROTOCOL_VERSION = 2
 HEADER = struct.Struct('<II')
+REPLY_HEAD = struct.Struct('<IIBBBBI')  # frame header, then a BATCH's kind, has_trailer, shm, 0, k
 CMD_STEP, CMD_RESET, CMD_CLOSE = 1, 2, 3
 REPLY_HELLO, REPLY_BATCH, REPLY_ERROR, REPLY_CLOSED = 1, 2, 3, 4
 PACKAGES = 'gymnasium ale-py numpy'
@@ -382,6 +383,11 @@ class Wire:
 
     def send(self, parts):
         """Writes byte buffers whole with as few system calls as the pipe allows (one, unless it is full)."""
+        if len(parts) == 1:
+            done = os.write(self.wfd, parts[0])
+            if done == len(parts[0]):
+                return
+            parts = [memoryview(parts[0]).cast('B')[done:]]
         parts = [memoryview(p).cast('B') for p in parts if len(p)]
         while parts:
             done = os.writev(self.wfd, parts)
@@ -415,6 +421,7 @@ class Batch:
         first = self.envs[0]
         self.obs_desc, self.obs_bytes, self.encode = codec(first.observation_space, np, gym)
         self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
+        self.discrete_actions = isinstance(first.action_space, gym.spaces.Discrete)
         self.act_desc, _, _ = codec(first.action_space, np, gym)
         self.stride = pad8(self.obs_bytes)
         self.in_place = isinstance(first, AtariPreprocessing)
@@ -464,12 +471,15 @@ class Batch:
         return 8, o_idx, o_flags, pad8(o_flags + k)
 
     def fields(self, k):
-        """(reward, index, flags) arrays of a k-env reply, views of the reply buffer (made once per k)."""
+        """(reward, index, flags) arrays of a k-env reply (views of the reply buffer), its payload length without
+        a trailer, and the message without a trailer (made once per k)."""
         v = self.views.get(k)
         if v is None:
             b = self.buffer[8:]
-            o_rew, o_idx, o_flags, _ = self.layout(k)
-            v = (b[o_rew:o_idx].view('<f8'), b[o_idx:o_idx + 4 * k].view('<u4'), b[o_flags:o_flags + k])
+            o_rew, o_idx, o_flags, o_obs = self.layout(k)
+            end = o_obs + (0 if self.shm is not None else k * self.stride)
+            v = (b[o_rew:o_idx].view('<f8'), b[o_idx:o_idx + 4 * k].view('<u4'), b[o_flags:o_flags + k], end,
+                 memoryview(self.buffer)[:8 + end])
             self.views[k] = v
         return v
 
@@ -492,7 +502,7 @@ class Batch:
         BATCH for all: observations written in place, errors reported per env (flag bit 2, message in the
         trailer)."""
         k = len(indices)
-        rewards, index, flags = self.fields(k)
+        rewards, index, flags, end, message = self.fields(k)
         infos = [] if want_info else None
         errors = None
         for j, i in enumerate(indices):
@@ -514,17 +524,12 @@ class Batch:
                 errors[j] = '%s: %s' % (type(e).__name__, e)
                 if infos is not None:
                     infos.append(None)
-        buf = self.buffer
-        end = self.layout(k)[3] + (0 if self.shm is not None else k * self.stride)
         trailer = b''
         if infos is not None or errors is not None:
             trailer = json.dumps({'infos': infos, 'errors': errors}, allow_nan=False).encode('utf-8')
-        buf[8] = REPLY_BATCH
-        buf[9] = 1 if trailer else 0
-        buf[10] = 1 if self.shm is not None else 0
-        HEADER.pack_into(buf, 0, end + len(trailer), 0)
-        struct.pack_into('<I', buf, 12, k)
-        send([buf[:8 + end], trailer])
+        REPLY_HEAD.pack_into(message, 0, end + len(trailer), 0, REPLY_BATCH, 1 if trailer else 0,
+                             0 if self.shm is None else 1, 0, k)
+        send([message, trailer] if trailer else [message])
 
     def step(self, body, send):
         """Steps the envs of a STEP request and answers with one BATCH."""
@@ -532,14 +537,20 @@ class Batch:
         want_info = body[1]
         (k,) = struct.unpack_from('<I', body, 4)
         indices = np.frombuffer(body, '<u4', k, 8).tolist()
-        actions = np.frombuffer(body, '<f8', k * self.act_size, pad8(8 + 4 * k))
         n = self.act_size
+        actions = np.frombuffer(body, '<f8', k * n, (12 + 4 * k) & ~7)
         envs = self.envs
-        decode = self.decode_action
+        if self.discrete_actions:
+            actions = actions.tolist()
 
-        def call(j, i, out):
-            action = decode(actions[j * n:(j + 1) * n])
-            return envs[i].step(action) if out is None else envs[i].step(action, out)
+            def call(j, i, out):
+                return envs[i].step(int(actions[j])) if out is None else envs[i].step(int(actions[j]), out)
+        else:
+            decode = self.decode_action
+
+            def call(j, i, out):
+                action = decode(actions[j * n:(j + 1) * n])
+                return envs[i].step(action) if out is None else envs[i].step(action, out)
         self.run(indices, call, send, want_info)
 
     def reset(self, body, send):
