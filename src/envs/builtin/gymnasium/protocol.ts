@@ -201,15 +201,15 @@ export function encodeStep(indices: readonly number[], actions: readonly unknown
   const k = indices.length;
   const oActions = pad8(8 + 4 * k);
   const size = oActions + 8 * k * actionSize;
-  const msg = Buffer.allocUnsafeSlow(HEADER_BYTES + size);
+  // From Node's shared pool when small (slices of it start at multiples of 8): no memory of its own per step.
+  const msg = Buffer.allocUnsafe(HEADER_BYTES + size);
   msg.writeUInt32LE(size, 0);
   msg.writeUInt32LE(0, 4);
   msg.writeUInt32LE(CMD_STEP | (wantInfo ? 1 << 8 : 0), 8);
   msg.writeUInt32LE(k, 12);
-  const idx = new Uint32Array(msg.buffer, HEADER_BYTES + 8, k);
-  for (let j = 0; j < k; j++) idx[j] = indices[j]!;
+  for (let j = 0; j < k; j++) msg.writeUInt32LE(indices[j]!, HEADER_BYTES + 8 + 4 * j);
   if (oActions > 8 + 4 * k) msg.fill(0, HEADER_BYTES + 8 + 4 * k, HEADER_BYTES + oActions);
-  const values = new DataView(msg.buffer, HEADER_BYTES + oActions, 8 * k * actionSize);
+  const values = new DataView(msg.buffer, msg.byteOffset + HEADER_BYTES + oActions, 8 * k * actionSize);
   for (let j = 0; j < k; j++) {
     const a = actions[j];
     if (typeof a === 'number') {
