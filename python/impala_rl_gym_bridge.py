@@ -429,7 +429,12 @@ class Batch:
         self.shm_file = None
         self.shm = None
         if shm is not None and self.obs_bytes >= int(shm.get('minBytes', SHM_MIN_BYTES)):
-            self.open_shm(shm['path'], num_envs)
+            try:
+                self.open_shm(shm['path'], num_envs)
+            except (OSError, ValueError) as e:
+                # No shared memory (a full or read-only /dev/shm, ...): the observations take the pipe.
+                sys.stderr.write('impala_rl_gym_bridge: shared memory unavailable (%s), using the pipe\n' % (e,))
+                self.shm_file = self.shm = None
         # The reply to a request for k envs, sent as it lies in this buffer (frame header included):
         # header | kind, extras, shm, 0, k | f64 reward[k] | u32 index[k] | u8 flags[k] | k observations.
         self.buffer = np.zeros(8 + self.layout(num_envs)[3] + (0 if self.shm is not None else num_envs * self.stride), np.uint8)
@@ -459,6 +464,9 @@ class Batch:
         try:
             os.ftruncate(fd, num_envs * self.stride)
             self.shm_file = mmap.mmap(fd, num_envs * self.stride)
+        except BaseException:
+            os.unlink(path)
+            raise
         finally:
             os.close(fd)
         self.shm = self.np.frombuffer(self.shm_file, self.np.uint8)

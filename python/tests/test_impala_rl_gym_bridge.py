@@ -172,6 +172,11 @@ class ServerTest(unittest.TestCase):
                     self.assertEqual(frames(a[2]), b[4])
             shm.close()
             pipe.close()
+        # A file that cannot be made: the pipe carries the observations.
+        s = Server({'id': 'CartPole-v1', 'numEnvs': 1, 'shm': {'path': '/nonexistent-dir/frames', 'minBytes': 0}})
+        self.assertFalse(json.loads(s.read()[1:])['sharedMemory'])
+        self.assertEqual(len(batch_fields(s.reset([0], [1]), 16)[4][0]), 16)
+        s.close()
 
     def test_a_missing_package_is_reported_with_the_pip_line(self):
         import tempfile

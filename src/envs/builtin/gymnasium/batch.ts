@@ -161,6 +161,7 @@ export class GymnasiumBatch {
   #closing: Promise<void> | undefined;
   readonly #open: Set<number>;
   #sharedFd: number | undefined;
+  #sharedLeft: string | undefined;
   readonly #shared: SharedReader | undefined;
 
   private constructor(child: ChildProcess, hello: Hello, python: string, options: GymnasiumBatchOptions, stderr: string, sharedFd: number | undefined) {
@@ -273,6 +274,7 @@ export class GymnasiumBatch {
       });
     });
     let sharedFd: number | undefined;
+    let sharedLeft: string | undefined;
     if (hello.sharedMemory) {
       try {
         sharedFd = openSync(sharedPath!, 'r');
@@ -281,10 +283,18 @@ export class GymnasiumBatch {
         removeShared();
         throw new Error(`${where}: could not open the shared-memory file ${String(sharedPath)}: ${(error as Error).message}`);
       }
-      // Both sides hold it now: unlinked, it disappears with them, whatever way they end.
-      unlinkSync(sharedPath!);
+      // Both sides hold it now: unlinked, it disappears with them, whatever way they end (where an open file
+      // cannot be unlinked, as on Windows, it is removed at close).
+      try {
+        unlinkSync(sharedPath!);
+      } catch {
+        sharedLeft = sharedPath!;
+      }
+    } else {
+      removeShared();
     }
     const batch = new GymnasiumBatch(child, hello, python, options, stderr, sharedFd);
+    batch.#sharedLeft = sharedLeft;
     child.stderr.off('data', onStderr);
     child.stderr.on('data', (chunk: Buffer) => {
       batch.#stderr = (batch.#stderr + chunk.toString('utf8')).slice(-4000);
@@ -315,9 +325,16 @@ export class GymnasiumBatch {
   }
 
   #closeShared(): void {
-    if (this.#sharedFd === undefined) return;
-    closeSync(this.#sharedFd);
+    if (this.#sharedFd !== undefined) closeSync(this.#sharedFd);
     this.#sharedFd = undefined;
+    if (this.#sharedLeft !== undefined) {
+      try {
+        rmSync(this.#sharedLeft, { force: true });
+      } catch {
+        // still mapped by a Python that has not exited yet: nothing more to do from here
+      }
+      this.#sharedLeft = undefined;
+    }
   }
 
   #onExit(code: number | null, signal: string | null): void {
