@@ -9,7 +9,7 @@ to stderr so they cannot corrupt it):
     read in place from a stream chunk starts 8-byte aligned).
 
 The command line is one JSON object: {"id", "numEnvs", "kwargs", "atari": {...} | null, "shm": {"path": P,
-"minBytes": M} | null}. With "shm", when an observation has at least M bytes, the process creates the file P
+"minBytes": M} | null, "replyParts": P}. With "shm", when an observation has at least M bytes, the process creates the file P
 (O_EXCL, mode 0600), sized numEnvs * obs_stride, maps it, and keeps the latest observation of env i at byte
 i * obs_stride; its HELLO then says "sharedMemory": true and BATCH replies carry no observations (Node reads
 them from the file, which it opens and unlinks after HELLO). Node sends a request for env i only after it has
@@ -29,7 +29,9 @@ Replies (Python -> Node), first byte the kind:
     CLOSED(4): u8 kind
 A STEP or RESET naming k envs is answered with one BATCH for the k envs, in request order (an env that raised
 is flagged failed, with its message in the trailer), or with one ERROR when the request itself could not be
-read. One reply per request: one write and one wake-up of Node per batch, whatever k.
+read: one write and one wake-up of Node per batch, whatever k. A STEP for k >= 2P envs (P = "replyParts" > 1)
+is answered with P BATCHes instead, each for the next consecutive run of about k / P of its envs, so that Node
+takes in the first envs' observations while the others are stepped.
 
 Run `python impala_rl_gym_bridge.py --bench ID --num-envs N --seconds S [--atari JSON]` to time the same
 random-policy loop in Python alone (what `npm run bench:envs -- --atari` compares the bridge with).
@@ -413,7 +415,8 @@ class Batch:
     the latest observation of each env. Atari envs write their observations in place (into the reply buffer or
     the shared memory); other envs' observations are encoded there."""
 
-    def __init__(self, env_id, num_envs, kwargs, atari, shm=None):
+    def __init__(self, env_id, num_envs, kwargs, atari, shm=None, reply_parts=1):
+        self.reply_parts = max(1, int(reply_parts))
         self.envs = [make_env(env_id, kwargs, atari) for _ in range(num_envs)]
         import numpy as np
         import gymnasium as gym
@@ -422,6 +425,7 @@ class Batch:
         self.obs_desc, self.obs_bytes, self.encode = codec(first.observation_space, np, gym)
         self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
         self.discrete_actions = isinstance(first.action_space, gym.spaces.Discrete)
+
         self.act_desc, _, _ = codec(first.action_space, np, gym)
         self.stride = pad8(self.obs_bytes)
         self.in_place = isinstance(first, AtariPreprocessing)
@@ -559,7 +563,17 @@ class Batch:
             def call(j, i, out):
                 action = decode(actions[j * n:(j + 1) * n])
                 return envs[i].step(action) if out is None else envs[i].step(action, out)
-        self.run(indices, call, send, want_info)
+        # In parts (consecutive runs of the envs) when asked: Node takes in the first envs' observations while
+        # this process steps the others, for one more write and wake-up per request.
+        parts = self.reply_parts if k >= 2 * self.reply_parts else 1
+        if parts == 1:
+            self.run(indices, call, send, want_info)
+            return
+        start = 0
+        for p in range(parts):
+            end = k * (p + 1) // parts
+            self.run(indices[start:end], (lambda s: lambda j, i, out: call(s + j, i, out))(start), send, want_info)
+            start = end
 
     def reset(self, body, send):
         """Resets the envs of a RESET request and answers with one BATCH (infos included)."""
@@ -615,7 +629,7 @@ def serve(argv):
     config = json.loads(argv[0])
     try:
         batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'),
-                      config.get('shm'))
+                      config.get('shm'), int(config.get('replyParts', 1)))
     except MissingDependency as e:
         wire.json(REPLY_ERROR, {'error': str(e), 'missing': e.module, 'pip': pip_line()})
         return

@@ -87,12 +87,12 @@ class Server:
         self.p.stdin.write(struct.pack('<II', len(payload), 0) + payload)
         self.p.stdin.flush()
 
-    def step(self, indices, actions):
+    def step(self, indices, actions, replies=1):
         k = len(indices)
         head = struct.pack('<BBHI', bridge.CMD_STEP, 0, 0, k) + struct.pack('<%dI' % k, *indices)
         head += b'\0' * (bridge.pad8(len(head)) - len(head))
         self.send(head + struct.pack('<%dd' % k, *actions))
-        return self.read()
+        return self.read() if replies == 1 else [self.read() for _ in range(replies)]
 
     def reset(self, indices, seeds):
         self.send(struct.pack('<B3x', bridge.CMD_RESET) + json.dumps({'indices': indices, 'seeds': seeds, 'options': None}).encode())
@@ -177,6 +177,22 @@ class ServerTest(unittest.TestCase):
         self.assertFalse(json.loads(s.read()[1:])['sharedMemory'])
         self.assertEqual(len(batch_fields(s.reset([0], [1]), 16)[4][0]), 16)
         s.close()
+
+    def test_a_step_of_many_envs_in_parts(self):
+        parts = Server({'id': 'CartPole-v1', 'numEnvs': 5, 'replyParts': 2})
+        whole = Server({'id': 'CartPole-v1', 'numEnvs': 5})
+        parts.read()
+        whole.read()
+        self.assertEqual(batch_fields(parts.reset([0, 1, 2, 3, 4], [0, 1, 2, 3, 4]), 16)[2], [0, 1, 2, 3, 4], 'resets: one reply')
+        whole.reset([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+        a = [batch_fields(r, 16) for r in parts.step([4, 2, 0, 1, 3], [1, 0, 1, 1, 0], replies=2)]
+        b = batch_fields(whole.step([4, 2, 0, 1, 3], [1, 0, 1, 1, 0]), 16)
+        self.assertEqual([x[2] for x in a], [[4, 2], [0, 1, 3]], 'consecutive runs of the request, in order')
+        self.assertEqual(a[0][4] + a[1][4], b[4])
+        self.assertEqual(a[0][1] + a[1][1], b[1])
+        self.assertEqual(len(batch_fields(parts.step([0, 1, 2], [0, 0, 0]), 16)[2]), 3, 'k < 2P: one reply')
+        parts.close()
+        whole.close()
 
     def test_a_missing_package_is_reported_with_the_pip_line(self):
         import tempfile

@@ -65,9 +65,10 @@ describe('GymnasiumBatch (one Python process, many envs)', () => {
     }
   });
 
-  test('observations through shared memory equal those through the pipe; a failing env fails alone', { skip: gym.skip }, async () => {
-    const viaShm = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 3, sharedMemory: true });
-    const viaPipe = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 3, sharedMemory: false });
+  test('observations through shared memory equal those through the pipe, in one reply or several; a failing env fails alone', { skip: gym.skip }, async () => {
+    // Shared memory, 2 replies for a step of 4 envs; the pipe, 1 reply per request.
+    const viaShm = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 4, sharedMemory: true, replyParts: 2 });
+    const viaPipe = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 4, sharedMemory: false, replyParts: 1 });
     try {
       assert.deepEqual([viaShm.sharedMemory, viaPipe.sharedMemory], [true, false]);
       const leftovers = existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((f) => f.startsWith(`impala-rl-gym-${process.pid}-`)) : [];
@@ -78,7 +79,7 @@ describe('GymnasiumBatch (one Python process, many envs)', () => {
       const kept = a.map((r) => Float32Array.from(r.observation as Float32Array));
       for (let t = 0; t < 30; t++) {
         // A subset of the envs, out of order, then all of them: one request each.
-        const order = t % 3 === 0 ? [2, 0] : [0, 1, 2];
+        const order = t % 3 === 0 ? [2, 0] : t % 3 === 1 ? [3, 1, 0, 2] : [0, 1, 2, 3];
         const x = await Promise.all(order.map((i) => viaShm.envs[i]!.step(t % 2)));
         const y = await Promise.all(order.map((i) => viaPipe.envs[i]!.step(t % 2)));
         x.forEach((r, j) => {
@@ -91,8 +92,8 @@ describe('GymnasiumBatch (one Python process, many envs)', () => {
       }
       a.forEach((r, i) => { assert.deepEqual(r.observation, kept[i], 'an observation already returned is not overwritten'); });
       // CartPole refuses action 7: that env's promise rejects with Python's message, the others resolve.
-      const mixed = await Promise.allSettled([viaShm.envs[0]!.step(0), viaShm.envs[1]!.step(7), viaShm.envs[2]!.step(1)]);
-      assert.deepEqual(mixed.map((m) => m.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const mixed = await Promise.allSettled([viaShm.envs[0]!.step(0), viaShm.envs[1]!.step(7), viaShm.envs[2]!.step(1), viaShm.envs[3]!.step(7)]);
+      assert.deepEqual(mixed.map((m) => m.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
       assert.match(String((mixed[1] as PromiseRejectedResult).reason), /GymnasiumEnv \(CartPole-v1\): AssertionError/);
     } finally {
       await Promise.all([viaShm.close(), viaPipe.close()]);

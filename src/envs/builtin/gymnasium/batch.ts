@@ -74,6 +74,14 @@ export interface GymnasiumEnvOptions {
    */
   sharedMemory?: boolean | 'auto';
   /**
+   * Replies per step request of many envs: a step of k ≥ 2 × `replyParts` envs is answered in `replyParts`
+   * replies, each for the next consecutive run of the envs, so that Node takes in the first envs' results while
+   * Python steps the others (one more write and process wake-up per request). 1: one reply per request.
+   *
+   * @defaultValue 2
+   */
+  replyParts?: number;
+  /**
    * How long to wait for the subprocess to start and describe its spaces.
    *
    * @defaultValue 60000
@@ -117,7 +125,8 @@ type Op = StepOp | ResetOp;
 const SHARED_MIN_BYTES = 4096;
 
 interface Waiter {
-  readonly onPayload: (payload: Buffer) => void;
+  /** Takes a reply; true when the request is fully answered (a request may be answered in several replies). */
+  readonly onPayload: (payload: Buffer) => boolean;
   readonly onError: (error: Error) => void;
 }
 
@@ -219,7 +228,9 @@ export class GymnasiumBatch {
         ? null
         : join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `impala-rl-gym-${process.pid}-${randomBytes(8).toString('hex')}`);
     const shm = sharedPath === null ? null : { path: sharedPath, minBytes: sharedOption === true ? 0 : SHARED_MIN_BYTES };
-    const config = { id, numEnvs, kwargs: options.kwargs ?? {}, atari: options.atari ?? null, shm };
+    const replyParts = options.replyParts ?? 2;
+    if (!Number.isInteger(replyParts) || replyParts < 1) throw new RangeError(`GymnasiumBatch.make('${id}'): replyParts must be an integer >= 1, got ${replyParts}`);
+    const config = { id, numEnvs, kwargs: options.kwargs ?? {}, atari: options.atari ?? null, shm, replyParts };
     const removeShared = (): void => {
       if (sharedPath !== null) rmSync(sharedPath, { force: true });
     };
@@ -319,8 +330,8 @@ export class GymnasiumBatch {
     if (payload[0] === REPLY_ERROR) {
       const e = JSON.parse(payload.toString('utf8', 1)) as ErrorReply;
       waiter.onError(new Error(`GymnasiumEnv (${this.spec.id}): ${e.error}`));
-    } else {
-      waiter.onPayload(payload);
+    } else if (!waiter.onPayload(payload)) {
+      this.#waiters.unshift(waiter);
     }
   }
 
@@ -385,37 +396,45 @@ export class GymnasiumBatch {
     }
   }
 
-  /** Writes a request naming `ops.length` envs; its one reply settles them all, in order. */
+  /**
+   * Writes a request naming `ops.length` envs; its replies (one, or several covering consecutive runs of the envs)
+   * settle them in order.
+   */
   #send<O extends Op>(message: Buffer, ops: readonly O[], settle: (op: O, reply: BatchReply, j: number) => void): void {
-    const rejectAll = (error: Error): void => {
-      for (const op of ops) op.reject(error);
+    let settled = 0;
+    const rejectRest = (error: Error): void => {
+      for (let j = settled; j < ops.length; j++) ops[j]!.reject(error);
+      settled = ops.length;
     };
     this.#waiters.push({
       onPayload: (payload) => {
         const where = `GymnasiumEnv (${this.spec.id})`;
         if (payload[0] !== REPLY_BATCH) {
-          rejectAll(new Error(`${where}: unexpected reply of kind ${String(payload[0])}`));
-          return;
+          rejectRest(new Error(`${where}: unexpected reply of kind ${String(payload[0])}`));
+          return true;
         }
         let reply: BatchReply;
         try {
           reply = decodeBatch(payload, this.#hello.obsStride, this.#read, this.#shared);
         } catch (error) {
-          rejectAll(new Error(`${where}: ${(error as Error).message}`));
-          return;
+          rejectRest(new Error(`${where}: ${(error as Error).message}`));
+          return true;
         }
-        if (reply.indices.length !== ops.length) {
-          rejectAll(new Error(`${where}: a reply for ${reply.indices.length} envs to a request for ${ops.length}`));
-          return;
+        const k = reply.indices.length;
+        if (k === 0 || settled + k > ops.length) {
+          rejectRest(new Error(`${where}: a reply for ${k} envs where ${ops.length - settled} were expected`));
+          return true;
         }
-        for (let j = 0; j < ops.length; j++) {
-          const op = ops[j]!;
+        for (let j = 0; j < k; j++) {
+          const op = ops[settled + j]!;
           if (reply.indices[j] !== op.index) op.reject(new Error(`${where}: reply ${j} is for env ${String(reply.indices[j])}, not ${op.index}`));
           else if ((reply.flags[j]! & 4) !== 0) op.reject(new Error(`${where}: ${reply.errors?.[j] ?? 'failed'}`));
           else settle(op, reply, j);
         }
+        settled += k;
+        return settled === ops.length;
       },
-      onError: rejectAll,
+      onError: rejectRest,
     });
     this.#child.stdin?.write(message);
   }
@@ -495,7 +514,7 @@ export class GymnasiumBatch {
       // Anything queued goes first; then the close request, answered in order.
       this.#flush();
       const closed = new Promise<void>((resolve) => {
-        this.#waiters.push({ onPayload: () => { resolve(); }, onError: () => { resolve(); } });
+        this.#waiters.push({ onPayload: () => { resolve(); return true; }, onError: () => { resolve(); } });
       });
       child.stdin?.write(encodeClose());
       const timer = setTimeout(() => child.kill(), 2000);
