@@ -8,19 +8,30 @@ to stderr so they cannot corrupt it):
     every message: an 8-byte header (u32 little-endian payload length, u32 0), then the payload (so a payload
     read in place from a stream chunk starts 8-byte aligned).
 
+The command line is one JSON object: {"id", "numEnvs", "kwargs", "atari": {...} | null, "shm": {"path": P,
+"minBytes": M} | null, "replyParts": P}. With "shm", when an observation has at least M bytes, the process creates the file P
+(O_EXCL, mode 0600), sized numEnvs * obs_stride, maps it, and keeps the latest observation of env i at byte
+i * obs_stride; its HELLO then says "sharedMemory": true and BATCH replies carry no observations (Node reads
+them from the file, which it opens and unlinks after HELLO). Node sends a request for env i only after it has
+read env i's previous observation, so a slot is never written while it is read.
+
 Requests (Node -> Python), first byte the command:
     STEP  (1): u8 cmd, u8 want_info, u16 0, u32 k, u32 index[k] (padded to 8 bytes), f64 action[k * action_size]
     RESET (2): u8 cmd, 3 bytes 0, then UTF-8 JSON {"indices": [...], "seeds": [...] | null, "options": ... | null}
     CLOSE (3): u8 cmd
 Replies (Python -> Node), first byte the kind:
-    HELLO (1): u8 kind, then UTF-8 JSON describing the spaces, the spec and the versions
-    BATCH (2): u8 kind, u8 has_info, u16 0, u32 k, f64 reward[k], u32 index[k] (padded to 8),
-               u8 flags[k] (bit 0 terminated, bit 1 truncated; padded to 8), k observations of `obs_stride`
-               bytes each (little-endian, padded to 8), then UTF-8 JSON of the k infos when has_info
+    HELLO (1): u8 kind, then UTF-8 JSON describing the spaces, the spec, the versions, the protocol version
+    BATCH (2): u8 kind, u8 has_trailer, u8 shm, u8 0, u32 k, f64 reward[k], u32 index[k] (padded to 8),
+               u8 flags[k] (bit 0 terminated, bit 1 truncated, bit 2 failed; padded to 8), then, unless shm,
+               k observations of `obs_stride` bytes each (little-endian, padded to 8), then, when has_trailer,
+               UTF-8 JSON {"infos": [k infos] | null, "errors": [k messages or null] | null}
     ERROR (3): u8 kind, then UTF-8 JSON {"error": "...", "missing": "module name" | null, "pip": "..."}
     CLOSED(4): u8 kind
-A STEP or RESET naming k envs is answered with k messages in request order, one per env: a BATCH with k = 1
-(sent as soon as that env is done, so Node copies it while the next env runs) or an ERROR.
+A STEP or RESET naming k envs is answered with one BATCH for the k envs, in request order (an env that raised
+is flagged failed, with its message in the trailer), or with one ERROR when the request itself could not be
+read: one write and one wake-up of Node per batch, whatever k. A STEP for k >= 2P envs (P = "replyParts" > 1)
+is answered with P BATCHes instead, each for the next consecutive run of about k / P of its envs, so that Node
+takes in the first envs' observations while the others are stepped.
 
 Run `python impala_rl_gym_bridge.py --bench ID --num-envs N --seconds S [--atari JSON]` to time the same
 random-policy loop in Python alone (what `npm run bench:envs -- --atari` compares the bridge with).
@@ -35,8 +46,9 @@ import time
 for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_var, '1')
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HEADER = struct.Struct('<II')
+REPLY_HEAD = struct.Struct('<IIBBBBI')  # frame header, then a BATCH's kind, has_trailer, shm, 0, k
 CMD_STEP, CMD_RESET, CMD_CLOSE = 1, 2, 3
 REPLY_HELLO, REPLY_BATCH, REPLY_ERROR, REPLY_CLOSED = 1, 2, 3, 4
 PACKAGES = 'gymnasium ale-py numpy'
@@ -118,7 +130,7 @@ class AreaResize:
             wr, wc, buf = self.fast
             np.copyto(buf, frame)
             rows = np.matmul(wr, buf.reshape(-1, 5, buf.shape[1]))  # (H/5, 2, W)
-            y = np.matmul(rows.reshape(self.size, -1, 40), wc).reshape(self.size, self.size)
+            y = np.matmul(rows.reshape(-1, 40), wc).reshape(self.size, self.size)  # one GEMM, not 84 small ones
         else:
             y = self.rows @ frame.astype(np.float32) @ self.cols
         np.add(y, 0.5, out=y)
@@ -146,9 +158,13 @@ class AtariPreprocessing:
         self.resize = AreaResize(h, w, size, np) if size else None
         frame_shape = (size, size) if size else (h, w)
         channels = 1 if self.gray else 3
-        self.frame = np.zeros(frame_shape + (channels,), np.uint8)
-        self.stack_n = int(options['frameStack'])
-        self.stack = np.zeros(frame_shape + (channels * self.stack_n,), np.uint8)
+        self.stack_n = n = int(options['frameStack'])
+        # The last n frames in a ring (the newest at `head`): an observation is n strided copies into its output
+        # (the reply buffer or shared memory, or `self.stack`) instead of shifting a stack on every step (an
+        # overlapping strided copy) and copying the stack out again.
+        self.ring = np.zeros((n,) + frame_shape + (channels,), np.uint8)
+        self.head = 0
+        self.stack = np.zeros(frame_shape + (channels * n,), np.uint8)
         self.channels = channels
         self.observation_space = gym.spaces.Box(0, 255, self.stack.shape, np.uint8)
         self.spec = env.spec
@@ -161,32 +177,42 @@ class AtariPreprocessing:
         else:
             self.ale.getScreenRGB(self.screens[i])
 
-    def _observe(self, push):
+    def _observe(self, push, out):
+        """Turns the grabbed screen(s) into the newest frame and writes the stacked observation into `out`
+        (shape `observation_space.shape`, uint8; `self.stack` when None). Returns `out`."""
         np = self.np
         screen = self.screens[0]
         if self.o['maxPool']:
             np.maximum(screen, self.screens[1], out=screen)
-        frame = self.frame
+        n = self.stack_n
+        ring = self.ring
+        if push:
+            self.head = (self.head + 1) % n
+        frame = ring[self.head]
         if self.resize is not None:
             self.resize(screen, frame if not self.gray else frame[..., 0])
         else:
             frame[...] = screen.reshape(frame.shape)
+        if not push:
+            ring[...] = frame
+        if out is None:
+            out = self.stack
+        # Oldest first on the channel axis: one strided copy per frame (3x faster than one transposing copy).
         c = self.channels
-        if push:
-            self.stack[..., :-c] = self.stack[..., c:]
-            self.stack[..., -c:] = frame
-        else:
-            self.stack[...] = np.tile(frame, (1, 1, self.stack_n))
-        return self.stack
+        dst = out.reshape(-1, n, c)
+        for j in range(n):
+            dst[:, j, :] = ring[(self.head + 1 + j) % n].reshape(-1, c)
+        return out
 
-    def reset(self, seed=None, options=None):
-        np = self.np
+    def reset(self, seed=None, options=None, out=None):
+        """Gymnasium's reset; the observation is written into `out` when given (else a new array)."""
         if self.life_lost and seed is None and not self.ale.game_over():
             # Episodic life: the game goes on after a lost life; only the learner saw an episode end.
             self.life_lost = False
             self._grab(0)
             self.screens[1][...] = self.screens[0]
-            return self._observe(False).copy(), {'lives': self.ale.lives()}
+            obs = self._observe(False, out)
+            return obs.copy() if out is None else obs, {'lives': self.ale.lives()}
         self.life_lost = False
         self.env.reset(seed=seed, options=options)
         noops = int(self.env.unwrapped.np_random.integers(1, self.o['noopMax'] + 1)) if self.o['noopMax'] > 0 else 0
@@ -198,9 +224,12 @@ class AtariPreprocessing:
         self._grab(0)
         self.screens[1][...] = self.screens[0]
         self.lives = self.ale.lives()
-        return self._observe(False).copy(), {'lives': self.lives}
+        obs = self._observe(False, out)
+        return obs.copy() if out is None else obs, {'lives': self.lives}
 
-    def step(self, action):
+    def step(self, action, out=None):
+        """Gymnasium's step; the observation is written into `out` when given (else into `self.stack`, which
+        the next step overwrites)."""
         ale = self.ale
         a = self.action_set[int(action)]
         skip = int(self.o['frameSkip'])
@@ -222,7 +251,7 @@ class AtariPreprocessing:
             terminated = True
             self.life_lost = True
         self.lives = lives
-        return self._observe(True), reward, terminated, truncated, {'lives': lives}
+        return self._observe(True, out), reward, terminated, truncated, {'lives': lives}
 
     def close(self):
         self.env.close()
@@ -354,26 +383,40 @@ class Wire:
             return None
         return body
 
-    def write(self, payload):
-        # One system call for header and payload (os.writev), so the reader gets them in one chunk.
-        view = memoryview(payload).cast('B')
-        parts = [HEADER.pack(len(view), 0), view]
+    def send(self, parts):
+        """Writes byte buffers whole with as few system calls as the pipe allows (one, unless it is full)."""
+        if len(parts) == 1:
+            done = os.write(self.wfd, parts[0])
+            if done == len(parts[0]):
+                return
+            parts = [memoryview(parts[0]).cast('B')[done:]]
+        parts = [memoryview(p).cast('B') for p in parts if len(p)]
         while parts:
             done = os.writev(self.wfd, parts)
             while parts and done >= len(parts[0]):
                 done -= len(parts[0])
                 parts.pop(0)
             if parts and done:
-                parts[0] = memoryview(parts[0])[done:]
+                parts[0] = parts[0][done:]
+
+    def write(self, payload):
+        """Frames a payload (header and payload in one system call, so the reader gets them in one chunk)."""
+        self.send([HEADER.pack(len(payload), 0), payload])
 
     def json(self, kind, obj):
         self.write(bytes([kind]) + json.dumps(obj, allow_nan=False).encode('utf-8'))
 
 
-class Batch:
-    """The envs of one process and the reply buffer they write their observations into."""
+SHM_MIN_BYTES = 4096
 
-    def __init__(self, env_id, num_envs, kwargs, atari):
+
+class Batch:
+    """The envs of one process, the reply buffer of a BATCH and, when used, the shared-memory file that holds
+    the latest observation of each env. Atari envs write their observations in place (into the reply buffer or
+    the shared memory); other envs' observations are encoded there."""
+
+    def __init__(self, env_id, num_envs, kwargs, atari, shm=None, reply_parts=1):
+        self.reply_parts = max(1, int(reply_parts))
         self.envs = [make_env(env_id, kwargs, atari) for _ in range(num_envs)]
         import numpy as np
         import gymnasium as gym
@@ -381,12 +424,26 @@ class Batch:
         first = self.envs[0]
         self.obs_desc, self.obs_bytes, self.encode = codec(first.observation_space, np, gym)
         self.act_size, self.decode_action = action_decoder(first.action_space, np, gym)
+        self.discrete_actions = isinstance(first.action_space, gym.spaces.Discrete)
+
         self.act_desc, _, _ = codec(first.action_space, np, gym)
         self.stride = pad8(self.obs_bytes)
-        # kind, has_info, 0, k = 1 | reward f64 | index u32 + pad | flags u8 + pad | observation
-        self.buffer = np.zeros(32 + self.stride, np.uint8)
-        self.buffer[0] = REPLY_BATCH
-        self.buffer[4:8].view('<u4')[0] = 1
+        self.in_place = isinstance(first, AtariPreprocessing)
+        self.obs_shape = tuple(first.observation_space.shape or ())
+        self.shm_file = None
+        self.shm = None
+        if shm is not None and self.obs_bytes >= int(shm.get('minBytes', SHM_MIN_BYTES)):
+            try:
+                self.open_shm(shm['path'], num_envs)
+            except (OSError, ValueError) as e:
+                # No shared memory (a full or read-only /dev/shm, ...): the observations take the pipe.
+                sys.stderr.write('impala_rl_gym_bridge: shared memory unavailable (%s), using the pipe\n' % (e,))
+                self.shm_file = self.shm = None
+        # The reply to a request for k envs, sent as it lies in this buffer (frame header included):
+        # header | kind, extras, shm, 0, k | f64 reward[k] | u32 index[k] | u8 flags[k] | k observations.
+        self.buffer = np.zeros(8 + self.layout(num_envs)[3] + (0 if self.shm is not None else num_envs * self.stride), np.uint8)
+        self.views = {}
+        self.slots = {}
         self.spec = {'id': env_id}
         spec = getattr(first, 'spec', None)
         if spec is not None and getattr(spec, 'max_episode_steps', None) is not None and atari is None:
@@ -401,51 +458,149 @@ class Batch:
             pass
         self.hello = {'protocol': PROTOCOL_VERSION, 'numEnvs': num_envs, 'observationSpace': self.obs_desc,
                       'actionSpace': self.act_desc, 'actionSize': self.act_size, 'obsBytes': self.obs_bytes,
-                      'obsStride': self.stride, 'spec': self.spec, 'versions': versions}
+                      'obsStride': self.stride, 'sharedMemory': self.shm is not None, 'spec': self.spec,
+                      'versions': versions}
 
-    def reply(self, index, obs, reward, terminated, truncated, info):
-        """A BATCH reply for one env (k = 1), written into a buffer reused from one reply to the next."""
-        buf = self.buffer
-        buf[8:16].view('<f8')[0] = reward
-        buf[16:20].view('<u4')[0] = index
-        buf[24] = (1 if terminated else 0) | (2 if truncated else 0)
-        self.encode(obs, buf[32:32 + self.obs_bytes])
-        if info is None:
-            buf[1] = 0
-            return buf
-        buf[1] = 1
-        return buf.tobytes() + json.dumps([info], allow_nan=False).encode('utf-8')
+    def open_shm(self, path, num_envs):
+        """Creates the shared-memory file (Node names it, opens it after HELLO and unlinks it) and maps it."""
+        import mmap
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.ftruncate(fd, num_envs * self.stride)
+            self.shm_file = mmap.mmap(fd, num_envs * self.stride)
+        except BaseException:
+            os.unlink(path)
+            raise
+        finally:
+            os.close(fd)
+        self.shm = self.np.frombuffer(self.shm_file, self.np.uint8)
+
+    @staticmethod
+    def layout(k):
+        """Payload offsets of a BATCH for k envs: rewards, indices, flags, observations."""
+        o_idx = 8 + 8 * k
+        o_flags = pad8(o_idx + 4 * k)
+        return 8, o_idx, o_flags, pad8(o_flags + k)
+
+    def fields(self, k):
+        """(reward, index, flags) arrays of a k-env reply (views of the reply buffer), its payload length without
+        a trailer, and the message without a trailer (made once per k)."""
+        v = self.views.get(k)
+        if v is None:
+            b = self.buffer[8:]
+            o_rew, o_idx, o_flags, o_obs = self.layout(k)
+            end = o_obs + (0 if self.shm is not None else k * self.stride)
+            v = (b[o_rew:o_idx].view('<f8'), b[o_idx:o_idx + 4 * k].view('<u4'), b[o_flags:o_flags + k], end,
+                 memoryview(self.buffer)[:8 + end])
+            self.views[k] = v
+        return v
+
+    def slot(self, k, j, i):
+        """(bytes, shaped array) where the observation of env i, the j-th of a k-env reply, goes."""
+        key = i if self.shm is not None else (k, j)
+        s = self.slots.get(key)
+        if s is None:
+            if self.shm is not None:
+                raw = self.shm[i * self.stride:i * self.stride + self.obs_bytes]
+            else:
+                o = 8 + self.layout(k)[3] + j * self.stride
+                raw = self.buffer[o:o + self.obs_bytes]
+            s = (raw, raw.reshape(self.obs_shape) if self.in_place else None)
+            self.slots[key] = s
+        return s
+
+    def run(self, indices, call, send, want_info):
+        """Runs `call(env_index, out)` -> (obs, reward, terminated, truncated, info) for each env and sends one
+        BATCH for all: observations written in place, errors reported per env (flag bit 2, message in the
+        trailer)."""
+        k = len(indices)
+        rewards, index, flags, end, message = self.fields(k)
+        infos = [] if want_info else None
+        errors = None
+        for j, i in enumerate(indices):
+            index[j] = i
+            try:
+                raw, shaped = self.slot(k, j, i)
+                obs, reward, terminated, truncated, info = call(j, i, shaped)
+                if shaped is None:
+                    self.encode(obs, raw)
+                rewards[j] = reward
+                flags[j] = (1 if terminated else 0) | (2 if truncated else 0)
+                if infos is not None:
+                    infos.append(plain(info))
+            except Exception as e:
+                rewards[j] = 0.0
+                flags[j] = 4
+                if errors is None:
+                    errors = [None] * k
+                errors[j] = '%s: %s' % (type(e).__name__, e)
+                if infos is not None:
+                    infos.append(None)
+        trailer = b''
+        if infos is not None or errors is not None:
+            trailer = json.dumps({'infos': infos, 'errors': errors}, allow_nan=False).encode('utf-8')
+        REPLY_HEAD.pack_into(message, 0, end + len(trailer), 0, REPLY_BATCH, 1 if trailer else 0,
+                             0 if self.shm is None else 1, 0, k)
+        send([message, trailer] if trailer else [message])
 
     def step(self, body, send):
-        """Steps the envs of a STEP request, sending each env's reply as soon as it is stepped (so Node reads
-        one env's observation while the next one is emulated)."""
+        """Steps the envs of a STEP request and answers with one BATCH."""
         np = self.np
         want_info = body[1]
         (k,) = struct.unpack_from('<I', body, 4)
         indices = np.frombuffer(body, '<u4', k, 8).tolist()
-        actions = np.frombuffer(body, '<f8', k * self.act_size, pad8(8 + 4 * k))
         n = self.act_size
-        for j, i in enumerate(indices):
-            try:
-                obs, reward, terminated, truncated, info = self.envs[i].step(self.decode_action(actions[j * n:(j + 1) * n]))
-                send(self.reply(i, obs, float(reward), bool(terminated), bool(truncated), plain(info) if want_info else None))
-            except Exception as e:
-                send(error_payload(e))
+        actions = np.frombuffer(body, '<f8', k * n, (12 + 4 * k) & ~7)
+        envs = self.envs
+        if self.discrete_actions:
+            actions = actions.tolist()
+
+            def call(j, i, out):
+                return envs[i].step(int(actions[j])) if out is None else envs[i].step(int(actions[j]), out)
+        else:
+            decode = self.decode_action
+
+            def call(j, i, out):
+                action = decode(actions[j * n:(j + 1) * n])
+                return envs[i].step(action) if out is None else envs[i].step(action, out)
+        # In parts (consecutive runs of the envs) when asked: Node takes in the first envs' observations while
+        # this process steps the others, for one more write and wake-up per request.
+        parts = self.reply_parts if k >= 2 * self.reply_parts else 1
+        if parts == 1:
+            self.run(indices, call, send, want_info)
+            return
+        start = 0
+        for p in range(parts):
+            end = k * (p + 1) // parts
+            self.run(indices[start:end], (lambda s: lambda j, i, out: call(s + j, i, out))(start), send, want_info)
+            start = end
 
     def reset(self, body, send):
+        """Resets the envs of a RESET request and answers with one BATCH (infos included)."""
         request = json.loads(bytes(body[4:]).decode('utf-8'))
         seeds = request.get('seeds')
         options = request.get('options')
-        for j, i in enumerate(request['indices']):
-            try:
-                obs, info = self.envs[i].reset(seed=None if seeds is None else seeds[j], options=options)
-                send(self.reply(i, obs, 0.0, False, False, plain(info)))
-            except Exception as e:
-                send(error_payload(e))
+        envs = self.envs
+
+        def call(j, i, out):
+            seed = None if seeds is None else seeds[j]
+            if out is None:
+                obs, info = envs[i].reset(seed=seed, options=options)
+            else:
+                obs, info = envs[i].reset(seed=seed, options=options, out=out)
+            return obs, 0.0, False, False, info
+        self.run(request['indices'], call, send, True)
 
     def close(self):
         for env in self.envs:
             env.close()
+        if self.shm_file is not None:
+            self.shm = None
+            self.slots = {}
+            try:
+                self.shm_file.close()
+            except BufferError:
+                pass  # a view still exported: the mapping goes with the process
 
 
 def error_payload(e):
@@ -473,7 +628,8 @@ def serve(argv):
     wire = Wire(os.dup(0), wfd)
     config = json.loads(argv[0])
     try:
-        batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'))
+        batch = Batch(config['id'], int(config.get('numEnvs', 1)), config.get('kwargs') or {}, config.get('atari'),
+                      config.get('shm'), int(config.get('replyParts', 1)))
     except MissingDependency as e:
         wire.json(REPLY_ERROR, {'error': str(e), 'missing': e.module, 'pip': pip_line()})
         return
@@ -488,9 +644,9 @@ def serve(argv):
         cmd = body[0]
         try:
             if cmd == CMD_STEP:
-                batch.step(body, wire.write)
+                batch.step(body, wire.send)
             elif cmd == CMD_RESET:
-                batch.reset(body, wire.write)
+                batch.reset(body, wire.send)
             elif cmd == CMD_CLOSE:
                 batch.close()
                 wire.write(bytes([REPLY_CLOSED]))

@@ -87,16 +87,16 @@ class Server:
         self.p.stdin.write(struct.pack('<II', len(payload), 0) + payload)
         self.p.stdin.flush()
 
-    def step(self, indices, actions):
+    def step(self, indices, actions, replies=1):
         k = len(indices)
         head = struct.pack('<BBHI', bridge.CMD_STEP, 0, 0, k) + struct.pack('<%dI' % k, *indices)
         head += b'\0' * (bridge.pad8(len(head)) - len(head))
         self.send(head + struct.pack('<%dd' % k, *actions))
-        return [self.read() for _ in indices]
+        return self.read() if replies == 1 else [self.read() for _ in range(replies)]
 
     def reset(self, indices, seeds):
         self.send(struct.pack('<B3x', bridge.CMD_RESET) + json.dumps({'indices': indices, 'seeds': seeds, 'options': None}).encode())
-        return [self.read() for _ in indices]
+        return self.read()
 
     def close(self):
         self.send(bytes([bridge.CMD_CLOSE]))
@@ -108,11 +108,17 @@ class Server:
         return reply
 
 
-def batch_fields(payload, obs_bytes):
-    kind, has_info, _, k = struct.unpack_from('<BBHI', payload)
-    reward, = struct.unpack_from('<d', payload, 8)
-    index, = struct.unpack_from('<I', payload, 16)
-    return kind, k, reward, index, payload[24], payload[32:32 + obs_bytes]
+def batch_fields(payload, obs_stride):
+    """(kind, rewards, indices, flags, observations (None with shared memory), trailer) of a BATCH."""
+    kind, has_trailer, shm, _, k = struct.unpack_from('<BBBBI', payload)
+    o_rew, o_idx, o_flags, o_obs = bridge.Batch.layout(k)
+    rewards = list(struct.unpack_from('<%dd' % k, payload, o_rew))
+    indices = list(struct.unpack_from('<%dI' % k, payload, o_idx))
+    flags = list(payload[o_flags:o_flags + k])
+    end = o_obs if shm else o_obs + k * obs_stride
+    obs = None if shm else [payload[o_obs + j * obs_stride:o_obs + (j + 1) * obs_stride] for j in range(k)]
+    trailer = json.loads(payload[end:]) if has_trailer else None
+    return kind, rewards, indices, flags, obs, trailer
 
 
 class ServerTest(unittest.TestCase):
@@ -122,24 +128,71 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(hello[0], bridge.REPLY_HELLO)
         h = json.loads(hello[1:])
         self.assertEqual((h['numEnvs'], h['obsBytes'], h['obsStride'], h['actionSize']), (2, 16, 16, 1))
-        replies = s.reset([1, 0], [5, 6])
-        self.assertEqual([batch_fields(r, 16)[3] for r in replies], [1, 0])
+        self.assertFalse(h['sharedMemory'])
+        self.assertEqual(h['protocol'], bridge.PROTOCOL_VERSION)
+        # One reply per request, in request order.
+        kind, _, indices, _, _, trailer = batch_fields(s.reset([1, 0], [5, 6]), 16)
+        self.assertEqual((kind, indices), (bridge.REPLY_BATCH, [1, 0]))
+        self.assertEqual(len(trailer['infos']), 2)
         import gymnasium as gym
         ref = gym.make('CartPole-v1')
         obs, _ = ref.reset(seed=5)
-        self.assertEqual(batch_fields(replies[0], 16)[5], obs.astype('<f4').tobytes())
-        replies = s.step([1, 0], [1, 0])
+        reset_obs = batch_fields(s.reset([1], [5]), 16)[4]
+        self.assertEqual(reset_obs[0], obs.astype('<f4').tobytes())
         obs, reward, terminated, truncated, _ = ref.step(1)
-        kind, k, r, index, flags, data = batch_fields(replies[0], 16)
-        self.assertEqual((kind, k, r, index, flags), (bridge.REPLY_BATCH, 1, reward, 1, 0))
-        self.assertEqual(data, obs.astype('<f4').tobytes())
-        # An error in one env answers that env only; the others still answer in order.
-        errs = s.step([0, 1], [7, 0])
-        self.assertEqual(errs[0][0], bridge.REPLY_ERROR)
-        self.assertIn('error', json.loads(errs[0][1:]))
-        self.assertEqual(batch_fields(errs[1], 16)[0], bridge.REPLY_BATCH)
+        kind, rewards, indices, flags, data, trailer = batch_fields(s.step([1, 0], [1, 0]), 16)
+        self.assertEqual((kind, rewards[0], indices, flags, trailer), (bridge.REPLY_BATCH, reward, [1, 0], [0, 0], None))
+        self.assertEqual(data[0], obs.astype('<f4').tobytes())
+        # An error in one env fails that env only (flag bit 2, message in the trailer); the others step.
+        kind, _, indices, flags, _, trailer = batch_fields(s.step([0, 1], [7, 0]), 16)
+        self.assertEqual((kind, indices, flags[0] & 4, flags[1] & 4), (bridge.REPLY_BATCH, [0, 1], 4, 0))
+        self.assertIn('Error', trailer['errors'][0])
+        self.assertIsNone(trailer['errors'][1])
         self.assertEqual(s.close(), bytes([bridge.REPLY_CLOSED]))
         self.assertEqual(s.p.returncode, 0)
+
+    def test_shared_memory_holds_the_same_observations_as_the_pipe(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'frames')
+            shm = Server({'id': 'CartPole-v1', 'numEnvs': 3, 'shm': {'path': path, 'minBytes': 0}})
+            pipe = Server({'id': 'CartPole-v1', 'numEnvs': 3, 'shm': {'path': path + '-unused', 'minBytes': 1 << 20}})
+            self.assertTrue(json.loads(shm.read()[1:])['sharedMemory'])
+            self.assertFalse(json.loads(pipe.read()[1:])['sharedMemory'])
+            self.assertFalse(os.path.exists(path + '-unused'), 'below minBytes: no file')
+            with open(path, 'rb') as f:
+                def frames(indices):
+                    return [os.pread(f.fileno(), 16, 16 * i) for i in indices]
+                for request in (lambda s: s.reset([2, 0, 1], [1, 2, 3]), lambda s: s.step([0, 2], [1, 0]),
+                                lambda s: s.step([1], [1]), lambda s: s.step([2, 1, 0], [0, 0, 1])):
+                    a = batch_fields(request(shm), 16)
+                    b = batch_fields(request(pipe), 16)
+                    self.assertIsNone(a[4])
+                    self.assertEqual(a[:4], b[:4])
+                    self.assertEqual(frames(a[2]), b[4])
+            shm.close()
+            pipe.close()
+        # A file that cannot be made: the pipe carries the observations.
+        s = Server({'id': 'CartPole-v1', 'numEnvs': 1, 'shm': {'path': '/nonexistent-dir/frames', 'minBytes': 0}})
+        self.assertFalse(json.loads(s.read()[1:])['sharedMemory'])
+        self.assertEqual(len(batch_fields(s.reset([0], [1]), 16)[4][0]), 16)
+        s.close()
+
+    def test_a_step_of_many_envs_in_parts(self):
+        parts = Server({'id': 'CartPole-v1', 'numEnvs': 5, 'replyParts': 2})
+        whole = Server({'id': 'CartPole-v1', 'numEnvs': 5})
+        parts.read()
+        whole.read()
+        self.assertEqual(batch_fields(parts.reset([0, 1, 2, 3, 4], [0, 1, 2, 3, 4]), 16)[2], [0, 1, 2, 3, 4], 'resets: one reply')
+        whole.reset([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+        a = [batch_fields(r, 16) for r in parts.step([4, 2, 0, 1, 3], [1, 0, 1, 1, 0], replies=2)]
+        b = batch_fields(whole.step([4, 2, 0, 1, 3], [1, 0, 1, 1, 0]), 16)
+        self.assertEqual([x[2] for x in a], [[4, 2], [0, 1, 3]], 'consecutive runs of the request, in order')
+        self.assertEqual(a[0][4] + a[1][4], b[4])
+        self.assertEqual(a[0][1] + a[1][1], b[1])
+        self.assertEqual(len(batch_fields(parts.step([0, 1, 2], [0, 0, 0]), 16)[2]), 3, 'k < 2P: one reply')
+        parts.close()
+        whole.close()
 
     def test_a_missing_package_is_reported_with_the_pip_line(self):
         import tempfile
@@ -199,6 +252,25 @@ class AtariTest(unittest.TestCase):
         obs, *_ = env.step(0)
         self.assertEqual(obs.shape, (210, 160, 1))
         env.close()
+
+    def test_observations_written_in_place_equal_the_returned_ones(self):
+        for options in ({}, {'grayscale': False, 'screenSize': 42, 'frameStack': 3}, {'screenSize': 0, 'frameStack': 1}):
+            a, b = self.make(**options), self.make(**options)
+            out = np.zeros(a.observation_space.shape, np.uint8)
+            x, _ = a.reset(seed=4)
+            self.assertIs(b.reset(seed=4, out=out)[0], out)
+            np.testing.assert_array_equal(x, out)
+            for t in range(40):
+                x = a.step(t % 4)[0]
+                self.assertIs(b.step(t % 4, out)[0], out)
+                np.testing.assert_array_equal(x, out, 'step %d, %s' % (t, options))
+            # The stack shifts: channel group j of this observation is group j + 1 of the previous one.
+            c = x.shape[-1] // options.get('frameStack', 4)
+            previous = x.copy()
+            x = a.step(0)[0]
+            np.testing.assert_array_equal(x[..., :-c], previous[..., c:])
+            a.close()
+            b.close()
 
     def test_episode_frame_limit_truncates(self):
         env = self.make(noopMax=0, maxEpisodeFrames=40, repeatActionProbability=0.0)

@@ -26,7 +26,7 @@ interface Namespace {
 }
 
 /** Options of the Gymnasium bridge accepted by `gym:` ids (and by `ALE/` ids). */
-const BRIDGE_OPTIONS = ['python', 'kwargs', 'info', 'startTimeoutMs'] as const;
+const BRIDGE_OPTIONS = ['python', 'kwargs', 'info', 'sharedMemory', 'replyParts', 'startTimeoutMs'] as const;
 
 function pick(options: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(options).filter(([k, v]) => keys.includes(k) && v !== undefined));

@@ -3,7 +3,7 @@
 // with any python3 by shadowing the package with one that fails to import.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GymnasiumBatch, GymnasiumEnv, makeEnv, makeEnvAsync, makeEnvs } from '../../src/index.js';
@@ -62,6 +62,41 @@ describe('GymnasiumBatch (one Python process, many envs)', () => {
     } finally {
       await batch.close();
       await Promise.all(singles.map((e) => e.close()));
+    }
+  });
+
+  test('observations through shared memory equal those through the pipe, in one reply or several; a failing env fails alone', { skip: gym.skip }, async () => {
+    // Shared memory, 2 replies for a step of 4 envs; the pipe, 1 reply per request.
+    const viaShm = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 4, sharedMemory: true, replyParts: 2 });
+    const viaPipe = await GymnasiumBatch.make('CartPole-v1', { python: gym.python!, numEnvs: 4, sharedMemory: false, replyParts: 1 });
+    try {
+      assert.deepEqual([viaShm.sharedMemory, viaPipe.sharedMemory], [true, false]);
+      const leftovers = existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((f) => f.startsWith(`impala-rl-gym-${process.pid}-`)) : [];
+      assert.deepEqual(leftovers, [], 'the shared file is unlinked once both sides hold it');
+      const a = await Promise.all(viaShm.envs.map((e, i) => e.reset({ seed: i })));
+      const b = await Promise.all(viaPipe.envs.map((e, i) => e.reset({ seed: i })));
+      a.forEach((r, i) => { assert.deepEqual(r.observation, b[i]!.observation); });
+      const kept = a.map((r) => Float32Array.from(r.observation as Float32Array));
+      for (let t = 0; t < 30; t++) {
+        // A subset of the envs, out of order, then all of them: one request each.
+        const order = t % 3 === 0 ? [2, 0] : t % 3 === 1 ? [3, 1, 0, 2] : [0, 1, 2, 3];
+        const x = await Promise.all(order.map((i) => viaShm.envs[i]!.step(t % 2)));
+        const y = await Promise.all(order.map((i) => viaPipe.envs[i]!.step(t % 2)));
+        x.forEach((r, j) => {
+          assert.deepEqual(r.observation, y[j]!.observation, `step ${t} env ${order[j]}`);
+          assert.equal(r.reward, y[j]!.reward);
+          assert.equal(r.terminated, y[j]!.terminated);
+        });
+        const done = order.filter((_, j) => x[j]!.terminated || x[j]!.truncated);
+        await Promise.all(done.flatMap((i) => [viaShm.envs[i]!.reset({ seed: i }), viaPipe.envs[i]!.reset({ seed: i })]));
+      }
+      a.forEach((r, i) => { assert.deepEqual(r.observation, kept[i], 'an observation already returned is not overwritten'); });
+      // CartPole refuses action 7: that env's promise rejects with Python's message, the others resolve.
+      const mixed = await Promise.allSettled([viaShm.envs[0]!.step(0), viaShm.envs[1]!.step(7), viaShm.envs[2]!.step(1), viaShm.envs[3]!.step(7)]);
+      assert.deepEqual(mixed.map((m) => m.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      assert.match(String((mixed[1] as PromiseRejectedResult).reason), /GymnasiumEnv \(CartPole-v1\): AssertionError/);
+    } finally {
+      await Promise.all([viaShm.close(), viaPipe.close()]);
     }
   });
 
@@ -151,6 +186,28 @@ describe('Atari through the bridge (ALE/… ids)', () => {
       assert.ok(previous.some((v) => v !== previous[0]), 'frames are not blank');
     } finally {
       await Promise.all([env!.close?.(), twin!.close?.()]);
+    }
+  });
+
+  test('Atari frames through shared memory (the default for them) equal those through the pipe', { skip: ale.skip }, async () => {
+    for (const atari of [{}, null]) {
+      const [viaShm, viaPipe] = await Promise.all([
+        GymnasiumBatch.make('ALE/Pong-v5', { python: ale.python!, numEnvs: 2, atari }),
+        GymnasiumBatch.make('ALE/Pong-v5', { python: ale.python!, numEnvs: 2, atari, sharedMemory: false }),
+      ]);
+      try {
+        assert.deepEqual([viaShm.sharedMemory, viaPipe.sharedMemory], [true, false]);
+        const a = await Promise.all(viaShm.envs.map((e, i) => e.reset({ seed: i })));
+        const b = await Promise.all(viaPipe.envs.map((e, i) => e.reset({ seed: i })));
+        a.forEach((r, i) => { assert.ok(byteEq(r.observation, b[i]!.observation), `reset ${i}`); });
+        for (let t = 0; t < 25; t++) {
+          const x = await Promise.all(viaShm.envs.map((e, i) => e.step((t + i) % 6)));
+          const y = await Promise.all(viaPipe.envs.map((e, i) => e.step((t + i) % 6)));
+          x.forEach((r, i) => { assert.ok(byteEq(r.observation, y[i]!.observation), `${atari === null ? 'raw' : 'preprocessed'} step ${t} env ${i}`); });
+        }
+      } finally {
+        await Promise.all([viaShm.close(), viaPipe.close()]);
+      }
     }
   });
 

@@ -65,7 +65,7 @@ describe('gymnasium bridge protocol', () => {
     assert.deepEqual([...close], [1, 0, 0, 0, 0, 0, 0, 0, CMD_CLOSE]);
   });
 
-  test('decodes a BATCH reply in place, with and without infos', () => {
+  test('decodes a BATCH reply in place, with and without a trailer', () => {
     const obs = Uint8Array.from({ length: 13 }, (_, i) => i * 3);
     const payload = batchReply(5, -1.5, 2, obs);
     const reply = decodeBatch(payload, 16, observationReader({ kind: 'box', shape: [13], dtype: 'uint8', low: 0, high: 255 }));
@@ -74,9 +74,55 @@ describe('gymnasium bridge protocol', () => {
     assert.deepEqual([...reply.flags], [2]);
     assert.deepEqual(reply.observation(0), obs);
     assert.equal(reply.infos, null);
-    const withInfo = Buffer.concat([payload, Buffer.from(JSON.stringify([{ lives: 3 }]))]);
+    assert.equal(reply.errors, null);
+    const withInfo = Buffer.concat([payload, Buffer.from(JSON.stringify({ infos: [{ lives: 3 }], errors: null }))]);
     withInfo[1] = 1;
-    assert.deepEqual(decodeBatch(withInfo, 16, observationReader({ kind: 'discrete', n: 4, start: 0 })).infos, [{ lives: 3 }]);
+    const decoded = decodeBatch(withInfo, 16, observationReader({ kind: 'discrete', n: 4, start: 0 }));
+    assert.deepEqual(decoded.infos, [{ lives: 3 }]);
+    assert.equal(decoded.errors, null);
+  });
+
+  test('decodes a BATCH for k envs, observations in the payload or in shared memory', () => {
+    const read = observationReader({ kind: 'box', shape: [5], dtype: 'uint8', low: 0, high: 255 });
+    // k = 3 envs (2, 0, 1): rewards at 8, indices at 32, flags at 48, observations at 56 (stride 8).
+    const k = 3;
+    const obs = [0, 1, 2].map((j) => Uint8Array.from({ length: 5 }, (_, e) => 10 * j + e));
+    const payload = Buffer.alloc(56 + 8 * k);
+    payload[0] = REPLY_BATCH;
+    payload.writeUInt32LE(k, 4);
+    [2, 0, 1].forEach((index, j) => {
+      payload.writeDoubleLE(j - 0.5, 8 + 8 * j);
+      payload.writeUInt32LE(index, 32 + 4 * j);
+      payload[48 + j] = j === 1 ? 4 : 0;
+      payload.set(obs[j]!, 56 + 8 * j);
+    });
+    const inPipe = decodeBatch(Buffer.concat([payload, Buffer.from(JSON.stringify({ infos: null, errors: [null, 'ValueError: no', null] }))]).fill(1, 1, 2), 8, read);
+    assert.deepEqual([...inPipe.indices], [2, 0, 1]);
+    assert.deepEqual([...inPipe.rewards], [-0.5, 0.5, 1.5]);
+    assert.deepEqual([...inPipe.flags], [0, 4, 0]);
+    assert.deepEqual(inPipe.errors, [null, 'ValueError: no', null]);
+    [0, 1, 2].forEach((j) => { assert.deepEqual(inPipe.observation(j), obs[j]); });
+    // The same reply with the observations in a shared file (slot = env index): no observations in the payload.
+    const file = Buffer.alloc(8 * 3);
+    [2, 0, 1].forEach((index, j) => { file.set(obs[j]!, 8 * index); });
+    const reads: [number, number][] = [];
+    const shared = (dst: Buffer, offset: number, length: number, position: number): void => {
+      reads.push([length, position]);
+      file.copy(dst, offset, position, position + length);
+    };
+    const inShm = Buffer.from(payload.subarray(0, 56));
+    inShm[2] = 1;
+    const r = decodeBatch(inShm, 8, read, shared);
+    [0, 1, 2].forEach((j) => { assert.deepEqual(r.observation(j), obs[j]); });
+    assert.deepEqual(reads, [[8, 16], [8, 0], [8, 8]], 'one read per env when the envs are not consecutive');
+    // Envs 0, 1, 2 in order: one read for all.
+    const ordered = Buffer.from(inShm);
+    [0, 1, 2].forEach((index, j) => ordered.writeUInt32LE(index, 32 + 4 * j));
+    reads.length = 0;
+    const o = decodeBatch(ordered, 8, read, shared);
+    assert.deepEqual(reads, [[24, 0]]);
+    assert.deepEqual(o.observation(2), obs[0], 'env 2 (the first env of the shared reply above)');
+    assert.throws(() => decodeBatch(inShm, 8, read), /shared memory/);
   });
 
   test('reads Discrete, MultiDiscrete and float Box observations', () => {

@@ -1,9 +1,14 @@
 /**
  * The Gymnasium bridge: one Python process (`python/impala_rl_gym_bridge.py`) holds a batch of Gymnasium envs;
  * each appears here as a {@link GymnasiumEnv}. Calls made in the same tick (an actor stepping all its envs
- * with `Promise.all`) travel as one binary message and come back as one, so N envs cost one round trip.
+ * with `Promise.all`) travel as one binary message and come back as one, so N envs cost one round trip (one
+ * write and one wake-up each way). Large observations (Atari frames) come through a shared-memory file.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Space } from '../../contract/spaces.js';
 import type { Env, EnvSpec, ResetArgs, ResetResult, StepResult } from '../../contract/types.js';
 import type { AtariOptions } from './atari-options.js';
@@ -22,6 +27,7 @@ import {
   type BatchReply,
   type ErrorReply,
   type Hello,
+  type SharedReader,
 } from './protocol.js';
 import { bridgeModulePath, defaultPython, pipInstallLine } from './python.js';
 
@@ -57,6 +63,24 @@ export interface GymnasiumEnvOptions {
    * @defaultValue false
    */
   info?: boolean;
+  /**
+   * Whether observations travel through a shared-memory file (in `/dev/shm` where it exists, else the temporary
+   * directory; unlinked as soon as both processes have it open) instead of the pipe: Python writes each env's
+   * observation into the file (Atari frames are assembled there directly) and Node reads the observations of a
+   * reply with one `read`, instead of a pipe carrying them in 64 KiB pieces that Node copies together. `'auto'`:
+   * for observations of 4 KiB or more (Atari frames, not CartPole's 16 bytes), except on Windows.
+   *
+   * @defaultValue 'auto'
+   */
+  sharedMemory?: boolean | 'auto';
+  /**
+   * Replies per step request of many envs: a step of k ≥ 2 × `replyParts` envs is answered in `replyParts`
+   * replies, each for the next consecutive run of the envs, so that Node takes in the first envs' results while
+   * Python steps the others (one more write and process wake-up per request). 1: one reply per request.
+   *
+   * @defaultValue 2
+   */
+  replyParts?: number;
   /**
    * How long to wait for the subprocess to start and describe its spaces.
    *
@@ -97,14 +121,19 @@ interface ResetOp {
 
 type Op = StepOp | ResetOp;
 
+/** Bytes from which `sharedMemory: 'auto'` uses the shared-memory file. */
+const SHARED_MIN_BYTES = 4096;
+
 interface Waiter {
-  readonly onPayload: (payload: Buffer) => void;
+  /** Takes a reply; true when the request is fully answered (a request may be answered in several replies). */
+  readonly onPayload: (payload: Buffer) => boolean;
   readonly onError: (error: Error) => void;
 }
 
 /**
  * N Gymnasium envs in one Python subprocess, spoken to over a binary pipe protocol. Use {@link GymnasiumBatch.envs}
- * as ordinary (asynchronous) envs: steps and resets issued in the same tick are sent together.
+ * as ordinary (asynchronous) envs: steps and resets issued in the same tick are sent together, as one request
+ * answered by one reply.
  *
  * @example
  * ```ts
@@ -127,6 +156,8 @@ export class GymnasiumBatch {
   readonly versions: Readonly<Record<string, string>>;
   /** The Python executable. */
   readonly python: string;
+  /** Whether observations come through the shared-memory file (see {@link GymnasiumEnvOptions.sharedMemory}). */
+  readonly sharedMemory: boolean;
   readonly #child: ChildProcess;
   readonly #hello: Hello;
   readonly #read: (buf: Buffer, offset: number) => unknown;
@@ -138,9 +169,22 @@ export class GymnasiumBatch {
   #exited: Error | undefined;
   #closing: Promise<void> | undefined;
   readonly #open: Set<number>;
+  #sharedFd: number | undefined;
+  #sharedLeft: string | undefined;
+  readonly #shared: SharedReader | undefined;
 
-  private constructor(child: ChildProcess, hello: Hello, python: string, options: GymnasiumBatchOptions, stderr: string) {
+  private constructor(child: ChildProcess, hello: Hello, python: string, options: GymnasiumBatchOptions, stderr: string, sharedFd: number | undefined) {
     this.#child = child;
+    this.#sharedFd = sharedFd;
+    this.sharedMemory = sharedFd !== undefined;
+    if (sharedFd !== undefined) {
+      this.#shared = (dst, offset, length, position) => {
+        const fd = this.#sharedFd;
+        if (fd === undefined) throw new Error('the shared-memory file is closed');
+        const n = readSync(fd, dst, offset, length, position);
+        if (n !== length) throw new Error(`short read of the shared-memory file (${n} of ${length} bytes at ${position})`);
+      };
+    }
     this.#hello = hello;
     this.#stderr = stderr;
     this.python = python;
@@ -178,7 +222,18 @@ export class GymnasiumBatch {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`GymnasiumBatch.make('${id}'): numEnvs must be an integer >= 1, got ${numEnvs}`);
     const { spawn } = await import('node:child_process');
     const python = options.python ?? defaultPython();
-    const config = { id, numEnvs, kwargs: options.kwargs ?? {}, atari: options.atari ?? null };
+    const sharedOption = options.sharedMemory ?? 'auto';
+    const sharedPath =
+      sharedOption === false || (sharedOption === 'auto' && process.platform === 'win32')
+        ? null
+        : join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `impala-rl-gym-${process.pid}-${randomBytes(8).toString('hex')}`);
+    const shm = sharedPath === null ? null : { path: sharedPath, minBytes: sharedOption === true ? 0 : SHARED_MIN_BYTES };
+    const replyParts = options.replyParts ?? 2;
+    if (!Number.isInteger(replyParts) || replyParts < 1) throw new RangeError(`GymnasiumBatch.make('${id}'): replyParts must be an integer >= 1, got ${replyParts}`);
+    const config = { id, numEnvs, kwargs: options.kwargs ?? {}, atari: options.atari ?? null, shm, replyParts };
+    const removeShared = (): void => {
+      if (sharedPath !== null) rmSync(sharedPath, { force: true });
+    };
     const child = spawn(python, [bridgeModulePath(), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     const onStderr = (chunk: Buffer): void => {
@@ -191,6 +246,7 @@ export class GymnasiumBatch {
     const hello = await new Promise<Hello>((resolve, reject) => {
       const fail = (why: string, withStderr = true): void => {
         clearTimeout(timer);
+        removeShared();
         child.stdout.removeAllListeners('data');
         child.kill();
         reject(new Error(`${where}: ${why}${!withStderr || stderr.trim() === '' ? '' : `\n${stderr.trim()}`}`));
@@ -228,7 +284,28 @@ export class GymnasiumBatch {
         });
       });
     });
-    const batch = new GymnasiumBatch(child, hello, python, options, stderr);
+    let sharedFd: number | undefined;
+    let sharedLeft: string | undefined;
+    if (hello.sharedMemory) {
+      try {
+        sharedFd = openSync(sharedPath!, 'r');
+      } catch (error) {
+        child.kill();
+        removeShared();
+        throw new Error(`${where}: could not open the shared-memory file ${String(sharedPath)}: ${(error as Error).message}`);
+      }
+      // Both sides hold it now: unlinked, it disappears with them, whatever way they end (where an open file
+      // cannot be unlinked, as on Windows, it is removed at close).
+      try {
+        unlinkSync(sharedPath!);
+      } catch {
+        sharedLeft = sharedPath!;
+      }
+    } else {
+      removeShared();
+    }
+    const batch = new GymnasiumBatch(child, hello, python, options, stderr, sharedFd);
+    batch.#sharedLeft = sharedLeft;
     child.stderr.off('data', onStderr);
     child.stderr.on('data', (chunk: Buffer) => {
       batch.#stderr = (batch.#stderr + chunk.toString('utf8')).slice(-4000);
@@ -253,12 +330,26 @@ export class GymnasiumBatch {
     if (payload[0] === REPLY_ERROR) {
       const e = JSON.parse(payload.toString('utf8', 1)) as ErrorReply;
       waiter.onError(new Error(`GymnasiumEnv (${this.spec.id}): ${e.error}`));
-    } else {
-      waiter.onPayload(payload);
+    } else if (!waiter.onPayload(payload)) {
+      this.#waiters.unshift(waiter);
+    }
+  }
+
+  #closeShared(): void {
+    if (this.#sharedFd !== undefined) closeSync(this.#sharedFd);
+    this.#sharedFd = undefined;
+    if (this.#sharedLeft !== undefined) {
+      try {
+        rmSync(this.#sharedLeft, { force: true });
+      } catch {
+        // still mapped by a Python that has not exited yet: nothing more to do from here
+      }
+      this.#sharedLeft = undefined;
     }
   }
 
   #onExit(code: number | null, signal: string | null): void {
+    this.#closeShared();
     this.#exited ??= new Error(
       `GymnasiumEnv (${this.spec.id}): the Python process exited (code ${String(code)}, signal ${String(signal)})` +
         (this.#stderr.trim() === '' ? '' : `\n${this.#stderr.trim()}`),
@@ -305,17 +396,46 @@ export class GymnasiumBatch {
     }
   }
 
-  /** Writes a request naming `ops.length` envs; each env's reply (in order) settles its op. */
-  #send<O extends Op>(message: Buffer, ops: readonly O[], settle: (op: O, reply: BatchReply) => void): void {
-    for (const op of ops) {
-      this.#waiters.push({
-        onPayload: (payload) => {
-          if (payload[0] !== REPLY_BATCH) op.reject(new Error(`GymnasiumEnv (${this.spec.id}): unexpected reply of kind ${String(payload[0])}`));
-          else settle(op, decodeBatch(payload, this.#hello.obsStride, this.#read));
-        },
-        onError: op.reject,
-      });
-    }
+  /**
+   * Writes a request naming `ops.length` envs; its replies (one, or several covering consecutive runs of the envs)
+   * settle them in order.
+   */
+  #send<O extends Op>(message: Buffer, ops: readonly O[], settle: (op: O, reply: BatchReply, j: number) => void): void {
+    let settled = 0;
+    const rejectRest = (error: Error): void => {
+      for (let j = settled; j < ops.length; j++) ops[j]!.reject(error);
+      settled = ops.length;
+    };
+    this.#waiters.push({
+      onPayload: (payload) => {
+        const where = `GymnasiumEnv (${this.spec.id})`;
+        if (payload[0] !== REPLY_BATCH) {
+          rejectRest(new Error(`${where}: unexpected reply of kind ${String(payload[0])}`));
+          return true;
+        }
+        let reply: BatchReply;
+        try {
+          reply = decodeBatch(payload, this.#hello.obsStride, this.#read, this.#shared);
+        } catch (error) {
+          rejectRest(new Error(`${where}: ${(error as Error).message}`));
+          return true;
+        }
+        const k = reply.indices.length;
+        if (k === 0 || settled + k > ops.length) {
+          rejectRest(new Error(`${where}: a reply for ${k} envs where ${ops.length - settled} were expected`));
+          return true;
+        }
+        for (let j = 0; j < k; j++) {
+          const op = ops[settled + j]!;
+          if (reply.indices[j] !== op.index) op.reject(new Error(`${where}: reply ${j} is for env ${String(reply.indices[j])}, not ${op.index}`));
+          else if ((reply.flags[j]! & 4) !== 0) op.reject(new Error(`${where}: ${reply.errors?.[j] ?? 'failed'}`));
+          else settle(op, reply, j);
+        }
+        settled += k;
+        return settled === ops.length;
+      },
+      onError: rejectRest,
+    });
     this.#child.stdin?.write(message);
   }
 
@@ -332,14 +452,14 @@ export class GymnasiumBatch {
       for (const op of ops) op.reject(new Error(`GymnasiumEnv (${this.spec.id}): ${(error as Error).message}`));
       return;
     }
-    this.#send(message, ops, (op, reply) => {
-      const flags = reply.flags[0]!;
+    this.#send(message, ops, (op, reply, j) => {
+      const flags = reply.flags[j]!;
       op.resolve({
-        observation: reply.observation(0),
-        reward: reply.rewards[0]!,
+        observation: reply.observation(j),
+        reward: reply.rewards[j]!,
         terminated: (flags & 1) !== 0,
         truncated: (flags & 2) !== 0,
-        info: reply.infos?.[0] ?? {},
+        info: reply.infos?.[j] ?? {},
       });
     });
   }
@@ -347,8 +467,8 @@ export class GymnasiumBatch {
   #sendResets(ops: readonly ResetOp[]): void {
     const seeds = ops.some((o) => o.seed !== null) ? ops.map((o) => o.seed) : null;
     const options = JSON.parse(ops[0]!.options) as Record<string, unknown> | null;
-    this.#send(encodeReset(ops.map((o) => o.index), seeds, options), ops, (op, reply) => {
-      op.resolve({ observation: reply.observation(0), info: reply.infos?.[0] ?? {} });
+    this.#send(encodeReset(ops.map((o) => o.index), seeds, options), ops, (op, reply, j) => {
+      op.resolve({ observation: reply.observation(j), info: reply.infos?.[j] ?? {} });
     });
   }
 
@@ -380,7 +500,10 @@ export class GymnasiumBatch {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#open.clear();
-      if (this.#exited !== undefined) return;
+      if (this.#exited !== undefined) {
+        this.#closeShared();
+        return;
+      }
       const child = this.#child;
       const exited = new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -391,7 +514,7 @@ export class GymnasiumBatch {
       // Anything queued goes first; then the close request, answered in order.
       this.#flush();
       const closed = new Promise<void>((resolve) => {
-        this.#waiters.push({ onPayload: () => { resolve(); }, onError: () => { resolve(); } });
+        this.#waiters.push({ onPayload: () => { resolve(); return true; }, onError: () => { resolve(); } });
       });
       child.stdin?.write(encodeClose());
       const timer = setTimeout(() => child.kill(), 2000);
@@ -399,6 +522,7 @@ export class GymnasiumBatch {
       child.stdin?.end();
       await exited;
       clearTimeout(timer);
+      this.#closeShared();
     })();
     return this.#closing;
   }

@@ -47,7 +47,7 @@ export const REPLY_CLOSED = 4;
  * The protocol version the Python side must report.
  * @category Environments
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /**
  * Bytes of a message header: `u32` payload length, `u32` 0.
  * @category Environments
@@ -83,8 +83,10 @@ export interface Hello {
   readonly actionSize: number;
   /** Bytes of one observation. */
   readonly obsBytes: number;
-  /** Bytes between two observations in a batch reply (obsBytes rounded up to 8). */
+  /** Bytes between two observations in a batch reply or the shared-memory file (obsBytes rounded up to 8). */
   readonly obsStride: number;
+  /** Whether observations travel through the shared-memory file (slot i: env i's latest) instead of the pipe. */
+  readonly sharedMemory: boolean;
   /** Id, time limit, reward threshold. */
   readonly spec: { id: string; maxEpisodeSteps?: number; rewardThreshold?: number };
   /** Versions of Python and its packages. */
@@ -113,13 +115,22 @@ export interface BatchReply {
   readonly indices: Uint32Array;
   /** Reward of each. */
   readonly rewards: Float64Array;
-  /** Bit 0 terminated, bit 1 truncated. */
+  /** Bit 0 terminated, bit 1 truncated, bit 2 failed (message in `errors`). */
   readonly flags: Uint8Array;
-  /** Observation `j` (a new object over the reply's own memory). */
+  /** Observation `j` (a new object over the reply's own memory, or over memory read from the shared file). */
   readonly observation: (j: number) => unknown;
   /** Infos, when asked for (or on resets). */
-  readonly infos: Record<string, unknown>[] | null;
+  readonly infos: (Record<string, unknown> | null)[] | null;
+  /** Error messages of the failed envs (null for the others), or null when none failed. */
+  readonly errors: (string | null)[] | null;
 }
+
+/**
+ * Reads `length` bytes at byte `position` of the shared-memory file into `dst` at `offset` (e.g. with
+ * `fs.readSync`).
+ * @category Environments
+ */
+export type SharedReader = (dst: Buffer, offset: number, length: number, position: number) => void;
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 
@@ -190,15 +201,15 @@ export function encodeStep(indices: readonly number[], actions: readonly unknown
   const k = indices.length;
   const oActions = pad8(8 + 4 * k);
   const size = oActions + 8 * k * actionSize;
-  const msg = Buffer.allocUnsafeSlow(HEADER_BYTES + size);
+  // From Node's shared pool when small (slices of it start at multiples of 8): no memory of its own per step.
+  const msg = Buffer.allocUnsafe(HEADER_BYTES + size);
   msg.writeUInt32LE(size, 0);
   msg.writeUInt32LE(0, 4);
   msg.writeUInt32LE(CMD_STEP | (wantInfo ? 1 << 8 : 0), 8);
   msg.writeUInt32LE(k, 12);
-  const idx = new Uint32Array(msg.buffer, HEADER_BYTES + 8, k);
-  for (let j = 0; j < k; j++) idx[j] = indices[j]!;
+  for (let j = 0; j < k; j++) msg.writeUInt32LE(indices[j]!, HEADER_BYTES + 8 + 4 * j);
   if (oActions > 8 + 4 * k) msg.fill(0, HEADER_BYTES + 8 + 4 * k, HEADER_BYTES + oActions);
-  const values = new DataView(msg.buffer, HEADER_BYTES + oActions, 8 * k * actionSize);
+  const values = new DataView(msg.buffer, msg.byteOffset + HEADER_BYTES + oActions, 8 * k * actionSize);
   for (let j = 0; j < k; j++) {
     const a = actions[j];
     if (typeof a === 'number') {
@@ -247,29 +258,49 @@ export function encodeClose(): Buffer {
 }
 
 /**
- * Decodes a BATCH reply in place.
+ * Decodes a BATCH reply: its arrays in place; observations in place too, or, when they are in the shared-memory
+ * file, read from it at once (one read when the envs are consecutive, as when a whole batch steps) into new
+ * memory of the reply's own.
  *
  * @param payload - the payload (its `byteOffset` a multiple of 8).
  * @param obsStride - bytes between observations.
  * @param read - reads one observation.
- * @returns the decoded reply; observations are views of `payload`'s memory.
+ * @param shared - reads the shared-memory file (needed when the reply says its observations are there).
+ * @returns the decoded reply.
  * @category Environments
  */
-export function decodeBatch(payload: Buffer, obsStride: number, read: (buf: Buffer, offset: number) => unknown): BatchReply {
-  const hasInfo = payload[1] === 1;
+export function decodeBatch(payload: Buffer, obsStride: number, read: (buf: Buffer, offset: number) => unknown, shared?: SharedReader): BatchReply {
+  const hasTrailer = payload[1] === 1;
+  const inShared = payload[2] === 1;
   const k = payload.readUInt32LE(4);
   const oRew = 8;
   const oIdx = oRew + 8 * k;
   const oFlags = pad8(oIdx + 4 * k);
   const oObs = pad8(oFlags + k);
   const base = payload.byteOffset;
-  const end = oObs + obsStride * k;
+  const indices = new Uint32Array(payload.buffer, base + oIdx, k);
+  let frames = payload;
+  let oFrames = oObs;
+  if (inShared) {
+    if (shared === undefined) throw new Error('a BATCH reply with observations in shared memory, and no shared memory open');
+    frames = Buffer.allocUnsafeSlow(k * obsStride);
+    oFrames = 0;
+    let consecutive = true;
+    for (let j = 1; j < k && consecutive; j++) consecutive = indices[j] === indices[0]! + j;
+    if (consecutive && k > 0) shared(frames, 0, k * obsStride, indices[0]! * obsStride);
+    else for (let j = 0; j < k; j++) shared(frames, j * obsStride, obsStride, indices[j]! * obsStride);
+  }
+  const end = inShared ? oObs : oObs + obsStride * k;
+  const trailer = hasTrailer
+    ? (JSON.parse(payload.toString('utf8', end)) as { infos: (Record<string, unknown> | null)[] | null; errors: (string | null)[] | null })
+    : null;
   return {
     rewards: new Float64Array(payload.buffer, base + oRew, k),
-    indices: new Uint32Array(payload.buffer, base + oIdx, k),
+    indices,
     flags: new Uint8Array(payload.buffer, base + oFlags, k),
-    observation: (j) => read(payload, oObs + j * obsStride),
-    infos: hasInfo ? (JSON.parse(payload.toString('utf8', end)) as Record<string, unknown>[]) : null,
+    observation: (j) => read(frames, oFrames + j * obsStride),
+    infos: trailer?.infos ?? null,
+    errors: trailer?.errors ?? null,
   };
 }
 
