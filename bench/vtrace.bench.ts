@@ -11,7 +11,8 @@
  * Python is `$IMPALA_BENCH_PYTHON`, bench/.venv/bin/python or python3, whichever imports the modules.
  * Sizes [T=20,B=32], [T=100,B=256], [T=100,B=4096]. Prints medians with the p10–p90 spread and ratios,
  * plus a floor row: a loop that only reads the inputs and writes the outputs (no V-trace arithmetic).
- * Options (env): VTRACE_BENCH_MIN_TIME_MS (default 400), VTRACE_BENCH_SIZES (e.g. "20x32,100x256").
+ * Options (env): VTRACE_BENCH_MIN_TIME_MS (default 400), VTRACE_BENCH_WARMUP_MS (default 1000),
+ * VTRACE_BENCH_SIZES (e.g. "20x32,100x256").
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 const fromSource = process.env.BENCH_FROM_SOURCE === '1';
 const { vtrace } = (await import(fromSource ? '../src/index.js' : new URL('../dist/index.js', import.meta.url).href)) as typeof Library;
 const minTimeMs = Number(process.env.VTRACE_BENCH_MIN_TIME_MS ?? 400);
-const timing = { warmup: 5, minReps: 7, maxReps: 2000, minTimeMs };
+// Each row is warmed up for a second first: V8 runs WebAssembly in its baseline compiler (Liftoff) until a function
+// has run for a while, and the first row measured ~2x slower at [100, 256] than the same calls a second later.
+const warmupMs = Number(process.env.VTRACE_BENCH_WARMUP_MS ?? 1000);
+const timing = { warmup: 5, warmupMs, minReps: 7, maxReps: 2000, minTimeMs };
 const sizes = (process.env.VTRACE_BENCH_SIZES ?? '20x32,100x256,100x4096').split(',').map((s) => {
   const [T, B] = s.split('x').map(Number);
   return { T: T!, B: B! };

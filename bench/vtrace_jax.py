@@ -39,9 +39,13 @@ def vtrace_from_importance_weights(log_rhos, discounts, rewards, values, bootstr
     return vs, pg_advantages
 
 
-def time_it(fn, warmup, min_reps, min_time_s, max_reps):
-    for _ in range(warmup):
+def time_it(fn, warmup, min_reps, min_time_s, max_reps, warmup_s=0.0):
+    # At least `warmup` calls and `warmup_s` seconds of them, as the JavaScript rows get.
+    warmup_start = time.perf_counter()
+    i = 0
+    while i < warmup or time.perf_counter() - warmup_start < warmup_s:
         fn()
+        i += 1
     samples = []
     start = time.perf_counter()
     while len(samples) < min_reps or (time.perf_counter() - start < min_time_s and len(samples) < max_reps):
@@ -69,7 +73,8 @@ def main():
             out = vtrace_from_importance_weights(*args)
             jax.block_until_ready(out)
 
-        samples = time_it(call, spec['warmup'], spec['minReps'], spec['minTimeMs'] / 1000, spec['maxReps'])
+        samples = time_it(call, spec['warmup'], spec['minReps'], spec['minTimeMs'] / 1000, spec['maxReps'],
+                          spec.get('warmupMs', 0) / 1000)
         print(json.dumps({'case': i, 'samples': samples, 'jax': jax.__version__}), flush=True)
 
 

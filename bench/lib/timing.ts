@@ -29,9 +29,12 @@ export function summarise(samples: readonly number[]): TimingStats {
  */
 export function timeSync(
   fn: () => void,
-  { warmup = 3, minReps = 5, maxReps = 200, minTimeMs = 300 }: { warmup?: number; minReps?: number; maxReps?: number; minTimeMs?: number } = {},
+  { warmup = 3, warmupMs = 0, minReps = 5, maxReps = 200, minTimeMs = 300 }: { warmup?: number; warmupMs?: number; minReps?: number; maxReps?: number; minTimeMs?: number } = {},
 ): TimingStats {
-  for (let i = 0; i < warmup; i++) fn();
+  // At least `warmup` calls and `warmupMs` of them (V8 first runs WebAssembly and hot JavaScript in its baseline
+  // tiers, and optimises them after a while).
+  const warmupStart = performance.now();
+  for (let i = 0; i < warmup || performance.now() - warmupStart < warmupMs; i++) fn();
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < minReps || (performance.now() - start < minTimeMs && samples.length < maxReps)) {
