@@ -189,7 +189,9 @@ describe('impala-rl learner / actor: faults (subprocesses, loopback)', () => {
 
   test('the learner SIGKILLed and restarted with --resume: the actors retry with backoff, reconnect, and the run finishes at exactly --total-frames', async () => {
     const runDir = join(dir, 'learner-kill');
-    const total = 6_000;
+    // Long enough after the restart (~10 s at ~1,300 frames/s) for both actors to rejoin: their retries back off
+    // to 2–4 s apart by then, and with 6,000 frames one actor could miss the whole resumed run on a quiet machine.
+    const total = 16_000;
     const first = start(learnerArgs(runDir, total, ['--checkpoint-interval', '1']));
     const port = await learnerPort(first);
     const actors = [start(actorArgs(port)), start(actorArgs(port))];
