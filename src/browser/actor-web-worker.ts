@@ -7,6 +7,7 @@ import type { ActorEnv } from '../agent/actor.js';
 import { runActorLoop } from '../agent/actor-loop.js';
 import type { FromActorWorker, ToActorWorker } from '../agent/actor-worker-protocol.js';
 import { makeEnv } from '../envs/registry.js';
+import { nextMacrotask } from '../internal/macrotask.js';
 import { useBrowserBackend } from './backend.js';
 import type { WebWorkerActorInit } from './web-worker-actor-protocol.js';
 import { workerScopeChannel, type WebWorkerScopeLike } from './web-worker-channel.js';
@@ -27,19 +28,6 @@ export interface ServeActorInWebWorkerOptions {
    * @defaultValue none
    */
   readonly setup?: () => void | Promise<void>;
-}
-
-/** Gives the worker's event loop a turn (a message on a fresh `MessageChannel`: no timer clamping). */
-function yieldToEventLoop(): Promise<void> {
-  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    (channel.port1 as unknown as { onmessage: (() => void) | null }).onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 /** The actor's environments, made with `makeEnv` (ids dealt as `actorEnvId` deals them). */
@@ -79,7 +67,7 @@ export function serveActorInWebWorker(options: ServeActorInWebWorkerOptions = {}
         await useBrowserBackend(browserBackend);
         await options.setup?.();
       },
-      yieldToEventLoop,
+      yieldToEventLoop: nextMacrotask,
       makeEnvs: makeBrowserEnvs,
     });
   };

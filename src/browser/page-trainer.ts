@@ -17,6 +17,7 @@ import { makeEnv } from '../envs/registry.js';
 import type { ImpalaNetwork } from '../networks/impala-network.js';
 import type { ActorState } from '../agent/actor.js';
 import type { BrowserBackendRequest } from './backend.js';
+import { nextMacrotask } from '../internal/macrotask.js';
 import { MetricsSeries, type MetricsPoint } from './metrics-series.js';
 import { WebWorkerActorFleet } from './web-worker-actor-fleet.js';
 import type { WebWorkerLike } from './web-worker-channel.js';
@@ -84,23 +85,6 @@ export interface PageTrainerOptions {
  * @category Browser
  */
 export type PageTrainerStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
-
-/**
- * Gives the browser a turn: resolves in a new task, so rendering and input events can run first. A message on a
- * fresh `MessageChannel` rather than `setTimeout(0)`, which browsers clamp to 4 ms once timeouts nest.
- */
-function yieldToBrowser(): Promise<void> {
-  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    // Typed through a cast: @types/node's MessagePort declares listeners only, browsers and Node both have onmessage.
-    (channel.port1 as unknown as { onmessage: (() => void) | null }).onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 /**
  * Trains an IMPALA agent in the page: `numActors` inline actors (or, with {@link PageTrainerOptions.actorWorker},
@@ -391,7 +375,7 @@ export class PageTrainer {
         if (target !== undefined && this.metrics.meanReturn >= target && this.metrics.episodeCount >= 100) break;
         if (now - sliceStart >= sliceMs) {
           this.#activeMs += now - sliceStart;
-          await yieldToBrowser();
+          await nextMacrotask(); // the browser's turn: rendering and input run in between
           sliceStart = performance.now();
         }
       }

@@ -42,3 +42,16 @@ export function scheduleMacrotask(callback: () => void): MacrotaskHandle {
   channel.port2.postMessage(null);
   return { cancel: () => { cancelled = true; } };
 }
+
+/**
+ * Resolves in a later macrotask ({@link scheduleMacrotask}): gives the event loop a turn, so that messages,
+ * timers, rendering and input (in a page) run before the caller goes on.
+ *
+ * @returns a promise that resolves then.
+ * @category Errors
+ */
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    scheduleMacrotask(resolve);
+  });
+}
