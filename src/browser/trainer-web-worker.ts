@@ -7,7 +7,7 @@ import type { StepResult } from '../envs/contract/types.js';
 import { ensureGradients } from '../backends/gradients.js';
 import { useBrowserBackend } from './backend.js';
 import { PageTrainer } from './page-trainer.js';
-import type { WebWorkerScopeLike } from './web-worker-channel.js';
+import { workerScopeChannel, type WebWorkerScopeLike } from './web-worker-channel.js';
 import { serialiseError, type FromTrainerWorker, type ToTrainerWorker, type WatchedStep } from './web-worker-trainer-protocol.js';
 
 /**
@@ -107,8 +107,9 @@ function watchEnv(env: ActorEnv, intervalMs: number, post: (step: WatchedStep) =
  */
 export function serveTrainerInWebWorker(options: ServeTrainerInWebWorkerOptions = {}): void {
   const scope = options.scope ?? (globalThis as unknown as WebWorkerScopeLike);
+  const channel = workerScopeChannel<FromTrainerWorker, ToTrainerWorker>(scope);
   const post = (message: FromTrainerWorker): void => {
-    scope.postMessage(message, []);
+    channel.send(message);
   };
   let trainer: PageTrainer | null = null;
   let ready: Promise<PageTrainer> | null = null;
@@ -206,10 +207,9 @@ export function serveTrainerInWebWorker(options: ServeTrainerInWebWorkerOptions 
 
   // Messages are handled in order: each waits for the one before (init first).
   let queue: Promise<void> = Promise.resolve();
-  scope.onmessage = (event) => {
-    const message = event.data as ToTrainerWorker;
+  channel.onMessage((message) => {
     queue = queue.then(() => handle(message)).catch((error: unknown) => {
       post({ type: 'failed', error: serialiseError(error) });
     });
-  };
+  });
 }

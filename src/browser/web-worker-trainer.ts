@@ -7,7 +7,8 @@ import type { Checkpoint } from '../agent/checkpoint.js';
 import type { BrowserBackendRequest } from './backend.js';
 import { MetricsSeries, type MetricsPoint } from './metrics-series.js';
 import type { PageTrainerConfig, PageTrainerStatus } from './page-trainer.js';
-import type { WebWorkerLike } from './web-worker-channel.js';
+import type { Channel } from '../agent/channel.js';
+import { openWebWorkerChannel, type WebWorkerLike } from './web-worker-channel.js';
 import { deserialiseError, type FromTrainerWorker, type ToTrainerWorker, type WatchedStep } from './web-worker-trainer-protocol.js';
 
 export type { WatchedStep } from './web-worker-trainer-protocol.js';
@@ -77,7 +78,7 @@ export class WebWorkerTrainer {
   /** Metrics of every update and episode, as the worker reported them. */
   readonly metrics = new MetricsSeries();
   readonly #options: WebWorkerTrainerOptions;
-  readonly #worker: WebWorkerLike;
+  readonly #channel: Channel<ToTrainerWorker, FromTrainerWorker>;
   readonly #ready: Promise<void>;
   readonly #pending = new Map<number, { resolve: (value: FromTrainerWorker) => void; reject: (error: Error) => void }>();
   #nextId = 1;
@@ -103,7 +104,6 @@ export class WebWorkerTrainer {
   constructor(config: PageTrainerConfig, options: WebWorkerTrainerOptions) {
     this.config = config;
     this.#options = options;
-    this.#worker = options.worker;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -112,17 +112,15 @@ export class WebWorkerTrainer {
     this.#endedPromise = new Promise<void>((resolve) => {
       this.#ended = resolve;
     });
-    this.#worker.onmessage = (event) => {
-      this.#receive(event.data as FromTrainerWorker);
-    };
-    this.#worker.onmessageerror = () => {
-      this.#fail(new Error('WebWorkerTrainer: a message from the worker could not be deserialised'));
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault?.();
-      const where = event.filename !== undefined && event.filename !== '' ? ` (${event.filename}:${event.lineno ?? 0})` : '';
-      this.#fail(new Error(`WebWorkerTrainer: the worker failed${where}: ${event.message ?? 'unknown error'}`));
-    };
+    // The page's end of the same channel as Web Worker actors: an uncaught error in the worker, or a message that
+    // cannot be deserialised, closes it with an error naming the worker; close() terminates it.
+    this.#channel = openWebWorkerChannel<ToTrainerWorker, FromTrainerWorker>(options.worker, { caller: 'WebWorkerTrainer', who: 'the trainer worker' });
+    this.#channel.onMessage((message) => {
+      this.#receive(message);
+    });
+    this.#channel.onClose((error) => {
+      if (error !== null) this.#fail(error);
+    });
     this.#send({
       type: 'init',
       config,
@@ -257,7 +255,7 @@ export class WebWorkerTrainer {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#worker.terminate();
+    void this.#channel.close();
     const disposed = new Error('WebWorkerTrainer: disposed');
     this.#rejectReady(disposed); // no effect once ready
     this.#rejectAll(disposed);
@@ -270,7 +268,7 @@ export class WebWorkerTrainer {
   }
 
   #send(message: ToTrainerWorker): void {
-    if (!this.#disposed) this.#worker.postMessage(message, []);
+    if (!this.#disposed) this.#channel.send(message);
   }
 
   #request(make: (id: number) => ToTrainerWorker): Promise<FromTrainerWorker> {
