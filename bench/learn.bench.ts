@@ -1,5 +1,5 @@
 /**
- * `npm run bench:learn -- <task> [--seeds 1,2,3] [--frames N] [--backend auto|cpu|wasm|tensorflow] [--set key=json ...]`
+ * `npm run bench:learn -- <task> [--seeds 1,2,3] [--frames N] [--minutes M] [--backend auto|cpu|wasm|tensorflow] [--set key=json ...]`
  *
  * Learning benchmarks of issue 7, each with the tuned preset of `src/agent/presets.ts`:
  * - `cartpole`:  CartPole-v1, 300k frames, target: mean return of the last 100 episodes ≥ 475, < 10 min per seed;
@@ -9,12 +9,15 @@
  *                layout, 24×32 frames, 300k frames), compared with a uniform random policy measured in
  *                the same run; target: at least twice the random policy's mean return.
  * - `atari`:     `--game Pong` (any ALE game name; default Pong) as `ALE/<game>-v5` through the Gymnasium
- *                bridge with the `atari` preset (the paper's preprocessing and Table G.1), 10M frames unless
- *                `--frames`, on the fastest backend available (`--backend auto`); needs Python with
+ *                bridge with the `atari` preset (the paper's preprocessing and Table G.1) but the shallow torso
+ *                (measured here: it learns fastest per wall-clock minute on a 2-core CPU, see
+ *                docs/environments.md; `--set torso=deep` for the paper's), 10M frames unless `--frames`, on
+ *                the fastest backend available (`--backend auto`); needs Python with
  *                gymnasium, ale-py and numpy (`IMPALA_RL_PYTHON`). The uniform random policy's mean return is
  *                measured first, through the same bridge and preprocessing (`--random-episodes`, default 10);
  *                target (issue #19): at least 5 points above it. Also prints the human-normalised score
  *                (`atariReferenceScores`) of the final mean return.
+ * `--minutes M` stops each seed's training cleanly after M minutes of wall-clock time (the curve is still written).
  * Prints one row per seed (final mean return, first frame at which the target was reached, wall time,
  * frames/s) and writes `bench/results/learn-<task>.json` and `.svg` (all seeds' learning curves).
  */
@@ -53,6 +56,8 @@ interface Task {
   readonly frames?: number;
   /** Seeds when `--seeds` is not given (else 1,2,3). */
   readonly seeds?: string;
+  /** The torso when `--set torso=…` is not given (else the preset's). */
+  readonly torso?: 'shallow' | 'deep';
 }
 
 const game = flag('game') ?? 'Pong';
@@ -62,7 +67,7 @@ const TASKS: Readonly<Record<string, Task>> = {
   acrobot: { env: 'Acrobot-v1', target: -100, minutes: null },
   stateless: { env: 'CartPoleStateless-v1', target: 350, minutes: null },
   maze: { env: 'Maze-v0', preset: MAZE_SMALL_PRESET, target: null, targetTimesRandom: 2, minutes: null },
-  atari: { env: `ALE/${game}-v5`, preset: ATARI_PRESET, target: null, targetAboveRandom: 5, minutes: null, frames: 10_000_000, seeds: '1' },
+  atari: { env: `ALE/${game}-v5`, preset: ATARI_PRESET, torso: 'shallow', target: null, targetAboveRandom: 5, minutes: null, frames: 10_000_000, seeds: '1' },
 };
 
 const taskName = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'cartpole';
@@ -86,8 +91,17 @@ const overrides: Record<string, unknown> = Object.fromEntries(
     return [key ?? '', value] as const;
   }),
 );
-let preset = { ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)), ...overrides } as TrainPreset;
+let preset = {
+  ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)),
+  ...(task.torso === undefined ? {} : { torso: task.torso }),
+  ...overrides,
+} as TrainPreset;
 const totalFrames = Number(flag('frames') ?? task.frames ?? preset.totalFrames ?? 1_000_000);
+const minutesBudget = flag('minutes') === undefined ? undefined : Number(flag('minutes'));
+if (minutesBudget !== undefined && !(minutesBudget > 0)) {
+  console.error(`bench:learn: --minutes must be a positive number, got '${flag('minutes')}'`);
+  process.exit(2);
+}
 const backend = (flag('backend') ?? (task.env.startsWith('Maze') || task.env.startsWith('ALE/') ? 'auto' : 'cpu')) as BackendRequest;
 
 /** Mean return of a uniform random policy over `episodes` episodes of an env made asynchronously (the bridge). */
@@ -173,6 +187,13 @@ async function main(): Promise<void> {
       stop.abort();
     };
     if (long) process.once('SIGINT', onSigint);
+    const budget =
+      minutesBudget === undefined
+        ? undefined
+        : setTimeout(() => {
+            console.log(`  --minutes ${minutesBudget}: stopping after this update`);
+            stop.abort();
+          }, minutesBudget * 60_000);
     if (runDir !== undefined) console.log(`  seed ${seed}: run directory ${runDir}`);
     const r = await train(
       { ...preset, env: task!.env, totalFrames, seed, ...(runDir !== undefined ? { runDir } : {}) },
@@ -191,10 +212,11 @@ async function main(): Promise<void> {
       },
     );
     process.off('SIGINT', onSigint);
+    clearTimeout(budget);
     const minutes = (performance.now() - started) / 60000;
     r.network.dispose();
     const passed = target === null ? null : r.meanReturn100 >= target && (task!.minutes === null || minutes < task!.minutes);
-    results.push({ seed, meanReturn100: r.meanReturn100, episodes: r.episodes, reachedAt: reached.at, minutes, framesPerSecond: r.frames / (minutes * 60), passed });
+    results.push({ seed, meanReturn100: r.meanReturn100, frames: r.frames, episodes: r.episodes, reachedAt: reached.at, minutes, framesPerSecond: r.frames / (minutes * 60), passed });
     rows.push([String(seed), r.meanReturn100.toFixed(1), String(r.episodes), reached.at === null ? '—' : String(reached.at), minutes.toFixed(1), (r.frames / (minutes * 60)).toFixed(0), passed === null ? '—' : passed ? 'yes' : 'NO']);
     series.push({ name: `seed ${seed}`, points });
   }
@@ -208,7 +230,7 @@ async function main(): Promise<void> {
   }
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `learn-${taskName}.json`), JSON.stringify({ task: taskName, env: task!.env, presetName: task!.preset ?? task!.env, totalFrames, target, backend: info.name, preset, results, randomPolicyReturn: random, randomEpisodes, humanNormalised, referenceScores: reference ?? null }, null, 1));
+  await writeFile(join(dir, `learn-${taskName}.json`), JSON.stringify({ task: taskName, env: task!.env, presetName: task!.preset ?? task!.env, totalFrames, minutesBudget: minutesBudget ?? null, target, backend: info.name, preset, results, randomPolicyReturn: random, randomEpisodes, humanNormalised, referenceScores: reference ?? null }, null, 1));
   await writeLearningCurve(join(dir, `learn-${taskName}.svg`), series, {
     title: `${task!.env}: mean return (last 100 episodes)`,
     xLabel: 'environment frames',
