@@ -1,11 +1,11 @@
 // The compiled learner update (LearnerOptions.compile) against the eager one. On the tensorflow and cuda
 // backends (IMPALA_TEST_BACKEND, as `npm run test:backends` sets it): the float64 reference update runs
-// through the graph; 10 updates of the shallow ImpalaNetwork (with LSTM; 4 of the deep one) from the same
-// weights and batches agree with eager updates within 1e-5 of each variable's largest value (float32
-// rounding: the graph's V-trace recursion is float32, the eager one float64; the deep net over 4 updates,
-// see below); optimizer state and
-// resumption match; and updates that cannot be one graph fall back ('auto', logged once) or throw (true)
-// naming the reason. On other backends only the fallback is tested (the compiled tests skip with a message).
+// through the graph; 10 updates of the shallow ImpalaNetwork (with LSTM) and of the deep one from the same
+// weights and batches agree with eager updates within 1e-5 (float32 rounding: the graph's V-trace recursion is
+// float32, the eager one float64, and the graph's fused kernels sum in another order; for the deep net the
+// weights as one vector and each kernel, see below); optimizer state and resumption match; and updates that
+// cannot be one graph fall back ('auto', logged once) or throw (true) naming the reason. On other backends
+// only the fallback is tested (the compiled tests skip with a message).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Learner, type LearnerOptions } from '../../src/agent/learner.js';
@@ -77,6 +77,17 @@ function maxRelDiff(a: readonly Float32Array[], b: readonly Float32Array[]): num
 
 const weights = (net: ImpalaNetwork): Float32Array[] => net.trainableVariables.map((v) => v.dataSync() as Float32Array);
 
+/** All variables as one vector. */
+const flat = (vars: readonly Float32Array[]): Float32Array => {
+  const out = new Float32Array(vars.reduce((n, v) => n + v.length, 0));
+  let o = 0;
+  for (const v of vars) {
+    out.set(v, o);
+    o += v.length;
+  }
+  return out;
+};
+
 describe(`compiled learner update on ${backend}`, () => {
   test('the float64 reference update runs through the graph and matches', { skip: skipCompiled }, () => {
     const model = new LinearModel([D], A, init);
@@ -97,12 +108,15 @@ describe(`compiled learner update on ${backend}`, () => {
     model.dispose();
   });
 
-  // The shallow net: 10 updates. The deep net: 4. Its max-pools and ReLUs switch on float32 rounding:
-  // in this tiny configuration (constant rate) a first-section unit flips at update 5 (at update 4 with
-  // a decaying rate) and the small first-section conv
-  // biases then differ by 2e-3 of their largest value (all kernels stay within 2e-6). Two eager runs that
-  // differ only in the V-trace's precision (float64 on the host vs float32 tensors) diverge the same way.
-  for (const [torso, updates] of [['shallow', 10], ['deep', 4]] as const) {
+  // Both nets: 10 updates. The shallow net: every variable within 1e-5 of its own largest value. The deep
+  // net: the weights as one vector within 1e-5 of their largest value, and every kernel within 1e-5 of its
+  // own; its biases are not compared to their own scale, because its max-pools and ReLUs switch on float32
+  // rounding: measured over 12 configurations (input 24 or 36, network seeds 1-6, 10 updates) half had a
+  // unit flip (at update 4-6), after which one conv bias differs by up to 3e-3 of that bias vector's largest
+  // value (biases start at 0 and stay ~1e-3 in 10 updates), while the kernels stayed within 1.8e-6 and the
+  // whole weight vector within 9e-7 in every configuration. Two eager runs that differ only in the
+  // V-trace's precision (float64 on the host vs float32 tensors) diverge the same way.
+  for (const [torso, updates] of [['shallow', 10], ['deep', 10]] as const) {
     test(`${torso}: ${updates} compiled updates match ${updates} eager ones within 1e-5; state, resumption and tensor count`, { skip: skipCompiled }, () => {
       const [T, B, S, C, numActions] = [4, 3, 36, 4, 5];
       const make = (): ImpalaNetwork => new ImpalaNetwork({ torso, observationShape: [S, S, C], numActions, seed: 3, checkInputValues: false });
@@ -124,9 +138,15 @@ describe(`compiled learner update on ${backend}`, () => {
         if (i === 1) tensors = tf.memory().numTensors;
       }
       assert.equal(tf.memory().numTensors, tensors, 'tensors leaked by compiled updates');
-      const diff = maxRelDiff(weights(eagerNet), weights(compiledNet));
       assert.equal(compiled.compileStats.compiledSteps, updates, JSON.stringify(compiled.compileStats));
-      assert.ok(diff < 1e-5, `${torso}: weights after ${updates} updates differ by ${diff} (relative to each variable's largest value)`);
+      const [we, wc] = [weights(eagerNet), weights(compiledNet)];
+      const whole = maxRelDiff([flat(we)], [flat(wc)]);
+      assert.ok(whole < 1e-5, `${torso}: weights after ${updates} updates differ by ${whole} (relative to the largest weight)`);
+      const names = eagerNet.trainableVariables.map((v) => v.name);
+      const compared = names.map((name, i) => (torso === 'shallow' || !name.endsWith('bias') ? i : -1)).filter((i) => i >= 0);
+      assert.ok(compared.length >= (torso === 'shallow' ? names.length : 15), `${torso}: compared ${compared.length} of ${names.length} variables`);
+      const diff = maxRelDiff(compared.map((i) => we[i]!), compared.map((i) => wc[i]!));
+      assert.ok(diff < 1e-5, `${torso}: ${torso === 'shallow' ? 'variables' : 'kernels'} after ${updates} updates differ by ${diff} (relative to each one's largest value)`);
       for (const [e, c] of metrics) assert.ok(Math.abs(e - c) <= 1e-4 * Math.max(1, Math.abs(e)), `metric ${c} vs eager ${e}`);
       // The optimizer state (checkpointed) is the same in both modes.
       const se = eager.getState();
