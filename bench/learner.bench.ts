@@ -20,7 +20,7 @@
 //   --T 20 [BENCH_T]   --B shallow=32,deep=16 [BENCH_B]  (one number: the same B for every net)
 //   --size 84 [BENCH_SIZE]  --channels 4 [BENCH_CHANNELS]  --actions 18 [BENCH_ACTIONS]
 //   --reps 5 [BENCH_REPS]  --warmup 1 [BENCH_WARMUP]  learner steps; median of reps after the warm-up
-//   --fwd-reps 30 [BENCH_FWD_REPS]  --fwd-warmup 5 [BENCH_FWD_WARMUP]
+//   --fwd-reps 100 [BENCH_FWD_REPS]  --fwd-warmup 5 [BENCH_FWD_WARMUP]
 //   --threads N [BENCH_THREADS]  PyTorch and TensorFlow-Python threads; default = the thread count of the
 //                                tensorflow backend (libtensorflow's default: os.availableParallelism())
 //   --python auto [BENCH_PYTHON]  auto | off: the PyTorch (bench/learner_torch.py) and Keras
@@ -177,7 +177,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       actions: num('actions', 'BENCH_ACTIONS', 18),
       reps: Math.max(1, num('reps', 'BENCH_REPS', 5)),
       warmup: num('warmup', 'BENCH_WARMUP', 1),
-      fwdReps: Math.max(1, num('fwd-reps', 'BENCH_FWD_REPS', 30)),
+      fwdReps: Math.max(1, num('fwd-reps', 'BENCH_FWD_REPS', 100)),
       fwdWarmup: num('fwd-warmup', 'BENCH_FWD_WARMUP', 5),
       threads: Math.max(1, num('threads', 'BENCH_THREADS', availableParallelism())),
       torch: python && get('torch', 'BENCH_TORCH', 'auto') !== 'off',
@@ -232,6 +232,8 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       checkInputValues: false,
     });
     const obsSize = cfg.size * cfg.size * cfg.channels;
+    /** Blocks of consecutive actor steps per execution (see below). */
+    const FWD_ROUNDS = 5;
     if (kind === 'fwd') {
       const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
       const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
@@ -245,24 +247,32 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
         const obs = Int32Array.from({ length: B * obsSize }, () => Math.floor(rand() * 256));
         const runs = nets.map((n) => ({ ...n, rng: createActionRng(1), state: n.net.initialState(B), times: [] as number[] }));
         // What Actor#act does per step: tensors from host arrays, one network step, sampling, logits read back.
-        // Eager and graph alternate step by step (the first graph step records and loads the graph: a warm-up).
-        for (let i = 0; i < cfg.fwdWarmup + cfg.fwdReps; i++) {
+        // Each execution runs its steps back to back, as an actor does and as the PyTorch loop is timed, in
+        // blocks that alternate between eager and graph (FWD_ROUNDS rounds, so that both see the same load
+        // drift); the first graph step records and loads the graph (a warm-up). Alternating single steps
+        // would time every graph step right after an eager one, with caches and thread pool state left by
+        // ~100 eager ops, which no actor sees.
+        const block = Math.ceil(cfg.fwdReps / FWD_ROUNDS);
+        for (let round = 0; round < FWD_ROUNDS; round++) {
           for (const r of runs) {
-            const t0 = performance.now();
-            const inputs = {
-              observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'int32'),
-              lastAction: tf.tensor1d(new Int32Array(B), 'int32'),
-              lastReward: tf.tensor1d(new Float32Array(B)),
-              done: tf.tensor1d(new Uint8Array(B), 'bool'),
-            };
-            const out = r.net.step(inputs, r.state);
-            r.net.sample(out.policyLogits, r.rng);
-            out.policyLogits.dataSync();
-            tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
-            if (r.state) tf.dispose([r.state.c, r.state.h]);
-            r.state = out.state;
-            const dt = performance.now() - t0;
-            if (i >= cfg.fwdWarmup) r.times.push(dt);
+            const warm = round === 0 ? cfg.fwdWarmup : 0;
+            for (let i = 0; i < warm + block && r.times.length < cfg.fwdReps; i++) {
+              const t0 = performance.now();
+              const inputs = {
+                observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'int32'),
+                lastAction: tf.tensor1d(new Int32Array(B), 'int32'),
+                lastReward: tf.tensor1d(new Float32Array(B)),
+                done: tf.tensor1d(new Uint8Array(B), 'bool'),
+              };
+              const out = r.net.step(inputs, r.state);
+              r.net.sample(out.policyLogits, r.rng);
+              out.policyLogits.dataSync();
+              tf.dispose([...Object.values(inputs), out.policyLogits, out.baseline]);
+              if (r.state) tf.dispose([r.state.c, r.state.h]);
+              r.state = out.state;
+              const dt = performance.now() - t0;
+              if (i >= warm) r.times.push(dt);
+            }
           }
         }
         for (const r of runs) {
@@ -634,7 +644,7 @@ function driver(cfg: Config): void {
   }
 
   if (fwdModes.length > 0) {
-    console.log(`\nActor forward (one network step + sampling + logits read back), median of ${cfg.fwdReps} after ${cfg.fwdWarmup} warm-up`);
+    console.log(`\nActor forward (one network step + sampling + logits read back), median of ${cfg.fwdReps} after ${cfg.fwdWarmup} warm-up (consecutive steps, in 5 blocks per execution)`);
     const rows = results
       .filter((r) => r.mode.startsWith('fwd') && r.framework === 'tfjs')
       .map((r) => {
