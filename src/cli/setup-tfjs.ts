@@ -21,8 +21,17 @@ export function backendLine(info: BackendInfo, verbose: boolean): string {
 }
 
 /**
+ * The level the CLI gives libtensorflow's C++ logging (`TF_CPP_MIN_LOG_LEVEL`) when the user set none and did not
+ * ask for `--verbose`: 1 drops its INFO lines (the CPU-feature notice, five lines per compiled graph loaded;
+ * its oneDNN notice comes earlier and stays) and keeps warnings and errors.
+ */
+export const CLI_TF_LOG_LEVEL = '1';
+
+/**
  * Registers tfjs's gradients (see `ensureGradients`: `@tensorflow/tfjs-core` alone registers none, and the
- * learner needs them), silences tfjs's console hints (`enableProdMode`), then selects the backend.
+ * learner needs them), silences tfjs's console hints (`enableProdMode`) and, unless `verbose` or the user set
+ * `TF_CPP_MIN_LOG_LEVEL`, libtensorflow's INFO logging ({@link CLI_TF_LOG_LEVEL}; read when tfjs-node loads), then
+ * selects the backend.
  *
  * @param backend - the `--backend` value.
  * @param log - receives the line saying which backend was chosen (and a hint when it is `cpu`).
@@ -33,6 +42,8 @@ export function backendLine(info: BackendInfo, verbose: boolean): string {
 export async function setupTfjs(backend: BackendRequest, log: (line: string) => void, verbose = false): Promise<BackendInfo> {
   await ensureGradients('impala-rl');
   tf.enableProdMode();
+  // The CLI owns its process; the library never changes the environment.
+  if (!verbose && process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = CLI_TF_LOG_LEVEL;
   const info = await useBackend(backend);
   log(backendLine(info, verbose));
   if (info.name === 'cpu') {
