@@ -10,9 +10,10 @@
  *                the same run; target: at least twice the random policy's mean return.
  * - `atari`:     `--game Pong` (any ALE game name; default Pong) as `ALE/<game>-v5` through the Gymnasium
  *                bridge with the `atari` preset (the paper's preprocessing and Table G.1) but the shallow torso
- *                (measured here: it learns fastest per wall-clock minute on a 2-core CPU, see
- *                docs/environments.md; `--set torso=deep` for the paper's), 10M frames unless `--frames`, on
- *                the fastest backend available (`--backend auto`); needs Python with
+ *                (3.5× the deep one's frames/s on a 2-core CPU) and batch 8 (four times the updates per frame;
+ *                with it Pong passed its target in 48 minutes here; see docs/environments.md; `--set torso=deep
+ *                --set batchSize=32` for the paper's), 10M frames unless `--frames`, on the fastest backend
+ *                available (`--backend auto`); needs Python with
  *                gymnasium, ale-py and numpy (`IMPALA_RL_PYTHON`). The uniform random policy's mean return is
  *                measured first, through the same bridge and preprocessing (`--random-episodes`, default 10);
  *                target (issue #19): at least 5 points above it. Also prints the human-normalised score
@@ -56,8 +57,8 @@ interface Task {
   readonly frames?: number;
   /** Seeds when `--seeds` is not given (else 1,2,3). */
   readonly seeds?: string;
-  /** The torso when `--set torso=…` is not given (else the preset's). */
-  readonly torso?: 'shallow' | 'deep';
+  /** Fields over the preset's, under `--set` (the settings chosen for this machine). */
+  readonly defaults?: Partial<TrainPreset>;
 }
 
 const game = flag('game') ?? 'Pong';
@@ -67,7 +68,7 @@ const TASKS: Readonly<Record<string, Task>> = {
   acrobot: { env: 'Acrobot-v1', target: -100, minutes: null },
   stateless: { env: 'CartPoleStateless-v1', target: 350, minutes: null },
   maze: { env: 'Maze-v0', preset: MAZE_SMALL_PRESET, target: null, targetTimesRandom: 2, minutes: null },
-  atari: { env: `ALE/${game}-v5`, preset: ATARI_PRESET, torso: 'shallow', target: null, targetAboveRandom: 5, minutes: null, frames: 10_000_000, seeds: '1' },
+  atari: { env: `ALE/${game}-v5`, preset: ATARI_PRESET, defaults: { torso: 'shallow', batchSize: 8 }, target: null, targetAboveRandom: 5, minutes: null, frames: 10_000_000, seeds: '1' },
 };
 
 const taskName = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'cartpole';
@@ -93,7 +94,7 @@ const overrides: Record<string, unknown> = Object.fromEntries(
 );
 let preset = {
   ...(task.preset === undefined ? presetFor(task.env) : resolvePreset(task.preset)),
-  ...(task.torso === undefined ? {} : { torso: task.torso }),
+  ...task.defaults,
   ...overrides,
 } as TrainPreset;
 const totalFrames = Number(flag('frames') ?? task.frames ?? preset.totalFrames ?? 1_000_000);
@@ -161,11 +162,12 @@ async function main(): Promise<void> {
         ? random + task!.targetAboveRandom
         : task!.target;
   if (random !== null) console.log(`uniform random policy: mean return ${random.toFixed(2)} over ${randomEpisodes} episodes${target === null ? '' : `; target ≥ ${target.toFixed(2)}`}`);
-  if (taskName === 'atari' && info.name === 'wasm' && overrides.batchSize === undefined) {
+  if (taskName === 'atari' && info.name === 'wasm' && overrides.batchSize === undefined && (preset.batchSize ?? 32) > 8) {
     // A learner batch of 32 unrolls × 21 frames of 84×84×4 through the deep torso needs more than the 4 GiB
     // wasm heap (measured: "memory access out of bounds" in the first update); 8 fits.
+    const was = preset.batchSize ?? 32;
     preset = { ...preset, batchSize: 8, ...(overrides.envsPerActor === undefined ? { envsPerActor: 8 } : {}) };
-    console.log('wasm backend: batch 8 and 8 envs instead of the preset\'s 32 (the 4 GiB wasm heap; --set batchSize=N to change)');
+    console.log(`wasm backend: batch 8 and 8 envs instead of ${was} (the 4 GiB wasm heap; --set batchSize=N to change)`);
   }
   console.log(`preset: ${JSON.stringify(preset)}`);
   const rows: string[][] = [];

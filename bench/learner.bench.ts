@@ -50,6 +50,9 @@ import { fileURLToPath } from 'node:url';
 import { findPython } from './lib/python.js';
 import { formatMs, printTable } from './lib/timing.js';
 
+
+/** Blocks of consecutive actor steps per execution in the fwd modes (see runWorker). */
+const FWD_ROUNDS = 5;
 interface Config {
   nets: string[];
   modes: string[];
@@ -232,8 +235,6 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       checkInputValues: false,
     });
     const obsSize = cfg.size * cfg.size * cfg.channels;
-    /** Blocks of consecutive actor steps per execution (see below). */
-    const FWD_ROUNDS = 5;
     if (kind === 'fwd') {
       const libtensorflow = info.name === 'tensorflow' || info.name === 'cuda';
       const executions = (libtensorflow ? cfg.compile : ['eager']).filter((e): e is 'eager' | 'graph' => e === 'eager' || e === 'graph');
@@ -644,7 +645,7 @@ function driver(cfg: Config): void {
   }
 
   if (fwdModes.length > 0) {
-    console.log(`\nActor forward (one network step + sampling + logits read back), median of ${cfg.fwdReps} after ${cfg.fwdWarmup} warm-up (consecutive steps, in 5 blocks per execution)`);
+    console.log(`\nActor forward (one network step + sampling + logits read back), median of ${cfg.fwdReps} after ${cfg.fwdWarmup} warm-up (consecutive steps, in ${FWD_ROUNDS} blocks per execution)`);
     const rows = results
       .filter((r) => r.mode.startsWith('fwd') && r.framework === 'tfjs')
       .map((r) => {
