@@ -50,9 +50,9 @@ import { fileURLToPath } from 'node:url';
 import { findPython } from './lib/python.js';
 import { formatMs, printTable } from './lib/timing.js';
 
-
 /** Blocks of consecutive actor steps per execution in the fwd modes (see runWorker). */
 const FWD_ROUNDS = 5;
+
 interface Config {
   nets: string[];
   modes: string[];
