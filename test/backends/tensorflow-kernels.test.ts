@@ -4,7 +4,6 @@
 // NaN, alpha otherwise (tfjs's definition, which the cpu backend implements), so equality is exact.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 import {
   TENSORFLOW_TRAINING_KERNELS,
@@ -13,14 +12,9 @@ import {
   useBackend,
 } from '../../src/backends/index.js';
 import { gradsOn, randomValues, seededRandom } from './compare.js';
+import { tfjsNodeLoads } from '../helpers/tfjs-node-probe.js';
 
-// tfjs-node has side effects when it loads, so probe it in a child process first.
-const probe = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
-  stdio: 'ignore',
-  env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
-  timeout: 120_000,
-});
-const skip = probe.status === 0 ? false : 'tfjs-node is not installed or its native addon does not load here';
+const skip = tfjsNodeLoads() ? false : 'tfjs-node is not installed or its native addon does not load here';
 
 before(async () => {
   if (skip !== false) return;

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tfjsNodeLoads } from '../helpers/tfjs-node-probe.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tfjsNode = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: root, stdio: 'ignore', timeout: 120_000 }).status === 0;
-const skip = tfjsNode ? false : '@tensorflow/tfjs-node does not load here (scripts/setup-tfjs-node-offline.sh builds it)';
+const skip = tfjsNodeLoads() ? false : '@tensorflow/tfjs-node does not load here (scripts/setup-tfjs-node-offline.sh builds it)';
 
 function train(extraArgs: string[], env: Record<string, string | undefined>): string {
   const dir = mkdtempSync(join(tmpdir(), 'impala-cli-tflog-'));
