@@ -7,7 +7,7 @@ import { buildInstructionEncoder } from './instruction-encoder.js';
 import type { InstructionEncoder } from './instruction-encoder.js';
 import { INSTRUCTION_HASH_BUCKETS } from './instruction-tokenizer.js';
 import type { InstructionInput } from './instruction-tokenizer.js';
-import { addLstmWeights, lstmCellStep } from './lstm.js';
+import { addLstmWeights, lstmCellStep, lstmCellStepProjected, lstmProjectInputs } from './lstm.js';
 import type { LstmState, LstmWeights } from './lstm.js';
 import { builtInTorso } from './network-options.js';
 import type { ImpalaNetworkOptions } from './network-options.js';
@@ -639,7 +639,10 @@ export class ImpalaNetwork implements AgentModel {
         dones === undefined
           ? undefined
           : splitTime(tf.reshape(tf.cast(tf.logicalNot(tf.cast(dones, 'bool')), 'float32'), [n, 1]), time);
-      const inputs = splitTime(coreInput, time);
+      // Over several steps, every step's input part of the gates is one large matmul up front (and one in the
+      // backward pass) instead of one small matmul per step on concat([x, h]).
+      const proj = time > 1 ? lstmProjectInputs(this.#lstm, coreInput) : undefined;
+      const inputs = splitTime(proj === undefined ? coreInput : proj.projected, time);
       let s: LstmState = state;
       const outputs: tf.Tensor2D[] = [];
       for (let t = 0; t < time; t++) {
@@ -648,7 +651,7 @@ export class ImpalaNetwork implements AgentModel {
           const keep = keeps[t]!;
           s = { c: tf.mul(s.c, keep), h: tf.mul(s.h, keep) };
         }
-        s = lstmCellStep(this.#lstm, inputs[t]!, s);
+        s = proj === undefined ? lstmCellStep(this.#lstm, inputs[t]!, s) : lstmCellStepProjected(inputs[t]!, proj.recurrent, s);
         outputs.push(s.h);
       }
       core = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);

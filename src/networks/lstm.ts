@@ -69,3 +69,36 @@ export function lstmCellStep(w: LstmWeights, x: tf.Tensor2D, state: LstmState): 
   const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));
   return { c, h };
 }
+
+/**
+ * The gate pre-activations of every step's input at once: `x · kernel[:inputSize] + bias`, `[T·B, 4·units]`
+ * (one large matmul instead of T small ones, and one each for its gradients; {@link lstmCellStepProjected}
+ * adds `h · kernel[inputSize:]` step by step). The kernel is split once per call, not once per step.
+ *
+ * @param w - LSTM weights.
+ * @param x - `[T·B, inputSize]` inputs of all steps.
+ * @returns `projected` `[T·B, 4·units]`, and `recurrent`, the kernel's last `units` rows `[units, 4·units]`.
+ * @category Networks
+ */
+export function lstmProjectInputs(w: LstmWeights, x: tf.Tensor2D): { readonly projected: tf.Tensor2D; readonly recurrent: tf.Tensor2D } {
+  const [inputKernel, recurrent] = tf.split(w.kernel, [w.inputSize, w.units], 0) as [tf.Tensor2D, tf.Tensor2D];
+  return { projected: tf.fused.matMul({ a: x, b: inputKernel, bias: w.bias }) as tf.Tensor2D, recurrent };
+}
+
+/**
+ * One LSTM step from projected inputs ({@link lstmProjectInputs}): gates = projected + h · recurrent kernel.
+ * The same function as {@link lstmCellStep} up to float32 rounding (the sum is split in two).
+ *
+ * @param projected - `[B, 4·units]` this step's rows of the projected inputs.
+ * @param recurrent - `[units, 4·units]` the recurrent part of the kernel.
+ * @param state - Previous state `[B, units]` each.
+ * @returns The new state.
+ * @category Networks
+ */
+export function lstmCellStepProjected(projected: tf.Tensor2D, recurrent: tf.Tensor2D, state: LstmState): LstmState {
+  const gates = tf.add<tf.Tensor2D>(projected, tf.matMul(state.h, recurrent));
+  const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const c: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(tf.add(f, FORGET_BIAS)), state.c), tf.mul(tf.sigmoid(i), tf.tanh(j)));
+  const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));
+  return { c, h };
+}
