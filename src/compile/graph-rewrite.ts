@@ -21,6 +21,11 @@
  *   operands))`.
  * - `identityCast`: a `Cast` to its own dtype (tfjs casts gradients to float32) is bypassed (kept only
  *   when fetched).
+ * - `addN`: a tree of float32 `Add`/`AddV2` nodes of one shape, each inner node read by its parent alone,
+ *   summing three or more tensors, becomes one `AddN` of them: how tfjs accumulates the gradient of a
+ *   tensor read many times (the LSTM's recurrent kernel, once per time step) is a chain of `Add`s, each
+ *   reading and writing the whole tensor; `AddN` reads every term once. The same sum; the order of the
+ *   float32 additions may differ.
  */
 import type { AttrValueSpec, NodeSpec } from './saved-model-proto.js';
 
@@ -40,6 +45,7 @@ export interface RewriteOptions {
   readonly biasAddGrad?: boolean;
   readonly matMul?: boolean;
   readonly identityCast?: boolean;
+  readonly addN?: boolean;
   /** Uint8 pixels fed as bytes to a uint8 placeholder ({@link uint8Placeholder}; applied by the learner's compiler). */
   readonly uint8Observation?: boolean;
 }
@@ -121,7 +127,7 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[] | unde
  */
 export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly string[], metadata: TensorMetadataOf, options: RewriteOptions = {}): RewriteResult {
   const on = (k: keyof RewriteOptions): boolean => options[k] !== false;
-  const counts = { reluGrad: 0, biasAdd: 0, biasAddGrad: 0, matMul: 0, identityCast: 0 };
+  const counts = { reluGrad: 0, biasAdd: 0, biasAddGrad: 0, matMul: 0, identityCast: 0, addN: 0 };
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const replaced = new Map<string, NodeSpec>();
   const added: NodeSpec[] = [];
@@ -241,8 +247,42 @@ export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly strin
       counts.matMul++;
     }
   }
-  const rewritten = nodes.map((n) => replaced.get(n.name) ?? (alias.size === 0 ? n : { ...n, inputs: n.inputs.map(resolve) }));
+  let rewritten = nodes.map((n) => replaced.get(n.name) ?? (alias.size === 0 ? n : { ...n, inputs: n.inputs.map(resolve) }));
+  if (on('addN')) rewritten = sumTrees(rewritten, outputs, metadata, counts);
   return { nodes: pruneGraph([...rewritten, ...added], outputs), counts };
+}
+
+/** The `addN` rewrite (see the module comment) on `nodes`; counts each tree replaced. */
+function sumTrees(nodes: NodeSpec[], outputs: readonly string[], metadata: TensorMetadataOf, counts: { addN: number }): NodeSpec[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const readers = new Map<string, number>(); // node → how many inputs (of any node) read one of its outputs
+  for (const n of nodes) for (const i of n.inputs) readers.set(nodeOf(i), (readers.get(nodeOf(i)) ?? 0) + 1);
+  for (const o of outputs) readers.set(nodeOf(o), (readers.get(nodeOf(o)) ?? 0) + 2); // fetched: never inner
+  const isSum = (n: NodeSpec | undefined): n is NodeSpec => {
+    if (n === undefined || (n.op !== 'Add' && n.op !== 'AddV2') || n.inputs.length !== 2 || n.attrs.T?.type !== 1) return false;
+    const shape = metadata(`${n.name}:0`)?.shape;
+    return shape !== undefined && n.inputs.every((i) => !i.startsWith('^') && sameShape(metadata(i)?.shape, shape));
+  };
+  /** A sum whose only reader is one input of another sum of the same shape. */
+  const inner = (t: string): NodeSpec | undefined => {
+    const n = byName.get(nodeOf(t));
+    return isSum(n) && indexOf(t) === 0 && readers.get(n.name) === 1 ? n : undefined;
+  };
+  const parentIsSum = new Set<string>();
+  for (const n of nodes) if (isSum(n)) for (const i of n.inputs) if (inner(i) !== undefined) parentIsSum.add(nodeOf(i));
+  return nodes.map((n) => {
+    if (!isSum(n) || parentIsSum.has(n.name)) return n;
+    const terms: string[] = [];
+    const collect = (t: string): void => {
+      const child = inner(t);
+      if (child === undefined) terms.push(t);
+      else for (const i of child.inputs) collect(i);
+    };
+    for (const i of n.inputs) collect(i);
+    if (terms.length < 3) return n;
+    counts.addN++;
+    return { name: n.name, op: 'AddN', inputs: terms, attrs: { N: { i: terms.length }, T: { type: 1 } } };
+  });
 }
 
 /**
@@ -252,7 +292,7 @@ export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly strin
  */
 export const REWRITES_OFF_ENV = 'IMPALA_COMPILE_REWRITES_OFF';
 
-const REWRITES: readonly (keyof RewriteOptions)[] = ['reluGrad', 'biasAdd', 'biasAddGrad', 'matMul', 'identityCast', 'uint8Observation'];
+const REWRITES: readonly (keyof RewriteOptions)[] = ['reluGrad', 'biasAdd', 'biasAddGrad', 'matMul', 'identityCast', 'addN', 'uint8Observation'];
 
 /**
  * The rewrites a {@link REWRITES_OFF_ENV} value leaves on (the Node build reads the variable in

@@ -3,7 +3,7 @@
 // learner's) is recorded; the rewritten graph holds the fused op (ReluGrad, BiasAdd, BiasAddGrad, MatMul)
 // instead of tfjs's kernels, and its outputs equal the recorded graph's within float32 rounding: at most
 // 1e-6 of each output's largest magnitude (ReluGrad and BiasAdd compute the same products and sums; a
-// BiasAddGrad or MatMul kernel may add the same terms in another order). Shapes that do not fit a pattern
+// BiasAddGrad, MatMul or AddN kernel may add the same terms in another order). Shapes that do not fit a pattern
 // stay as recorded. On every backend: the rewriter's structural contract on hand-written nodes (fetched
 // tensors are never bypassed, dead nodes are pruned, options turn rewrites off).
 import { describe, test, before } from 'node:test';
@@ -19,7 +19,7 @@ import { setupTestBackend, testBackendName, tf } from '../helpers/tf.js';
 const backend = testBackendName();
 const libtensorflow = backend === 'tensorflow' || backend === 'cuda';
 const skip = libtensorflow ? false : `graph rewrites run on libtensorflow (IMPALA_TEST_BACKEND=${backend}; run IMPALA_TEST_BACKENDS=tensorflow npm run test:backends)`;
-const OFF: RewriteOptions = { reluGrad: false, biasAdd: false, biasAddGrad: false, matMul: false, identityCast: false };
+const OFF: RewriteOptions = { reluGrad: false, biasAdd: false, biasAddGrad: false, matMul: false, identityCast: false, addN: false };
 
 before(async () => {
   await setupTestBackend();
@@ -142,6 +142,20 @@ describe(`graph rewrites on ${backend}`, () => {
     tf.dispose([...inputs, ...batched]);
   });
 
+  test("the gradient of a weight read at every step of a recurrence (a chain of Adds) becomes one AddN; same values", { skip }, () => {
+    // h_t = tanh(h_{t−1}·W + x_t), 6 steps, as the LSTM's recurrent kernel: tfjs accumulates dW in 5 Adds
+    const inputs = [random([6, 3, 4], 31), random([4, 4], 32), random([3, 4], 33)];
+    const r = compare(([xs, W, h0]) => tf.grads((w: tf.Tensor) => {
+      let h: tf.Tensor = h0!;
+      for (const x of tf.unstack(xs!)) h = tf.tanh(tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), x));
+      return tf.sum(h);
+    })([W!]), inputs);
+    assert.ok(r.recordedOps.has('Add') && !r.recordedOps.has('AddN'), [...r.recordedOps].join(','));
+    assert.ok(r.ops.has('AddN'), [...r.ops].join(','));
+    assert.equal(r.counts.addN, 1, JSON.stringify(r.counts));
+    tf.dispose(inputs);
+  });
+
   test('shapes outside the patterns stay as recorded', { skip }, () => {
     const inputs = [random([2, 3, 4], 21), random([2, 4, 5], 22), random([2, 3, 5], 23), random([3, 5], 24)];
     const r = compare(([a, b, c, d]) => {
@@ -177,7 +191,7 @@ describe('graph rewrites: structure (any backend)', () => {
   test('the step pattern becomes ReluGrad(dy, relu(x)) in place; its pieces and dead nodes are pruned', () => {
     const { nodes: out, counts } = rewriteGraph(nodes, ['grad:0', 'relu:0'], meta);
     assert.deepEqual(out.map((n) => `${n.name}:${n.op}(${n.inputs.join(',')})`), ['x:Placeholder()', 'dy:Placeholder()', 'relu:Relu(x:0)', 'grad:ReluGrad(dy:0,relu:0)']);
-    assert.deepEqual(counts, { reluGrad: 1, biasAdd: 0, biasAddGrad: 0, matMul: 0, identityCast: 1 });
+    assert.deepEqual(counts, { reluGrad: 1, biasAdd: 0, biasAddGrad: 0, matMul: 0, identityCast: 1, addN: 0 });
   });
 
   test('a fetched identity Cast is kept; rewrites can be turned off', () => {
@@ -189,5 +203,33 @@ describe('graph rewrites: structure (any backend)', () => {
     assert.ok(off.nodes.some((n) => n.name === 'cast'));
     const noRelu = rewriteGraph(nodes.filter((n) => n.name !== 'relu'), ['grad:0'], meta);
     assert.deepEqual(noRelu.nodes.find((n) => n.name === 'grad')!.inputs, ['dy:0', 'x:0'], 'without a Relu node, ReluGrad reads x');
+  });
+
+  test('a tree of same-shape Adds becomes one AddN of its terms; a fetched or twice-read inner sum, a broadcast and two terms stay', () => {
+    const sums: Record<string, number[]> = { 'a:0': [2, 3], 'b:0': [2, 3], 'c:0': [2, 3], 'd:0': [2, 3], 'v:0': [3], 's1:0': [2, 3], 's2:0': [2, 3], 's3:0': [2, 3], 'bc:0': [2, 3], 'u:0': [2, 3] };
+    const m = (t: string): { dtype: number; shape: number[] } | undefined => (sums[t] ? { dtype: 1, shape: sums[t] } : undefined);
+    const add = (name: string, x: string, y: string): NodeSpec => ({ name, op: 'Add', inputs: [x, y], attrs: { T: { type: 1 } } });
+    const graph: NodeSpec[] = [
+      ...['a', 'b', 'c', 'd', 'v'].map(placeholder),
+      add('s1', 'a:0', 'b:0'), add('s2', 's1:0', 'c:0'), add('s3', 'd:0', 's2:0'), // ((a + b) + c) + d
+      add('bc', 'a:0', 'v:0'), add('u', 'bc:0', 'c:0'), // a + v broadcasts: not an inner sum
+    ];
+    const show = (ns: readonly NodeSpec[], name: string): string => {
+      const n = ns.find((x) => x.name === name)!;
+      return `${n.op}(${n.inputs.join(',')})${n.op === 'AddN' ? ` N=${n.attrs.N?.i}` : ''}`;
+    };
+    const all = rewriteGraph(graph, ['s3:0', 'u:0'], m);
+    assert.equal(show(all.nodes, 's3'), 'AddN(d:0,a:0,b:0,c:0) N=4');
+    assert.ok(!all.nodes.some((n) => n.name === 's1' || n.name === 's2'), 'inner sums are pruned');
+    assert.equal(show(all.nodes, 'u'), 'Add(bc:0,c:0)', 'the broadcasting a + v is a term: two terms stay an Add');
+    assert.equal(show(all.nodes, 'bc'), 'Add(a:0,v:0)');
+    assert.equal(all.counts.addN, 1);
+    const fetched = rewriteGraph(graph, ['s3:0', 's1:0'], m); // s1 fetched: a term, not an inner sum
+    assert.equal(show(fetched.nodes, 's3'), 'AddN(d:0,s1:0,c:0) N=3');
+    assert.equal(show(fetched.nodes, 's1'), 'Add(a:0,b:0)');
+    const twice = rewriteGraph([...graph, { name: 'neg', op: 'Neg', inputs: ['s2:0'], attrs: { T: { type: 1 } } }], ['s3:0', 'neg:0'], m);
+    assert.equal(show(twice.nodes, 's3'), 'Add(d:0,s2:0)', 's2 is read twice: it stays, and so does its parent');
+    assert.equal(show(twice.nodes, 's2'), 'AddN(a:0,b:0,c:0) N=3');
+    assert.equal(rewriteGraph(graph, ['s3:0'], m, { addN: false }).nodes.find((n) => n.name === 's3')!.op, 'Add');
   });
 });
