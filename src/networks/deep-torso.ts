@@ -34,6 +34,8 @@ export interface DeepTorsoOptions {
  * Per frame: pixel values (int32 or float32 in 0–255; tfjs has no uint8 dtype) → float / 255; then for each
  * section (16, 32, 32 channels): conv 3×3 stride 1 SAME → max-pool 3×3 stride 2 SAME → two residual blocks
  * (ReLU → conv 3×3 → ReLU → conv 3×3 → add the block input); then ReLU → flatten → dense 256 → ReLU.
+ * The / 255 is computed as the first conv with its filter / 255 (the same function up to float32 rounding;
+ * the zero padding stays zero), which saves a pass over every pixel.
  * On 72×96×3 DMLab frames the flattened size is 9·12·32 = 3,456; on 84×84 Atari frames 11·11·32 = 3,872.
  *
  * Variable names: `torso/section_<i>/conv/{kernel,bias}`, `torso/section_<i>/block_<j>/conv_<k>/{kernel,bias}`,
@@ -76,9 +78,12 @@ export function deepTorso(options: DeepTorsoOptions = {}): TorsoDefinition {
         observationDtypes: ['int32', 'float32'],
         apply: (observations) => {
           const n = observations.shape[0];
-          let x = tf.div<tf.Tensor4D>(tf.cast(observations, 'float32'), 255);
-          for (const { conv, residual } of sections) {
-            x = tf.fused.conv2d({ x, filter: conv.kernel as tf.Tensor4D, strides: 1, pad: 'same', bias: conv.bias });
+          // x / 255 is folded into the first conv's filter (W / 255: a few thousand values instead of
+          // every pixel; the same function up to float32 rounding).
+          let x = tf.cast(observations, 'float32') as tf.Tensor4D;
+          for (const [k, { conv, residual }] of sections.entries()) {
+            const filter = k === 0 ? tf.mul<tf.Tensor4D>(conv.kernel, 1 / 255) : (conv.kernel as tf.Tensor4D);
+            x = tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: conv.bias });
             x = tf.maxPool(x, 3, 2, 'same');
             for (const [c0, c1] of residual) {
               const y = tf.fused.conv2d({ x: tf.relu(x), filter: c0.kernel as tf.Tensor4D, strides: 1, pad: 'same', bias: c0.bias, activation: 'relu' });

@@ -39,7 +39,9 @@ export interface ShallowTorsoOptions {
  * The shallow torso of IMPALA's "small architecture": the A3C torso of Mnih et al. (2016).
  *
  * Per frame: pixel values (int32 or float32 in 0–255) → float / 255 → conv 16 filters 8×8 stride 4 → ReLU →
- * conv 32 filters 4×4 stride 2 → ReLU (both VALID) → flatten → dense 256 → ReLU.
+ * conv 32 filters 4×4 stride 2 → ReLU (both VALID) → flatten → dense 256 → ReLU. The / 255 is computed as
+ * the first conv with its filter / 255 (the same function up to float32 rounding), which saves a pass over
+ * every pixel.
  *
  * Provenance: no released IMPALA code contains this network. The paper describes it as "a shallow model
  * similar to (Mnih et al., 2016) with an LSTM before the policy and value" and gives its layer sizes only in
@@ -93,9 +95,12 @@ export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition
         observationDtypes: ['int32', 'float32'],
         apply: (observations) => {
           const n = observations.shape[0];
-          let x = tf.div<tf.Tensor4D>(tf.cast(observations, 'float32'), 255);
-          for (const { conv, stride } of layers) {
-            x = tf.fused.conv2d({ x, filter: conv.kernel as tf.Tensor4D, strides: stride, pad: 'valid', bias: conv.bias, activation: 'relu' });
+          // x / 255 is folded into the first conv's filter (W / 255: a few thousand values instead of
+          // every pixel; the same function up to float32 rounding).
+          let x = tf.cast(observations, 'float32') as tf.Tensor4D;
+          for (const [k, { conv, stride }] of layers.entries()) {
+            const filter = k === 0 ? tf.mul<tf.Tensor4D>(conv.kernel, 1 / 255) : (conv.kernel as tf.Tensor4D);
+            x = tf.fused.conv2d({ x, filter, strides: stride, pad: 'valid', bias: conv.bias, activation: 'relu' });
           }
           return tf.fused.matMul({ a: tf.reshape(x, [n, flat]), b: linear.kernel, bias: linear.bias, activation: 'relu' });
         },
