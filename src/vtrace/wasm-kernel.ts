@@ -74,6 +74,8 @@ export interface KernelExports {
   readonly vtraceF32: KernelFn;
   readonly vtraceF64: KernelFn;
   readonly vtraceF32x4: KernelFn;
+  /** `vtraceF32x4` for ρ̄ = c̄ = ρ̄_pg and λ = 1, as vs_t = V_t + pg_t (only the vs carry is read and written). */
+  readonly vtraceF32x4Uniform: KernelFn;
   readonly vtraceF32x4Staged: StagedKernelFn;
   readonly vtraceF32x4StagedUniform: StagedKernelFn;
   readonly expF32: (ptr: number, count: number) => void;
@@ -244,6 +246,15 @@ export function roundUpToFloat32(x: number): number {
 }
 
 /**
+ * Whether the float32 kernels' uniform variant applies: one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1 (the
+ * defaults). Then vs_t − V_t = c_t·(r_t + γ_t·vs_{t+1} − V_t) is the pg advantage, and vs_t = V_t + pg_t.
+ * @category V-trace
+ */
+export function isUniform(options: Pick<ResolvedVTraceOptions, 'clipRho' | 'clipC' | 'clipPgRho' | 'lambda'>): boolean {
+  return options.clipRho === options.clipC && options.clipRho === options.clipPgRho && options.lambda === 1;
+}
+
+/**
  * Which arithmetic a call uses: `'f32x4'` (float32 storage and arithmetic, like JAX and PyTorch in float32),
  * `'f32-exact'` (float32 storage, float64 arithmetic: the JavaScript kernel's results bit for bit) or `'f64'`.
  */
@@ -369,10 +380,11 @@ function runBlocked(
   const ptr = (k: number) => staging + k * blockBytes;
   const stage = [0, 1, 2, 3, 4, 5].map((k) => new View(buffer, ptr(k), R * N));
   const src = [input.logRhos, input.discounts, input.rewards, input.values].map(asTyped);
-  const run = mode === 'f32x4' ? kernel.vtraceF32x4 : mode === 'f32-exact' ? kernel.vtraceF32 : kernel.vtraceF64;
   const { clipRho, clipC, clipPgRho, lambda } = options;
+  const uniform = isUniform(options);
+  const run = mode === 'f32x4' ? (uniform ? kernel.vtraceF32x4Uniform : kernel.vtraceF32x4) : mode === 'f32-exact' ? kernel.vtraceF32 : kernel.vtraceF64;
   const logMax = mode === 'f32x4' ? roundUpToFloat32(logMaxThreshold(options)) : logMaxThreshold(options);
-  const stagedRun = clipRho === clipC && clipRho === clipPgRho && lambda === 1 ? kernel.vtraceF32x4StagedUniform : kernel.vtraceF32x4Staged;
+  const stagedRun = uniform ? kernel.vtraceF32x4StagedUniform : kernel.vtraceF32x4Staged;
   let guard = 0;
   for (let t1 = T; t1 > 0; ) {
     const t0 = Math.max(0, t1 - R);

@@ -8,6 +8,7 @@ import {
   HEADER_BYTES,
   initCarries,
   instantiateVTraceKernel,
+  isUniform,
   logMaxThreshold,
   roundUpToFloat32,
   type KernelExports,
@@ -163,7 +164,8 @@ export class VTraceWorkspace {
     if (this.dtype === 'float32') {
       // float32 arithmetic first; float64 arithmetic where it cannot serve (see runVTraceKernel).
       const [nv, nvs, acc] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue, true);
-      guard = wasm.vtraceF32x4(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, clipRho, clipC, clipPgRho, lambda, roundUpToFloat32(logMax));
+      const run = isUniform(resolved) ? wasm.vtraceF32x4Uniform : wasm.vtraceF32x4;
+      guard = run(this.T, N, lr, d, r, v, vs, pg, nv, nvs, acc, clipRho, clipC, clipPgRho, lambda, roundUpToFloat32(logMax));
       if (!Number.isFinite(guard)) {
         const [nv64, nvs64, acc64] = initCarries(wasm.memory.buffer, carries, N, this.bootstrapValue);
         guard = wasm.vtraceF32(this.T, N, lr, d, r, v, vs, pg, nv64, nvs64, acc64, clipRho, clipC, clipPgRho, lambda, logMax);

@@ -293,15 +293,13 @@ function step4Code(nv, nvs, acc, lanes, uniform = false) {
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) ${splat4(Infinity)})))
     ${
       uniform
-        ? `;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
+        ? `;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
-    (local.set $a (f32x4.add
-      (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nv)})) (local.get $v)))
-      (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) ${load(acc)})))
-    (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
     (local.set $pg (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))`
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))`
         : `(local.set $c (f32x4.mul (local.get $lambda) (f32x4.pmin (local.get $rho) (local.get $clipC))))
     (local.set $a (f32x4.add
       (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipRho))
@@ -313,16 +311,19 @@ function step4Code(nv, nvs, acc, lanes, uniform = false) {
     }
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
-    ${store(acc, '(local.get $a)')}
-    ${store(nv, '(local.get $v)')}
+    ${uniform ? '' : `${store(acc, '(local.get $a)')}
+    ${store(nv, '(local.get $v)')}`}
     ${store(nvs, '(local.get $vsT)')}`;
 }
 
 const carry4 = (base) => ({ m: '', e: `(i32.add (local.get ${base}) (local.get $cn))` });
 
-/** Rows t = rows−1 … 0 of float32 [rows, N] arrays in float32 arithmetic; carries are float32 [N]. */
-const kernelF32x4 = `
-  (func $vtraceF32x4 (export "vtraceF32x4") ${kernelParams}
+/**
+ * Rows t = rows−1 … 0 of float32 [rows, N] arrays in float32 arithmetic; carries are float32 [N].
+ * `uniform`: the variant for ρ̄ = c̄ = ρ̄_pg and λ = 1 (see step4Code), which reads and writes only the vs carry.
+ */
+const kernelF32x4 = (name, uniform) => `
+  (func $${name} (export "${name}") ${kernelParams}
     (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
     (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
@@ -349,7 +350,7 @@ const kernelF32x4 = `
         (local.set $d (v128.load ${at('$dP')}))
         (local.set $r (v128.load ${at('$rP')}))
         (local.set $v (v128.load ${at('$vP')}))
-        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 4)}
+        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 4, uniform)}
         (v128.store ${at('$vsP')} (local.get $vsT))
         (v128.store ${at('$pgP')} (local.get $pg))
         (local.set $n (i32.add (local.get $n) (i32.const 4)))
@@ -362,7 +363,7 @@ const kernelF32x4 = `
         (local.set $d (v128.load32_splat ${at('$dP')}))
         (local.set $r (v128.load32_splat ${at('$rP')}))
         (local.set $v (v128.load32_splat ${at('$vP')}))
-        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 1)}
+        ${step4Code(carry4('$nvP'), carry4('$nvsP'), carry4('$accP'), 1, uniform)}
         (v128.store32_lane 0 ${at('$vsP')} (local.get $vsT))
         (v128.store32_lane 0 ${at('$pgP')} (local.get $pg))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
@@ -468,7 +469,8 @@ function moduleText() {
   ${fixLanes}
   ${kernelF32}
   ${kernelF64}
-  ${kernelF32x4}
+  ${kernelF32x4('vtraceF32x4', false)}
+  ${kernelF32x4('vtraceF32x4Uniform', true)}
   ${kernelF32x4Staged('vtraceF32x4Staged', false)}
   ${kernelF32x4Staged('vtraceF32x4StagedUniform', true)}
   ${expExport}

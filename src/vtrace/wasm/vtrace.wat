@@ -457,6 +457,128 @@
       (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
       (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))
   
+  (func $vtraceF32x4Uniform (export "vtraceF32x4Uniform") 
+    (param $rows i32) (param $N i32)
+    (param $lrP i32) (param $dP i32) (param $rP i32) (param $vP i32) (param $vsP i32) (param $pgP i32)
+    (param $nvP i32) (param $nvsP i32) (param $accP i32)
+    (param $clipRhoS f64) (param $clipCS f64) (param $clipPgS f64) (param $lambdaS f64) (param $logMaxS f64)
+    (result f64)
+    (local $t i32) (local $n i32) (local $i i32) (local $cn i32) (local $n4 i32)
+    (local $clipRho v128) (local $clipC v128) (local $clipPg v128) (local $lambda v128) (local $logMax v128)
+    (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
+    (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
+    (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
+    (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
+    (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
+    (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
+    (local.set $lambda (f32x4.splat (f32.demote_f64 (local.get $lambdaS))))
+    (local.set $logMax (f32x4.splat (f32.demote_f64 (local.get $logMaxS))))
+    ;; the smallest discount so far (four lanes), kept at byte 512 across calls: the caller's negative-discount check
+    (local.set $dmin (v128.load (i32.const 512)))
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (local.set $t (local.get $rows))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.eqz (local.get $t)))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $i (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2)))
+      (local.set $n (i32.const 0))
+      (local.set $cn (i32.const 0))
+      (block $vecDone (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $n) (local.get $n4)))
+        (local.set $x (v128.load (i32.add (local.get $lrP) (local.get $i))))
+        (local.set $d (v128.load (i32.add (local.get $dP) (local.get $i))))
+        (local.set $r (v128.load (i32.add (local.get $rP) (local.get $i))))
+        (local.set $v (v128.load (i32.add (local.get $vP) (local.get $i))))
+        
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
+    
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.500000000 0.500000000 0.500000000 0.500000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $e (f32x4.mul (local.get $p)
+      (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
+    (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
+    (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
+    (local.set $pg (f32x4.mul (local.get $c)
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
+    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
+    
+    (v128.store  (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT))
+        (v128.store (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT))
+        (v128.store (i32.add (local.get $pgP) (local.get $i)) (local.get $pg))
+        (local.set $n (i32.add (local.get $n) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 16)))
+        (br $vecLoop)))
+      (block $tailDone (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $x (v128.load32_splat (i32.add (local.get $lrP) (local.get $i))))
+        (local.set $d (v128.load32_splat (i32.add (local.get $dP) (local.get $i))))
+        (local.set $r (v128.load32_splat (i32.add (local.get $rP) (local.get $i))))
+        (local.set $v (v128.load32_splat (i32.add (local.get $vP) (local.get $i))))
+        
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
+    
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.00138888892 0.00138888892 0.00138888892 0.00138888892) (f32x4.mul (local.get $y) (v128.const f32x4 0.000198412701 0.000198412701 0.000198412701 0.000198412701))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.00833333377 0.00833333377 0.00833333377 0.00833333377) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.500000000 0.500000000 0.500000000 0.500000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $e (f32x4.mul (local.get $p)
+      (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
+    (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
+    (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
+    (local.set $pg (f32x4.mul (local.get $c)
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat  (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
+    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
+    
+    (v128.store32_lane  0 (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT))
+        (v128.store32_lane 0 (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT))
+        (v128.store32_lane 0 (i32.add (local.get $pgP) (local.get $i)) (local.get $pg))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 4)))
+        (br $tailLoop)))
+      (br $rowLoop)))
+    (v128.store (i32.const 512) (local.get $dmin))
+    (f64.add
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g))))
+      (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g))))))
+  
   (func $vtraceF32x4Staged (export "vtraceF32x4Staged")
     (param $rows i32) (param $N i32) (param $S i32) (param $C i32)
     (param $clipRhoS f64) (param $clipCS f64) (param $clipPgS f64) (param $lambdaS f64) (param $logMaxS f64)
@@ -632,19 +754,16 @@
     ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
     ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
-    (local.set $a (f32x4.add
-      (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (local.get $cn)))) (local.get $v)))
-      (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) (v128.load offset=32 (local.get $cn)))))
-    (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load offset=16 (local.get $cn)))) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
-    (v128.store offset=32 (local.get $cn) (local.get $a))
-    (v128.store  (local.get $cn) (local.get $v))
+    
     (v128.store offset=16 (local.get $cn) (local.get $vsT))
         (v128.store offset=132096 (local.get $i) (local.get $vsT))
         (v128.store offset=165120 (local.get $i) (local.get $pg))
@@ -680,19 +799,16 @@
     ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
     ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
     (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
-    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
-    (local.set $a (f32x4.add
-      (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat  (local.get $cn)))) (local.get $v)))
-      (f32x4.mul (f32x4.mul (local.get $d) (local.get $c)) (v128.load32_splat offset=32 (local.get $cn)))))
-    (local.set $vsT (f32x4.add (local.get $v) (local.get $a)))
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat offset=16 (local.get $cn)))) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
-    (v128.store32_lane offset=32 0 (local.get $cn) (local.get $a))
-    (v128.store32_lane  0 (local.get $cn) (local.get $v))
+    
     (v128.store32_lane offset=16 0 (local.get $cn) (local.get $vsT))
         (v128.store32_lane offset=132096 0 (local.get $i) (local.get $vsT))
         (v128.store32_lane offset=165120 0 (local.get $i) (local.get $pg))
