@@ -245,7 +245,8 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
       for (const mode of cfg.modes.filter((m) => m.startsWith('fwd'))) {
         const B = Number(mode.slice(3));
         const rand = lcg(7);
-        const obs = Int32Array.from({ length: B * obsSize }, () => Math.floor(rand() * 256));
+        // pixel values as float32, as Actor#inputs passes them (the env's uint8 frames converted on the host)
+        const obs = Float32Array.from({ length: B * obsSize }, () => Math.floor(rand() * 256));
         const runs = nets.map((n) => ({ ...n, rng: createActionRng(1), state: n.net.initialState(B), times: [] as number[] }));
         // What Actor#act does per step: tensors from host arrays, one network step, sampling, logits read back.
         // Each execution runs its steps back to back, as an actor does and as the PyTorch loop is timed, in
@@ -260,7 +261,7 @@ async function runWorker(spec: string, cfg: Config): Promise<void> {
             for (let i = 0; i < warm + block && r.times.length < cfg.fwdReps; i++) {
               const t0 = performance.now();
               const inputs = {
-                observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'int32'),
+                observation: tf.tensor(obs, [B, cfg.size, cfg.size, cfg.channels], 'float32'),
                 lastAction: tf.tensor1d(new Int32Array(B), 'int32'),
                 lastReward: tf.tensor1d(new Float32Array(B)),
                 done: tf.tensor1d(new Uint8Array(B), 'bool'),

@@ -96,6 +96,14 @@ type EntryArrays = Pick<
 >;
 
 /**
+ * True when no tensor holds `t`'s data any more: `t` is disposed and so is every tensor sharing its data (a
+ * reshape on some backends), so the host array it was made from may be overwritten.
+ */
+function released(t: tf.Tensor): boolean {
+  return t.isDisposed && !tf.engine().state.tensorInfo.has(t.dataId);
+}
+
+/**
  * An IMPALA actor (Espeholt et al. 2018, §3): runs N environments with a local copy of the policy and
  * emits, every T steps, one {@link Trajectory} per environment with T + 1 entries (the last entry of the
  * previous unroll is repeated first), the recurrent state at the start of the unroll, the behaviour
@@ -139,6 +147,9 @@ export class Actor {
   #carriedActions: Int32Array = new Int32Array(0);
   #carriedLogits: Float32Array = new Float32Array(0);
   #carriedStateBefore: ArrayCoreState[] | null = null;
+  // The observation array of the last full-batch step and the tensor made from it: reused once that tensor is
+  // disposed (a backend may read the array until then).
+  #observationBuffer: { readonly array: Float32Array; readonly tensor: tf.Tensor } | null = null;
 
   /** @param options - see {@link ActorOptions}. */
   constructor(options: ActorOptions) {
@@ -325,11 +336,16 @@ export class Actor {
     return this.#slots.map((_, i) => ({ c: c.slice(i * u, (i + 1) * u), h: h.slice(i * u, (i + 1) * u) }));
   }
 
-  /** Observation, last action, last reward and done tensors of the current entries. */
+  /**
+   * Observation, last action, last reward and done tensors of the current entries. Observations go in as
+   * float32 whatever the env's dtype (pixels 0–255 are exact): the networks compute in float32, so the first
+   * cast of a step is then a no-op instead of a pass over every pixel.
+   */
   #inputs(rows: readonly number[]) {
     const n = rows.length;
-    const first = this.#slots[rows[0]!]!.observation;
-    const obs = first instanceof Uint8Array ? new Int32Array(n * this.#obsSize) : new Float32Array(n * this.#obsSize);
+    const size = n * this.#obsSize;
+    const reuse = this.#observationBuffer;
+    const obs = reuse !== null && reuse.array.length === size && released(reuse.tensor) ? reuse.array : new Float32Array(size);
     const lastAction = new Int32Array(n * this.#headCount);
     const lastReward = new Float32Array(n);
     const done = new Uint8Array(n);
@@ -341,8 +357,10 @@ export class Actor {
       done[i] = slot.done ? 1 : 0;
     });
     const shape = [n, ...this.#model.observationShape];
+    const observation = tf.tensor(obs, shape, 'float32');
+    if (n === this.#slots.length) this.#observationBuffer = { array: obs, tensor: observation };
     return {
-      observation: tf.tensor(obs, shape, obs instanceof Int32Array ? 'int32' : 'float32'),
+      observation,
       lastAction: this.#headCount === 1 ? tf.tensor1d(lastAction, 'int32') : tf.tensor2d(lastAction, [n, this.#headCount], 'int32'),
       lastReward: tf.tensor1d(lastReward, 'float32'),
       done: tf.tensor1d(done, 'bool'),

@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Actor } from '../../src/agent/actor.js';
+import type { AgentModel } from '../../src/agent/core.js';
 import { setupTestBackend, tf } from '../helpers/tf.js';
 import { ChainEnv, LinearModel } from './fakes.js';
 
@@ -96,4 +97,42 @@ describe('Actor with pixel observations', () => {
     actor.dispose();
     model.dispose();
   });
+
+  test('pixels reach the model as float32 tensors; an observation a model keeps (a reshape) is never overwritten', async () => {
+    const { makeEnv } = await import('../../src/envs/registry.js');
+    const { buildNetwork } = await import('../../src/agent/build-network.js');
+    const envs = [0, 1].map(() => makeEnv('Maze-v0', { height: 36, width: 48 }) as unknown as import('../../src/agent/actor.js').ActorEnv);
+    const net = buildNetwork({ torso: 'shallow', lstmSize: 0 }, envs[0]!, 1);
+    // keeps a reshaped view of every observation it is given (on the cpu backend a reshape shares the data of
+    // the tensor the actor made from its host array, which the actor disposes after the step)
+    const kept: { view: tf.Tensor; values: Float32Array }[] = [];
+    const dtypes = new Set<string>();
+    const model: AgentModel = {
+      observationShape: net.observationShape,
+      actionSizes: net.actionSizes,
+      lstmSize: net.lstmSize,
+      trainableVariables: net.trainableVariables,
+      weightSpecs: net.weightSpecs,
+      initialState: (b) => net.initialState(b),
+      unroll: (inputs, dones, state) => net.unroll(inputs, dones, state),
+      splitPolicyLogits: (logits) => net.splitPolicyLogits(logits),
+      getFlatWeights: () => net.getFlatWeights(),
+      setWeights: (w) => { net.setWeights(w); },
+      step: (inputs, state) => {
+        dtypes.add(inputs.observation.dtype);
+        kept.push({ view: tf.keep(tf.reshape(inputs.observation, [-1])), values: inputs.observation.dataSync().slice() as Float32Array });
+        return net.step(inputs, state);
+      },
+    };
+    const actor = new Actor({ envs, model, unrollLength: 4, seed: 1 });
+    await actor.unroll();
+    await actor.unroll();
+    assert.deepEqual([...dtypes], ['float32']);
+    assert.ok(kept.length >= 8, `${kept.length} steps`);
+    kept.forEach(({ view, values }, i) => { assert.deepEqual(view.dataSync(), values, `observation of step ${i} changed after the step`); });
+    tf.dispose(kept.map((k) => k.view));
+    actor.dispose();
+    net.dispose();
+  });
 });
+
