@@ -180,8 +180,7 @@ export async function evaluateCheckpoint(options: EvaluateOptions): Promise<Eval
     const tasks: string[] = [];
     while (slots.some((s) => s.quota > 0)) {
       const n = slots.length;
-      const pixels = slots[0]!.observation instanceof Uint8Array;
-      const obs = pixels ? new Int32Array(n * obsSize) : new Float32Array(n * obsSize);
+      const obs = new Float32Array(n * obsSize); // float32 whatever the env's dtype, as the actors pass them
       const lastAction = new Int32Array(n * H);
       const lastReward = new Float32Array(n);
       const done = new Uint8Array(n);
@@ -193,7 +192,7 @@ export async function evaluateCheckpoint(options: EvaluateOptions): Promise<Eval
         done[i] = s.done ? 1 : 0;
       });
       const inputs = {
-        observation: tf.tensor(obs, [n, ...network.observationShape], pixels ? 'int32' : 'float32'),
+        observation: tf.tensor(obs, [n, ...network.observationShape], 'float32'),
         lastAction: H === 1 ? tf.tensor1d(lastAction, 'int32') : tf.tensor2d(lastAction, [n, H], 'int32'),
         lastReward: tf.tensor1d(lastReward, 'float32'),
         done: tf.tensor1d(done, 'bool'),
