@@ -34,6 +34,10 @@
 //   --compile eager,graph [BENCH_COMPILE]  learner steps on tensorflow/cuda: eager (op by op) and/or graph
 //                                (LearnerOptions.compile: one libtensorflow session run); both are timed in one
 //                                process, alternating step by step, so that load changes hit both alike
+//   --rounds 1 [BENCH_ROUNDS]   run every process (tfjs, PyTorch, Keras) this many times, in reverse order on
+//                                odd rounds: medians pool the steps of all rounds, and the ratios of each round are
+//                                listed with their median (this machine's speed drifts between processes minutes
+//                                apart; a ratio from one round can be off by a third)
 //   --malloc-reuse 1 [BENCH_MALLOC_REUSE]  run every child (tfjs and Python) with GLIBC_TUNABLES that keep
 //                                freed memory for reuse (see MALLOC_REUSE below); 0: the system's defaults
 // Python: the first of $IMPALA_BENCH_PYTHON, bench/.venv/bin/python, python3 that imports the modules (torch,
@@ -76,6 +80,7 @@ interface Config {
   mallocReuse: boolean;
   out: string | undefined;
   compile: string[];
+  rounds: number;
 }
 
 /** Learner hyperparameters (the maze preset's); the Python twins get the same ones on the command line. */
@@ -191,6 +196,7 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
       mallocReuse: get('malloc-reuse', 'BENCH_MALLOC_REUSE', '1') !== '0',
       out: out === '' ? undefined : out,
       compile: list('compile', 'BENCH_COMPILE', 'eager,graph'),
+      rounds: Math.max(1, Math.floor(num('rounds', 'BENCH_ROUNDS', 1))),
     },
   };
 }
@@ -559,34 +565,76 @@ function loadLine(when: string): string {
   return `load average ${when}: ${a}, ${b}, ${c} (1, 5, 15 min) on ${availableParallelism()} cores`;
 }
 
+const resultKey = (r: Result): string => `${r.framework}|${r.backend}|${r.net}|${r.mode}|${r.execution ?? ''}`;
+
+/**
+ * One result per process kind over several rounds: the steps of every round pooled (median of all of them),
+ * the CPU time per step as the median of the rounds' medians; the rest from the first round.
+ */
+function poolRounds(rounds: readonly Result[][]): Result[] {
+  const groups = new Map<string, Result[]>();
+  for (const round of rounds) for (const r of round) groups.set(resultKey(r), [...(groups.get(resultKey(r)) ?? []), r]);
+  return [...groups.values()].map((rs) => {
+    const times = rs.flatMap((r) => r.timesMs ?? []);
+    const cpu = rs.map((r) => r.cpuMedianMs).filter((x): x is number => x !== undefined);
+    return {
+      ...rs[0]!,
+      ...(times.length > 0 ? { timesMs: times, medianMs: median(times) } : {}),
+      ...(cpu.length > 0 ? { cpuMedianMs: median(cpu) } : {}),
+    };
+  });
+}
+
+/** Per round, `a`'s median over `b`'s (same round), for the ratio lines of --rounds. */
+function roundRatios(rounds: readonly Result[][], a: (r: Result) => boolean, b: (r: Result) => boolean): number[] {
+  return rounds.flatMap((round) => {
+    const x = round.find(a)?.medianMs;
+    const y = round.find(b)?.medianMs;
+    return x !== undefined && y !== undefined ? [x / y] : [];
+  });
+}
+
 function driver(cfg: Config): void {
   const started = new Date();
   const loads = [loadLine('at start')];
   const notes: string[] = [];
-  const results: Result[] = [];
   const wantLearner = cfg.modes.includes('learner');
   const fwdModes = cfg.modes.filter((m) => /^fwd\d+$/.test(m));
+  // Each framework's processes, as one job each, run in this order on even rounds and in reverse on odd ones.
+  const jobs: ((out: Result[], notes: string[]) => void)[] = [];
   if (wantLearner) {
     for (const backend of cfg.backends) {
       if (!backendInstalled(backend)) {
         notes.push(`${backend}: not installed (${backend === 'cpu' ? '@tensorflow/tfjs-backend-cpu' : 'see docs/backends.md'})`);
         continue;
       }
-      results.push(...runWorkerProcess(`learner:${backend}`, cfg, notes));
+      jobs.push((out, n) => out.push(...runWorkerProcess(`learner:${backend}`, cfg, n)));
     }
   }
-  if (fwdModes.length > 0) for (const backend of cfg.fwdBackends) results.push(...runWorkerProcess(`fwd:${backend}`, cfg, notes));
+  if (fwdModes.length > 0) for (const backend of cfg.fwdBackends) jobs.push((out, n) => out.push(...runWorkerProcess(`fwd:${backend}`, cfg, n)));
   if (cfg.torch) {
     const modes = [...(wantLearner ? ['learner'] : []), ...fwdModes];
-    results.push(...runPython('torch', ['torch'], 'learner_torch.py', [...pythonArgs(cfg), '--modes', modes.join(','), '--fwd-reps', String(cfg.fwdReps)], cfg, notes));
+    jobs.push((out, n) => out.push(...runPython('torch', ['torch'], 'learner_torch.py', [...pythonArgs(cfg), '--modes', modes.join(','), '--fwd-reps', String(cfg.fwdReps)], cfg, n)));
   } else notes.push('PyTorch comparison turned off (--python off / --torch off)');
   if (cfg.keras && wantLearner) {
-    results.push(...runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', pythonArgs(cfg), cfg, notes));
-    if (cfg.xla) {
-      const xla = runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', [...pythonArgs(cfg), '--xla', '1'], cfg, notes);
-      results.push(...xla.map((r) => ({ ...r, backend: 'keras-xla' })));
-    }
+    jobs.push((out, n) => {
+      out.push(...runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', pythonArgs(cfg), cfg, n));
+      if (cfg.xla) {
+        const xla = runPython('keras', ['tensorflow', 'keras'], 'learner_keras.py', [...pythonArgs(cfg), '--xla', '1'], cfg, n);
+        out.push(...xla.map((r) => ({ ...r, backend: 'keras-xla' })));
+      }
+    });
   } else if (wantLearner) notes.push('TensorFlow/Keras comparison turned off (--python off / --keras off)');
+  const rounds: Result[][] = [];
+  for (let round = 0; round < cfg.rounds; round++) {
+    if (cfg.rounds > 1) console.error(`[driver] round ${round + 1} of ${cfg.rounds}`);
+    const out: Result[] = [];
+    const roundNotes: string[] = [];
+    for (const job of round % 2 === 0 ? jobs : [...jobs].reverse()) job(out, roundNotes);
+    for (const n of roundNotes) if (!notes.includes(n)) notes.push(n);
+    rounds.push(out);
+  }
+  const results = cfg.rounds === 1 ? rounds[0]! : poolRounds(rounds);
   loads.push(loadLine('at end'));
 
   const torchMs = (net: string, mode: string): number | undefined => results.find((r) => r.backend === 'torch' && r.net === net && r.mode === mode)?.medianMs;
@@ -602,7 +650,8 @@ function driver(cfg: Config): void {
   if (wantLearner) {
     console.log(
       `\nOne learner step (Learner.step: stack B trajectories, unroll T + 1 = ${cfg.T + 1} entries, V-trace, loss, backward, clip, RMSProp);` +
-        ` T = ${cfg.T}, ${cfg.size}×${cfg.size}×${cfg.channels} frames, ${cfg.actions} actions, LSTM 256; median of ${cfg.reps} after ${cfg.warmup} warm-up`,
+        ` T = ${cfg.T}, ${cfg.size}×${cfg.size}×${cfg.channels} frames, ${cfg.actions} actions, LSTM 256; median of ${cfg.reps} after ${cfg.warmup} warm-up` +
+        (cfg.rounds > 1 ? `, in each of ${cfg.rounds} rounds (pooled)` : ''),
     );
     const order = ['torch', 'keras', 'keras-xla', 'cuda', 'tensorflow', 'wasm', 'cpu'];
     const kerasRun = (net: string): Result | undefined => results.find((r) => r.backend === 'keras' && r.net === net && r.mode === 'learner');
@@ -660,6 +709,22 @@ function driver(cfg: Config): void {
     printTable(['net', 'batch', 'tfjs backend', 'execution', 'median', 'PyTorch', '× PyTorch', 'target (auto; graph: issue #16)'], rows);
   }
 
+  if (cfg.rounds > 1) {
+    console.log(`\nRatios round by round (${cfg.rounds} rounds, processes in reverse order on odd rounds; median in brackets)`);
+    const line = (label: string, xs: number[]): void => {
+      if (xs.length > 0) console.log(`- ${label}: ${xs.map((x) => x.toFixed(2)).join(', ')} (${median(xs).toFixed(2)})`);
+    };
+    for (const net of cfg.nets) {
+      const tfjs = (mode: string, execution: string) => (r: Result) => r.framework === 'tfjs' && r.net === net && r.mode === mode && (r.execution ?? 'eager') === execution && (mode === 'learner' || r.backend === 'auto');
+      const other = (backend: string, mode: string) => (r: Result) => r.backend === backend && r.net === net && r.mode === mode;
+      for (const execution of ['graph', 'eager']) {
+        line(`${net} learner, tfjs ${execution} / TF/Keras`, roundRatios(rounds, (r) => tfjs('learner', execution)(r) && ['tensorflow', 'cuda'].includes(r.backend), other('keras', 'learner')));
+        line(`${net} learner, tfjs ${execution} / PyTorch`, roundRatios(rounds, (r) => tfjs('learner', execution)(r) && ['tensorflow', 'cuda'].includes(r.backend), other('torch', 'learner')));
+        for (const mode of fwdModes) line(`${net} actor batch ${mode.slice(3)}, auto ${execution} / PyTorch`, roundRatios(rounds, tfjs(mode, execution), other('torch', mode)));
+      }
+    }
+  }
+
   for (const r of results.filter((x) => x.profile !== undefined)) {
     const p = r.profile!;
     console.log(
@@ -686,7 +751,7 @@ function driver(cfg: Config): void {
   for (const n of notes) console.log(`- ${n}`);
   if (cfg.out !== undefined) {
     mkdirSync(dirname(cfg.out), { recursive: true });
-    writeFileSync(cfg.out, `${JSON.stringify({ started: started.toISOString(), cpu, loads, config: cfg, hyper: HYPER, results, notes }, null, 2)}\n`);
+    writeFileSync(cfg.out, `${JSON.stringify({ started: started.toISOString(), cpu, loads, config: cfg, hyper: HYPER, results, ...(cfg.rounds > 1 ? { rounds } : {}), notes }, null, 2)}\n`);
     console.log(`- results written to ${cfg.out}`);
   }
 }
