@@ -20,7 +20,7 @@
  *
  * Memory layout of a call: bytes [0, 512) the exp table, [512, 528) the smallest discount the float32 kernels
  * have read (four lanes; `vtrace.arrays` checks it instead of scanning the discounts in JavaScript), from 1024 the
- * per-column carries (V_{t+1}, vs_{t+1}, acc_{t+1}), then a staging block of `R` rows of the four inputs and two
+ * per-column carries (V_{t+1}, vs_{t+1}, acc_{t+1}; vs_{t+1} alone for the uniform staged kernel), then a staging block of `R` rows of the four inputs and two
  * outputs (at most 8,192 elements each). Inputs are copied in (`TypedArray.set`) and outputs copied out block by
  * block, from the last rows to the first, so the staging block stays in cache and the memory grows with B, not T.
  */
@@ -374,14 +374,15 @@ function runBlocked(
   let nvP = 0;
   let nvsP = 0;
   let accP = 0;
-  if (staged) initInterleavedCarries(buffer, carries, N, input.bootstrapValue);
+  const uniform = isUniform(options);
+  if (staged && uniform) new Float32Array(buffer, carries, N).set(input.bootstrapValue); // vs_{t+1} only
+  else if (staged) initInterleavedCarries(buffer, carries, N, input.bootstrapValue);
   else [nvP, nvsP, accP] = initCarries(buffer, carries, N, input.bootstrapValue, mode === 'f32x4');
   const View = bytes === 4 ? Float32Array : Float64Array;
   const ptr = (k: number) => staging + k * blockBytes;
   const stage = [0, 1, 2, 3, 4, 5].map((k) => new View(buffer, ptr(k), R * N));
   const src = [input.logRhos, input.discounts, input.rewards, input.values].map(asTyped);
   const { clipRho, clipC, clipPgRho, lambda } = options;
-  const uniform = isUniform(options);
   const run = mode === 'f32x4' ? (uniform ? kernel.vtraceF32x4Uniform : kernel.vtraceF32x4) : mode === 'f32-exact' ? kernel.vtraceF32 : kernel.vtraceF64;
   const logMax = mode === 'f32x4' ? roundUpToFloat32(logMaxThreshold(options)) : logMaxThreshold(options);
   const stagedRun = uniform ? kernel.vtraceF32x4StagedUniform : kernel.vtraceF32x4Staged;

@@ -388,7 +388,8 @@ const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $c
  * The float32-arithmetic kernel on the staging area: the six arrays at $S + k·${STAGE_STRIDE} (log ρ, discounts,
  * rewards, values, vs, pgAdvantages; rows·N ≤ 8192), the carries interleaved at $C in groups of four columns
  * (V_{t+1}, vs_{t+1}, acc: 48 bytes a group), so that one index addresses every array with constant offsets.
- * `uniform`: the variant for ρ̄ = c̄ = ρ̄_pg and λ = 1 (the defaults), one clip instead of three.
+ * `uniform`: the variant for ρ̄ = c̄ = ρ̄_pg and λ = 1 (the defaults), one clip instead of three, whose only carry
+ * is vs_{t+1}: float32 [N] at $C (16 bytes a group).
  */
 const kernelF32x4Staged = (name, uniform) => `
   (func $${name} (export "${name}")
@@ -421,11 +422,11 @@ const kernelF32x4Staged = (name, uniform) => `
         (local.set $d (v128.load ${stage(1).m} (local.get $i)))
         (local.set $r (v128.load ${stage(2).m} (local.get $i)))
         (local.set $v (v128.load ${stage(3).m} (local.get $i)))
-        ${step4Code(carryI(0), carryI(1), carryI(2), 4, uniform)}
+        ${uniform ? step4Code(null, carryI(0), null, 4, true) : step4Code(carryI(0), carryI(1), carryI(2), 4)}
         (v128.store ${stage(4).m} (local.get $i) (local.get $vsT))
         (v128.store ${stage(5).m} (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (local.set $cn (i32.add (local.get $cn) (i32.const 48)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const ${uniform ? 16 : 48})))
         (br $vecLoop)))
       ;; the last N mod 4 columns, one lane of the last carry group at a time
       (block $tailDone (loop $tailLoop
@@ -434,7 +435,7 @@ const kernelF32x4Staged = (name, uniform) => `
         (local.set $d (v128.load32_splat ${stage(1).m} (local.get $i)))
         (local.set $r (v128.load32_splat ${stage(2).m} (local.get $i)))
         (local.set $v (v128.load32_splat ${stage(3).m} (local.get $i)))
-        ${step4Code(carryI(0), carryI(1), carryI(2), 1, uniform)}
+        ${uniform ? step4Code(null, carryI(0), null, 1, true) : step4Code(carryI(0), carryI(1), carryI(2), 1)}
         (v128.store32_lane ${stage(4).m} 0 (local.get $i) (local.get $vsT))
         (v128.store32_lane ${stage(5).m} 0 (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))

@@ -752,16 +752,16 @@
     ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
     (local.set $pg (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load offset=16 (local.get $cn)))) (local.get $v))))
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (local.get $cn)))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
-    (v128.store offset=16 (local.get $cn) (local.get $vsT))
+    (v128.store  (local.get $cn) (local.get $vsT))
         (v128.store offset=132096 (local.get $i) (local.get $vsT))
         (v128.store offset=165120 (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (local.set $cn (i32.add (local.get $cn) (i32.const 48)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 16)))
         (br $vecLoop)))
       ;; the last N mod 4 columns, one lane of the last carry group at a time
       (block $tailDone (loop $tailLoop
@@ -796,12 +796,12 @@
     ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
     (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
     (local.set $pg (f32x4.mul (local.get $c)
-                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat offset=16 (local.get $cn)))) (local.get $v))))
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat  (local.get $cn)))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
     (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
-    (v128.store32_lane offset=16 0 (local.get $cn) (local.get $vsT))
+    (v128.store32_lane  0 (local.get $cn) (local.get $vsT))
         (v128.store32_lane offset=132096 0 (local.get $i) (local.get $vsT))
         (v128.store32_lane offset=165120 0 (local.get $i) (local.get $pg))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
