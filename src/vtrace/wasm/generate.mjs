@@ -311,7 +311,12 @@ function step4Code(nv, nvs, acc, lanes, uniform = false) {
     (local.set $pg (f32x4.mul (f32x4.pmin (local.get $rho) (local.get $clipPg))
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) ${load(nvs)})) (local.get $v))))`
     }
-    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ${
+      uniform
+        ? `;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))`
+        : `(local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))`
+    }
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     ${uniform ? '' : `${store(acc, '(local.get $a)')}
     ${store(nv, '(local.get $v)')}`}

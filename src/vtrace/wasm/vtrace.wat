@@ -515,7 +515,8 @@
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
-    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
     (v128.store  (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT))
@@ -559,7 +560,8 @@
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat  (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
-    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
     (v128.store32_lane  0 (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT))
@@ -754,7 +756,8 @@
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (local.get $cn)))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
-    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
     (v128.store  (local.get $cn) (local.get $vsT))
@@ -798,7 +801,8 @@
     (local.set $pg (f32x4.mul (local.get $c)
                  (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load32_splat  (local.get $cn)))) (local.get $v))))
     (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
-    (local.set $g (f32x4.add (local.get $g) (f32x4.add (local.get $vsT) (local.get $pg))))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
     
     (v128.store32_lane  0 (local.get $cn) (local.get $vsT))
