@@ -389,6 +389,11 @@ const STAGE_STRIDE = 33024;
 const stage = (k) => ({ m: k === 0 ? '' : `offset=${k * STAGE_STRIDE}`, e: '(local.get $i)' });
 const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $cn)' });
 
+/** Names of the per-vector locals of step4Code, renamed for a second vector in flight (the unrolled loop). */
+const STEP_LOCALS = ['x', 'xc', 'd', 'r', 'v', 'kf', 'k', 'y', 'p', 'e', 'ge', 'rho', 'c', 'pg', 'vsT'];
+const secondVector = (code) => code.replace(new RegExp(`\\$(${STEP_LOCALS.join('|')})\\b`, 'g'), '$$$1_b');
+const stageB = (k) => ({ m: `offset=${k * STAGE_STRIDE + 16}`, e: '(local.get $i)' });
+
 /**
  * The float32-arithmetic kernel on the staging area: the six arrays at $S + k·${STAGE_STRIDE} (log ρ, discounts,
  * rewards, values, vs, pgAdvantages; rows·N ≤ 8192), the carries interleaved at $C in groups of four columns
@@ -406,6 +411,7 @@ const kernelF32x4Staged = (name, uniform) => `
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
+    ${uniform ? `(local $vecEnd8 i32) ${STEP_LOCALS.map((n) => `(local $${n}_b v128)`).join(' ')}` : ''}
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
@@ -421,6 +427,27 @@ const kernelF32x4Staged = (name, uniform) => `
       (local.set $end (i32.add (local.get $i) (i32.shl (local.get $N) (i32.const 2))))
       (local.set $vecEnd (i32.add (local.get $i) (i32.shl (i32.and (local.get $N) (i32.const -4)) (i32.const 2))))
       (local.set $cn (local.get $C))
+      ${uniform ? `;; eight columns an iteration (two vectors in flight), then four, then one at a time
+      (local.set $vecEnd8 (i32.add (local.get $i) (i32.shl (i32.and (local.get $N) (i32.const -8)) (i32.const 2))))
+      (block $vec8Done (loop $vec8Loop
+        (br_if $vec8Done (i32.ge_u (local.get $i) (local.get $vecEnd8)))
+        (local.set $x (v128.load ${stage(0).m} (local.get $i)))
+        (local.set $d (v128.load ${stage(1).m} (local.get $i)))
+        (local.set $r (v128.load ${stage(2).m} (local.get $i)))
+        (local.set $v (v128.load ${stage(3).m} (local.get $i)))
+        (local.set $x_b (v128.load ${stageB(0).m} (local.get $i)))
+        (local.set $d_b (v128.load ${stageB(1).m} (local.get $i)))
+        (local.set $r_b (v128.load ${stageB(2).m} (local.get $i)))
+        (local.set $v_b (v128.load ${stageB(3).m} (local.get $i)))
+        ${step4Code(null, carryI(0), null, 4, true)}
+        ${secondVector(step4Code(null, carryI(1), null, 4, true))}
+        (v128.store ${stage(4).m} (local.get $i) (local.get $vsT))
+        (v128.store ${stage(5).m} (local.get $i) (local.get $pg))
+        (v128.store ${stageB(4).m} (local.get $i) (local.get $vsT_b))
+        (v128.store ${stageB(5).m} (local.get $i) (local.get $pg_b))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 32)))
+        (br $vec8Loop)))` : ''}
       (block $vecDone (loop $vecLoop
         (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
         (local.set $x (v128.load ${stage(0).m} (local.get $i)))
