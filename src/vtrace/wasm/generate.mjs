@@ -336,6 +336,7 @@ const kernelF32x4 = (name, uniform) => `
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
+    ${uniform ? `(local $n8 i32) ${STEP_LOCALS.map((n) => `(local $${n}_b v128)`).join(' ')}` : ''}
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
@@ -344,6 +345,7 @@ const kernelF32x4 = (name, uniform) => `
     ;; the smallest discount so far (four lanes), kept at byte ${DISCOUNT_MIN_BYTE} across calls: the caller's negative-discount check
     (local.set $dmin (v128.load (i32.const ${DISCOUNT_MIN_BYTE})))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    ${uniform ? '(local.set $n8 (i32.and (local.get $N) (i32.const -8)))' : ''}
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -351,6 +353,27 @@ const kernelF32x4 = (name, uniform) => `
       (local.set $i (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2)))
       (local.set $n (i32.const 0))
       (local.set $cn (i32.const 0))
+      ${uniform ? `;; eight columns an iteration (two vectors in flight), then four, then one at a time
+      (block $vec8Done (loop $vec8Loop
+        (br_if $vec8Done (i32.ge_u (local.get $n) (local.get $n8)))
+        (local.set $x (v128.load ${at('$lrP')}))
+        (local.set $d (v128.load ${at('$dP')}))
+        (local.set $r (v128.load ${at('$rP')}))
+        (local.set $v (v128.load ${at('$vP')}))
+        (local.set $x_b (v128.load offset=16 ${at('$lrP')}))
+        (local.set $d_b (v128.load offset=16 ${at('$dP')}))
+        (local.set $r_b (v128.load offset=16 ${at('$rP')}))
+        (local.set $v_b (v128.load offset=16 ${at('$vP')}))
+        ${step4Code(null, carry4('$nvsP'), null, 4, true)}
+        ${secondVector(step4Code(null, { ...carry4('$nvsP'), m: 'offset=16' }, null, 4, true))}
+        (v128.store ${at('$vsP')} (local.get $vsT))
+        (v128.store ${at('$pgP')} (local.get $pg))
+        (v128.store offset=16 ${at('$vsP')} (local.get $vsT_b))
+        (v128.store offset=16 ${at('$pgP')} (local.get $pg_b))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 32)))
+        (br $vec8Loop)))` : ''}
       (block $vecDone (loop $vecLoop
         (br_if $vecDone (i32.ge_u (local.get $n) (local.get $n4)))
         (local.set $x (v128.load ${at('$lrP')}))

@@ -342,6 +342,7 @@
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
+    
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
@@ -350,6 +351,7 @@
     ;; the smallest discount so far (four lanes), kept at byte 512 across calls: the caller's negative-discount check
     (local.set $dmin (v128.load (i32.const 512)))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -357,6 +359,7 @@
       (local.set $i (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2)))
       (local.set $n (i32.const 0))
       (local.set $cn (i32.const 0))
+      
       (block $vecDone (loop $vecLoop
         (br_if $vecDone (i32.ge_u (local.get $n) (local.get $n4)))
         (local.set $x (v128.load (i32.add (local.get $lrP) (local.get $i))))
@@ -466,6 +469,7 @@
     (local $x v128) (local $xc v128) (local $d v128) (local $r v128) (local $v v128)
     (local $kf v128) (local $k v128) (local $y v128) (local $p v128) (local $e v128) (local $ge v128) (local $rho v128)
     (local $c v128) (local $a v128) (local $vsT v128) (local $pg v128) (local $g v128) (local $dmin v128)
+    (local $n8 i32) (local $x_b v128) (local $xc_b v128) (local $d_b v128) (local $r_b v128) (local $v_b v128) (local $kf_b v128) (local $k_b v128) (local $y_b v128) (local $p_b v128) (local $e_b v128) (local $ge_b v128) (local $rho_b v128) (local $c_b v128) (local $pg_b v128) (local $vsT_b v128)
     (local.set $clipRho (f32x4.splat (f32.demote_f64 (local.get $clipRhoS))))
     (local.set $clipC (f32x4.splat (f32.demote_f64 (local.get $clipCS))))
     (local.set $clipPg (f32x4.splat (f32.demote_f64 (local.get $clipPgS))))
@@ -474,6 +478,7 @@
     ;; the smallest discount so far (four lanes), kept at byte 512 across calls: the caller's negative-discount check
     (local.set $dmin (v128.load (i32.const 512)))
     (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (local.set $n8 (i32.and (local.get $N) (i32.const -8)))
     (local.set $t (local.get $rows))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.eqz (local.get $t)))
@@ -481,6 +486,91 @@
       (local.set $i (i32.shl (i32.mul (local.get $t) (local.get $N)) (i32.const 2)))
       (local.set $n (i32.const 0))
       (local.set $cn (i32.const 0))
+      ;; eight columns an iteration (two vectors in flight), then four, then one at a time
+      (block $vec8Done (loop $vec8Loop
+        (br_if $vec8Done (i32.ge_u (local.get $n) (local.get $n8)))
+        (local.set $x (v128.load (i32.add (local.get $lrP) (local.get $i))))
+        (local.set $d (v128.load (i32.add (local.get $dP) (local.get $i))))
+        (local.set $r (v128.load (i32.add (local.get $rP) (local.get $i))))
+        (local.set $v (v128.load (i32.add (local.get $vP) (local.get $i))))
+        (local.set $x_b (v128.load offset=16 (i32.add (local.get $lrP) (local.get $i))))
+        (local.set $d_b (v128.load offset=16 (i32.add (local.get $dP) (local.get $i))))
+        (local.set $r_b (v128.load offset=16 (i32.add (local.get $rP) (local.get $i))))
+        (local.set $v_b (v128.load offset=16 (i32.add (local.get $vP) (local.get $i))))
+        
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
+    
+    (local.set $kf (f32x4.add (f32x4.mul (local.get $xc) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $k (f32x4.sub (local.get $kf) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $y (f32x4.sub (f32x4.sub (local.get $xc) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.00836871006 0.00836871006 0.00836871006 0.00836871006) (f32x4.mul (local.get $y) (v128.const f32x4 0.00138146116 0.00138146116 0.00138146116 0.00138146116))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.0416683890 0.0416683890 0.0416683890 0.0416683890) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.166665211 0.166665211 0.166665211 0.166665211) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 0.499999940 0.499999940 0.499999940 0.499999940) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $p (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y) (local.get $p))))
+    (local.set $e (f32x4.mul (local.get $p)
+      (i32x4.add (i32x4.shl (local.get $kf) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $ge (f32x4.ge (local.get $x) (local.get $logMax)))
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
+    (local.set $rho (f32x4.pmax (local.get $e) (v128.and (local.get $ge) (v128.const f32x4 inf inf inf inf))))
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
+    (local.set $c (f32x4.pmin (local.get $rho) (local.get $clipRho)))
+    (local.set $pg (f32x4.mul (local.get $c)
+                 (f32x4.sub (f32x4.add (local.get $r) (f32x4.mul (local.get $d) (v128.load  (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v))))
+    (local.set $vsT (f32x4.add (local.get $v) (local.get $pg)))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT)))
+    (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d)))
+    
+    (v128.store  (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT))
+        
+    ;; exp of log ρ clamped to [−100, 89] (NaN stays NaN): 2^k is 0 or negative below k = −126, and +∞ from
+    ;; k = 128; above log(max threshold) ρ = ∞ anyway, below it an infinite ρ makes some output non-finite
+    (local.set $xc_b (f32x4.pmin (f32x4.pmax (local.get $x_b) (v128.const f32x4 -100.000000 -100.000000 -100.000000 -100.000000)) (v128.const f32x4 89.0000000 89.0000000 89.0000000 89.0000000)))
+    
+    (local.set $kf_b (f32x4.add (f32x4.mul (local.get $xc_b) (v128.const f32x4 1.44269502 1.44269502 1.44269502 1.44269502)) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $k_b (f32x4.sub (local.get $kf_b) (v128.const f32x4 12582912.0 12582912.0 12582912.0 12582912.0)))
+    (local.set $y_b (f32x4.sub (f32x4.sub (local.get $xc_b) (f32x4.mul (local.get $k_b) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k_b) (v128.const f32x4 -0.000212194442 -0.000212194442 -0.000212194442 -0.000212194442))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 0.00836871006 0.00836871006 0.00836871006 0.00836871006) (f32x4.mul (local.get $y_b) (v128.const f32x4 0.00138146116 0.00138146116 0.00138146116 0.00138146116))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 0.0416683890 0.0416683890 0.0416683890 0.0416683890) (f32x4.mul (local.get $y_b) (local.get $p_b))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 0.166665211 0.166665211 0.166665211 0.166665211) (f32x4.mul (local.get $y_b) (local.get $p_b))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 0.499999940 0.499999940 0.499999940 0.499999940) (f32x4.mul (local.get $y_b) (local.get $p_b))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y_b) (local.get $p_b))))
+    (local.set $p_b (f32x4.add (v128.const f32x4 1.00000000 1.00000000 1.00000000 1.00000000) (f32x4.mul (local.get $y_b) (local.get $p_b))))
+    (local.set $e_b (f32x4.mul (local.get $p_b)
+      (i32x4.add (i32x4.shl (local.get $kf_b) (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $ge_b (f32x4.ge (local.get $x_b) (local.get $logMax)))
+    ;; ρ = ∞ where log ρ ≥ log(max threshold) (every clip then gives its threshold), else exp, with the negative
+    ;; garbage of k < −126 raised to +0 (pmax with +0; a NaN e stays NaN)
+    (local.set $rho_b (f32x4.pmax (local.get $e_b) (v128.and (local.get $ge_b) (v128.const f32x4 inf inf inf inf))))
+    ;; one threshold for ρ̄, c̄ and ρ̄_pg, and λ = 1: one clip serves all three, and substituting the recursion
+    ;; vs_t − V_t = c·(r + γ·V_{t+1} − V_t) + γ·c·(vs_{t+1} − V_{t+1}) = c·(r + γ·vs_{t+1} − V_t), the pg advantage:
+    ;; vs_t = V_t + pg_t, and vs_{t+1} is the only carry
+    (local.set $c_b (f32x4.pmin (local.get $rho_b) (local.get $clipRho)))
+    (local.set $pg_b (f32x4.mul (local.get $c_b)
+                 (f32x4.sub (f32x4.add (local.get $r_b) (f32x4.mul (local.get $d_b) (v128.load offset=16 (i32.add (local.get $nvsP) (local.get $cn))))) (local.get $v_b))))
+    (local.set $vsT_b (f32x4.add (local.get $v_b) (local.get $pg_b)))
+    ;; vs_t = V_t + pg_t is not finite when pg_t or V_t is not: the guard sums vs alone
+    (local.set $g (f32x4.add (local.get $g) (local.get $vsT_b)))
+    (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d_b)))
+    
+    (v128.store offset=16 (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT_b))
+        (v128.store (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT))
+        (v128.store (i32.add (local.get $pgP) (local.get $i)) (local.get $pg))
+        (v128.store offset=16 (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT_b))
+        (v128.store offset=16 (i32.add (local.get $pgP) (local.get $i)) (local.get $pg_b))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (local.set $cn (i32.add (local.get $cn) (i32.const 32)))
+        (br $vec8Loop)))
       (block $vecDone (loop $vecLoop
         (br_if $vecDone (i32.ge_u (local.get $n) (local.get $n4)))
         (local.set $x (v128.load (i32.add (local.get $lrP) (local.get $i))))
