@@ -63,7 +63,11 @@ export function addLstmWeights(weights: WeightFactory, name: string, inputSize: 
  * @category Networks
  */
 export function lstmCellStep(w: LstmWeights, x: tf.Tensor2D, state: LstmState): LstmState {
-  const gates = tf.fused.matMul({ a: tf.concat([x, state.h], 1), b: w.kernel, bias: w.bias }) as tf.Tensor2D;
+  return cellFromGates(tf.fused.matMul({ a: tf.concat([x, state.h], 1), b: w.kernel, bias: w.bias }) as tf.Tensor2D, state);
+}
+
+/** The new state from the gate pre-activations `[B, 4·units]` (blocks i, j, f, o). */
+function cellFromGates(gates: tf.Tensor2D, state: LstmState): LstmState {
   const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const c: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(tf.add(f, FORGET_BIAS)), state.c), tf.mul(tf.sigmoid(i), tf.tanh(j)));
   const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));
@@ -96,9 +100,5 @@ export function lstmProjectInputs(w: LstmWeights, x: tf.Tensor2D): { readonly pr
  * @category Networks
  */
 export function lstmCellStepProjected(projected: tf.Tensor2D, recurrent: tf.Tensor2D, state: LstmState): LstmState {
-  const gates = tf.add<tf.Tensor2D>(projected, tf.matMul(state.h, recurrent));
-  const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const c: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(tf.add(f, FORGET_BIAS)), state.c), tf.mul(tf.sigmoid(i), tf.tanh(j)));
-  const h: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(c));
-  return { c, h };
+  return cellFromGates(tf.add<tf.Tensor2D>(projected, tf.matMul(state.h, recurrent)), state);
 }
