@@ -356,20 +356,7 @@ const kernelF32x4 = (name, uniform) => `
       ${uniform ? `;; eight columns an iteration (two vectors in flight), then four, then one at a time
       (block $vec8Done (loop $vec8Loop
         (br_if $vec8Done (i32.ge_u (local.get $n) (local.get $n8)))
-        (local.set $x (v128.load ${at('$lrP')}))
-        (local.set $d (v128.load ${at('$dP')}))
-        (local.set $r (v128.load ${at('$rP')}))
-        (local.set $v (v128.load ${at('$vP')}))
-        (local.set $x_b (v128.load offset=16 ${at('$lrP')}))
-        (local.set $d_b (v128.load offset=16 ${at('$dP')}))
-        (local.set $r_b (v128.load offset=16 ${at('$rP')}))
-        (local.set $v_b (v128.load offset=16 ${at('$vP')}))
-        ${step4Code(null, carry4('$nvsP'), null, 4, true)}
-        ${secondVector(step4Code(null, { ...carry4('$nvsP'), m: 'offset=16' }, null, 4, true))}
-        (v128.store ${at('$vsP')} (local.get $vsT))
-        (v128.store ${at('$pgP')} (local.get $pg))
-        (v128.store offset=16 ${at('$vsP')} (local.get $vsT_b))
-        (v128.store offset=16 ${at('$pgP')} (local.get $pg_b))
+        ${uniformPairCode((k, byte) => ({ m: memarg(byte), e: at(ARRAY_POINTERS[k]) }), (byte) => ({ m: memarg(byte), e: carry4('$nvsP').e }))}
         (local.set $n (i32.add (local.get $n) (i32.const 8)))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (local.set $cn (i32.add (local.get $cn) (i32.const 32)))
@@ -415,7 +402,29 @@ const carryI = (k) => ({ m: k === 0 ? '' : `offset=${k * 16}`, e: '(local.get $c
 /** Names of the per-vector locals of step4Code, renamed for a second vector in flight (the unrolled loop). */
 const STEP_LOCALS = ['x', 'xc', 'd', 'r', 'v', 'kf', 'k', 'y', 'p', 'e', 'ge', 'rho', 'c', 'pg', 'vsT'];
 const secondVector = (code) => code.replace(new RegExp(`\\$(${STEP_LOCALS.join('|')})\\b`, 'g'), '$$$1_b');
-const stageB = (k) => ({ m: `offset=${k * STAGE_STRIDE + 16}`, e: '(local.get $i)' });
+const memarg = (byte) => (byte === 0 ? '' : `offset=${byte}`);
+/** The whole-array kernel's pointers to log ρ, discounts, rewards, values, vs and pgAdvantages. */
+const ARRAY_POINTERS = ['$lrP', '$dP', '$rP', '$vP', '$vsP', '$pgP'];
+
+/**
+ * The body of the uniform kernels' eight-column loop: the four columns at the loop's position and the next four,
+ * two vectors in flight. `array(k, byte)` addresses array k (log ρ, discounts, rewards, values, vs,
+ * pgAdvantages) `byte` bytes past the position, `carry(byte)` the vs carry likewise ({ m: memarg, e: address }).
+ */
+function uniformPairCode(array, carry) {
+  const load = (name, k, byte) => `(local.set $${name} (v128.load ${array(k, byte).m} ${array(k, byte).e}))`;
+  const store = (k, byte, name) => `(v128.store ${array(k, byte).m} ${array(k, byte).e} (local.get $${name}))`;
+  const inputs = ['x', 'd', 'r', 'v'];
+  return `
+        ${inputs.map((n, k) => load(n, k, 0)).join('\n        ')}
+        ${inputs.map((n, k) => load(`${n}_b`, k, 16)).join('\n        ')}
+        ${step4Code(null, carry(0), null, 4, true)}
+        ${secondVector(step4Code(null, carry(16), null, 4, true))}
+        ${store(4, 0, 'vsT')}
+        ${store(5, 0, 'pg')}
+        ${store(4, 16, 'vsT_b')}
+        ${store(5, 16, 'pg_b')}`;
+}
 
 /**
  * The float32-arithmetic kernel on the staging area: the six arrays at $S + k·${STAGE_STRIDE} (log ρ, discounts,
@@ -454,20 +463,7 @@ const kernelF32x4Staged = (name, uniform) => `
       (local.set $vecEnd8 (i32.add (local.get $i) (i32.shl (i32.and (local.get $N) (i32.const -8)) (i32.const 2))))
       (block $vec8Done (loop $vec8Loop
         (br_if $vec8Done (i32.ge_u (local.get $i) (local.get $vecEnd8)))
-        (local.set $x (v128.load ${stage(0).m} (local.get $i)))
-        (local.set $d (v128.load ${stage(1).m} (local.get $i)))
-        (local.set $r (v128.load ${stage(2).m} (local.get $i)))
-        (local.set $v (v128.load ${stage(3).m} (local.get $i)))
-        (local.set $x_b (v128.load ${stageB(0).m} (local.get $i)))
-        (local.set $d_b (v128.load ${stageB(1).m} (local.get $i)))
-        (local.set $r_b (v128.load ${stageB(2).m} (local.get $i)))
-        (local.set $v_b (v128.load ${stageB(3).m} (local.get $i)))
-        ${step4Code(null, carryI(0), null, 4, true)}
-        ${secondVector(step4Code(null, carryI(1), null, 4, true))}
-        (v128.store ${stage(4).m} (local.get $i) (local.get $vsT))
-        (v128.store ${stage(5).m} (local.get $i) (local.get $pg))
-        (v128.store ${stageB(4).m} (local.get $i) (local.get $vsT_b))
-        (v128.store ${stageB(5).m} (local.get $i) (local.get $pg_b))
+        ${uniformPairCode((k, byte) => ({ m: memarg(k * STAGE_STRIDE + byte), e: '(local.get $i)' }), (byte) => ({ m: memarg(byte), e: '(local.get $cn)' }))}
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (local.set $cn (i32.add (local.get $cn) (i32.const 32)))
         (br $vec8Loop)))` : ''}

@@ -489,10 +489,11 @@
       ;; eight columns an iteration (two vectors in flight), then four, then one at a time
       (block $vec8Done (loop $vec8Loop
         (br_if $vec8Done (i32.ge_u (local.get $n) (local.get $n8)))
-        (local.set $x (v128.load (i32.add (local.get $lrP) (local.get $i))))
-        (local.set $d (v128.load (i32.add (local.get $dP) (local.get $i))))
-        (local.set $r (v128.load (i32.add (local.get $rP) (local.get $i))))
-        (local.set $v (v128.load (i32.add (local.get $vP) (local.get $i))))
+        
+        (local.set $x (v128.load  (i32.add (local.get $lrP) (local.get $i))))
+        (local.set $d (v128.load  (i32.add (local.get $dP) (local.get $i))))
+        (local.set $r (v128.load  (i32.add (local.get $rP) (local.get $i))))
+        (local.set $v (v128.load  (i32.add (local.get $vP) (local.get $i))))
         (local.set $x_b (v128.load offset=16 (i32.add (local.get $lrP) (local.get $i))))
         (local.set $d_b (v128.load offset=16 (i32.add (local.get $dP) (local.get $i))))
         (local.set $r_b (v128.load offset=16 (i32.add (local.get $rP) (local.get $i))))
@@ -563,8 +564,8 @@
     (local.set $dmin (f32x4.pmin (local.get $dmin) (local.get $d_b)))
     
     (v128.store offset=16 (i32.add (local.get $nvsP) (local.get $cn)) (local.get $vsT_b))
-        (v128.store (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT))
-        (v128.store (i32.add (local.get $pgP) (local.get $i)) (local.get $pg))
+        (v128.store  (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT))
+        (v128.store  (i32.add (local.get $pgP) (local.get $i)) (local.get $pg))
         (v128.store offset=16 (i32.add (local.get $vsP) (local.get $i)) (local.get $vsT_b))
         (v128.store offset=16 (i32.add (local.get $pgP) (local.get $i)) (local.get $pg_b))
         (local.set $n (i32.add (local.get $n) (i32.const 8)))
@@ -819,6 +820,7 @@
       (local.set $vecEnd8 (i32.add (local.get $i) (i32.shl (i32.and (local.get $N) (i32.const -8)) (i32.const 2))))
       (block $vec8Done (loop $vec8Loop
         (br_if $vec8Done (i32.ge_u (local.get $i) (local.get $vecEnd8)))
+        
         (local.set $x (v128.load  (local.get $i)))
         (local.set $d (v128.load offset=33024 (local.get $i)))
         (local.set $r (v128.load offset=66048 (local.get $i)))
