@@ -247,9 +247,8 @@ export function rewriteGraph(nodes: readonly NodeSpec[], outputs: readonly strin
       counts.matMul++;
     }
   }
-  let rewritten = nodes.map((n) => replaced.get(n.name) ?? (alias.size === 0 ? n : { ...n, inputs: n.inputs.map(resolve) }));
-  if (on('addN')) rewritten = sumTrees(rewritten, outputs, metadata, counts);
-  return { nodes: pruneGraph([...rewritten, ...added], outputs), counts };
+  const rewritten = [...nodes.map((n) => replaced.get(n.name) ?? (alias.size === 0 ? n : { ...n, inputs: n.inputs.map(resolve) })), ...added];
+  return { nodes: pruneGraph(on('addN') ? sumTrees(rewritten, outputs, metadata, counts) : rewritten, outputs), counts };
 }
 
 /** The `addN` rewrite (see the module comment) on `nodes`; counts each tree replaced. */
