@@ -11,8 +11,12 @@
  * Python is `$IMPALA_BENCH_PYTHON`, bench/.venv/bin/python or python3, whichever imports the modules.
  * Sizes [T=20,B=32], [T=100,B=256], [T=100,B=4096]. Prints medians with the p10–p90 spread and ratios,
  * plus a floor row: a loop that only reads the inputs and writes the outputs (no V-trace arithmetic).
+ * Then, with JAX, the target comparison again in VTRACE_BENCH_ROUNDS interleaved rounds (default 3): the
+ * `vtrace.arrays` float32 row and the JAX process alternately (JAX first on odd rounds), each round's ratio
+ * printed with the median over rounds. The main table times every row once, JAX about a minute after the
+ * JavaScript rows, and this machine's speed drifts by a third and more over minutes.
  * Options (env): VTRACE_BENCH_MIN_TIME_MS (default 400), VTRACE_BENCH_WARMUP_MS (default 1000),
- * VTRACE_BENCH_SIZES (e.g. "20x32,100x256").
+ * VTRACE_BENCH_SIZES (e.g. "20x32,100x256"), VTRACE_BENCH_ROUNDS (default 3; 0: none).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +41,7 @@ const minTimeMs = Number(process.env.VTRACE_BENCH_MIN_TIME_MS ?? 400);
 // has run for a while, and the first row measured ~2x slower at [100, 256] than the same calls a second later.
 const warmupMs = Number(process.env.VTRACE_BENCH_WARMUP_MS ?? 1000);
 const timing = { warmup: 5, warmupMs, minReps: 7, maxReps: 2000, minTimeMs };
+const rounds = Number(process.env.VTRACE_BENCH_ROUNDS ?? 3);
 const sizes = (process.env.VTRACE_BENCH_SIZES ?? '20x32,100x256,100x4096').split(',').map((s) => {
   const [T, B] = s.split('x').map(Number);
   return { T: T!, B: B! };
@@ -152,15 +157,15 @@ async function main(): Promise<void> {
   const results = new Map<string, TimingStats[]>();
 
   const kernel = vtrace.arrays.kernelName();
+  const timeArrays = (dtype: 'float32' | 'float64') =>
+    sizes.map(({ T, B }, i) => {
+      const x = inputs[i]!;
+      const args = dtype === 'float32' ? x : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Float64Array.from(v)]));
+      return timeSync(() => vtrace.arrays.fromImportanceWeights({ T, B, ...(args as typeof x) }), timing);
+    });
+  const ARRAYS_F32 = `vtrace.arrays float32 (${kernel} kernel, copies in and out)`;
   for (const dtype of ['float32', 'float64'] as const) {
-    results.set(
-      `vtrace.arrays ${dtype} (${kernel} kernel, copies in and out)`,
-      sizes.map(({ T, B }, i) => {
-        const x = inputs[i]!;
-        const args = dtype === 'float32' ? x : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Float64Array.from(v)]));
-        return timeSync(() => vtrace.arrays.fromImportanceWeights({ T, B, ...(args as typeof x) }), timing);
-      }),
-    );
+    results.set(`vtrace.arrays ${dtype} (${kernel} kernel, copies in and out)`, timeArrays(dtype));
   }
 
   for (const dtype of ['float32', 'float64'] as const) {
@@ -271,8 +276,47 @@ async function main(): Promise<void> {
       [...results].map(([name, stats]) => [name, ...stats.map((s, i) => (jax.stats[i]!.medianMs / s.medianMs).toFixed(2))]),
     );
     console.log(`\nJAX vs impala-rl vs: max |Δ|/(1+|vs|) = ${jax.maxDiff.map((d) => d.toExponential(1)).join(', ')}`);
+    if (rounds > 0) interleavedRounds(ARRAYS_F32, () => timeArrays('float32'), () => timeJax(sizes, inputs)?.stats ?? null);
   }
   console.log(`\nuptime: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+}
+
+/**
+ * The `vtrace.arrays` float32 row and JAX, timed alternately in `rounds` rounds (JAX first on odd rounds), so
+ * that a drift of the machine's speed hits both alike; prints each round's medians and ratio (JAX / ours) and
+ * the median ratio over the rounds.
+ */
+function interleavedRounds(label: string, ours: () => TimingStats[], jax: () => TimingStats[] | null): void {
+  const perRound: { ours: TimingStats[]; jax: TimingStats[] }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let o: TimingStats[];
+    let j: TimingStats[] | null;
+    if (r % 2 === 1) {
+      j = jax();
+      o = ours();
+    } else {
+      o = ours();
+      j = jax();
+    }
+    if (j === null) return;
+    perRound.push({ ours: o, jax: j });
+  }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  console.log(`\n${label} vs JAX jit in ${rounds} interleaved rounds (JAX first on odd rounds); medians, ratio = JAX / ours:\n`);
+  printTable(
+    ['round', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],
+    [
+      ...perRound.map((p, r) => [
+        String(r + 1),
+        ...sizes.map((_, i) => `${formatMs(p.ours[i]!.medianMs)} vs ${formatMs(p.jax[i]!.medianMs)}: ${(p.jax[i]!.medianMs / p.ours[i]!.medianMs).toFixed(2)}`),
+      ]),
+      ['median ratio', ...sizes.map((_, i) => median(perRound.map((p) => p.jax[i]!.medianMs / p.ours[i]!.medianMs)).toFixed(2))],
+    ],
+  );
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} after the rounds`);
 }
 
 await main();
