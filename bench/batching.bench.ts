@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as Library from '../src/index.js';
+import { median } from './lib/timing.js';
 
 // The built package (dist/, what npm users run; `npm run bench:batching` builds it first) unless
 // BENCH_FROM_SOURCE=1. Under tsx the sources pay for esbuild's keepNames wrapper on every closure the
@@ -175,12 +176,6 @@ async function preStackedFps(batch: tf.Tensor2D, forward: (x: tf.Tensor2D) => tf
     frames += batch.shape[0];
   }
   return frames / ((performance.now() - start) / 1000);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function payoff(backend: string, spec: ModelSpec): Promise<{ row: string[]; ratio: number; bound: number } | undefined> {

@@ -52,7 +52,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPython } from './lib/python.js';
-import { formatMs, printTable } from './lib/timing.js';
+import { formatMs, median, printTable } from './lib/timing.js';
 
 /** Blocks of consecutive actor steps per execution in the fwd modes (see runWorker). */
 const FWD_ROUNDS = 5;
@@ -200,12 +200,6 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
     },
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Deterministic pseudo-random numbers in [0, 1) (an LCG; the values only need to look like data). */
 function lcg(seed: number): () => number {

@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/timing.js';
 
 interface Config {
   nets: string[];
@@ -87,12 +88,6 @@ function readConfig(argv: string[]): { config: Config; worker: string | undefine
     },
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // Worker: one backend, in its own process.

@@ -29,7 +29,7 @@ import type * as Library from '../src/index.js';
 import { vtraceKernel } from '../src/vtrace/kernel.js';
 import { resolveVTraceOptions } from '../src/vtrace/options.js';
 import { findPython } from './lib/python.js';
-import { formatMs, printTable, summarise, timeSync, type TimingStats } from './lib/timing.js';
+import { formatMs, median, printTable, summarise, timeSync, type TimingStats } from './lib/timing.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 // The built package (dist/, what npm users run; `npm run bench:vtrace` builds it first) unless
@@ -301,10 +301,6 @@ function interleavedRounds(label: string, ours: () => TimingStats[], jax: () => 
     if (j === null) return;
     perRound.push({ ours: o, jax: j });
   }
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
   console.log(`\n${label} vs JAX jit in ${rounds} interleaved rounds (JAX first on odd rounds); medians, ratio = JAX / ours:\n`);
   printTable(
     ['round', ...sizes.map(({ T, B }) => `T=${T}, B=${B}`)],

@@ -17,6 +17,11 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
+}
+
 /** Summarises raw samples (ms). */
 export function summarise(samples: readonly number[]): TimingStats {
   const sorted = [...samples].sort((a, b) => a - b);
