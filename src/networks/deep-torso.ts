@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { addConvWeights, addDenseWeights, pixelShape, sameSize } from './layer-weights.js';
 import { NetworkError } from './errors.js';
+import { pixelScaledFilter } from './pixel-scale.js';
 
 /**
  * Options of {@link deepTorso}.
@@ -78,11 +79,10 @@ export function deepTorso(options: DeepTorsoOptions = {}): TorsoDefinition {
         observationDtypes: ['int32', 'float32'],
         apply: (observations) => {
           const n = observations.shape[0];
-          // x / 255 is folded into the first conv's filter (W / 255: a few thousand values instead of
-          // every pixel; the same function up to float32 rounding).
+          // x / 255 is folded into the first conv's filter (pixelScaledFilter).
           let x = tf.cast(observations, 'float32') as tf.Tensor4D;
           for (const [k, { conv, residual }] of sections.entries()) {
-            const filter = k === 0 ? tf.mul<tf.Tensor4D>(conv.kernel, 1 / 255) : (conv.kernel as tf.Tensor4D);
+            const filter = k === 0 ? pixelScaledFilter(conv.kernel) : (conv.kernel as tf.Tensor4D);
             x = tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: conv.bias });
             x = tf.maxPool(x, 3, 2, 'same');
             for (const [c0, c1] of residual) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addConvWeights, addDenseWeights, pixelShape } from './layer-weights.js';
 import type { Torso, TorsoBuildContext, TorsoDefinition } from './torso.js';
 import { NetworkError } from './errors.js';
+import { pixelScaledFilter } from './pixel-scale.js';
 
 /**
  * One convolution of {@link ShallowTorsoOptions.convolutions}.
@@ -95,11 +96,10 @@ export function shallowTorso(options: ShallowTorsoOptions = {}): TorsoDefinition
         observationDtypes: ['int32', 'float32'],
         apply: (observations) => {
           const n = observations.shape[0];
-          // x / 255 is folded into the first conv's filter (W / 255: a few thousand values instead of
-          // every pixel; the same function up to float32 rounding).
+          // x / 255 is folded into the first conv's filter (pixelScaledFilter).
           let x = tf.cast(observations, 'float32') as tf.Tensor4D;
           for (const [k, { conv, stride }] of layers.entries()) {
-            const filter = k === 0 ? tf.mul<tf.Tensor4D>(conv.kernel, 1 / 255) : (conv.kernel as tf.Tensor4D);
+            const filter = k === 0 ? pixelScaledFilter(conv.kernel) : (conv.kernel as tf.Tensor4D);
             x = tf.fused.conv2d({ x, filter, strides: stride, pad: 'valid', bias: conv.bias, activation: 'relu' });
           }
           return tf.fused.matMul({ a: tf.reshape(x, [n, flat]), b: linear.kernel, bias: linear.bias, activation: 'relu' });
