@@ -21,8 +21,9 @@
  * Memory layout of a call: bytes [0, 512) the exp table, [512, 528) the smallest discount the float32 kernels
  * have read (four lanes; `vtrace.arrays` checks it instead of scanning the discounts in JavaScript), from 1024 the
  * per-column carries (V_{t+1}, vs_{t+1}, acc_{t+1}; vs_{t+1} alone for the uniform staged kernel), then a
- * staging block of `R` rows of the four inputs and two outputs (at most 8,192 elements each). Inputs are copied in (`TypedArray.set`) and outputs copied out block by
- * block, from the last rows to the first, so the staging block stays in cache and the memory grows with B, not T.
+ * staging block of `R` rows of the four inputs and two outputs (at most 8,192 elements each). Inputs are copied
+ * in (`TypedArray.set`) and outputs copied out block by block, from the last rows to the first, so the staging
+ * block stays in cache and the memory grows with B, not T.
  */
 import type { ResolvedVTraceOptions } from './options.js';
 import { VTRACE_WASM_BASE64 } from './wasm/bytes.js';
